@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMDSWITCH_CONFIG_H
+#define PMDSWITCH_CONFIG_H
+
+/*
+ * The YAML configuration (see README "Configuration"), loaded with libyaml
+ * into plain structs. Every error names file:line:column and the key.
+ * Keys are lower-case with dashes; unknown keys are errors.
+ *
+ * Thread safety: a value; load, use, free from one thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cfg_fail_mode { CFG_FAIL_SECURE, CFG_FAIL_STANDALONE };
+
+/* Where a value stood in the file, for errors found after loading. */
+struct cfg_mark {
+	int line, column;	/* 1-based. */
+};
+
+struct cfg_port {
+	char *name;
+	uint32_t ofport;
+	char *type;		/* "dpdk" (only type in the skeleton). */
+	char *devargs;		/* type dpdk: PCI address or vdev devargs. */
+	uint16_t rxq;		/* Default 1. */
+	struct cfg_mark mark;	/* Of the port's mapping. */
+	struct cfg_mark devargs_mark;
+};
+
+struct cfg_bridge {
+	char *name;
+	uint64_t datapath_id;	/* Default: derived from the bridge index+1. */
+	enum cfg_fail_mode fail_mode;	/* Default secure. */
+	char **controllers;
+	size_t n_controllers;
+	char **listen;
+	size_t n_listen;
+	char **flows;
+	size_t n_flows;
+	struct cfg_mark *flow_marks;	/* One per flow, for errors. */
+	struct cfg_port *ports;
+	size_t n_ports;
+	struct cfg_mark mark;
+};
+
+struct cfg_dpdk {
+	char *lcores;		/* NULL = all. */
+	int main_lcore;		/* -1 = EAL default. */
+	uint32_t memory_mb;	/* Default 1024. */
+	bool no_huge;
+	char **extra_args;
+	size_t n_extra_args;
+};
+
+struct cfg_datapath {
+	uint32_t *pmd_cores;	/* Default [1] (or the only lcore). */
+	size_t n_pmd_cores;
+	struct cfg_mark pmd_cores_mark;
+	uint32_t emc_entries;		/* Default 8192. */
+	uint32_t emc_insert_inv_prob;	/* Default 100. */
+	uint32_t megaflow_max;		/* Default 200000. */
+	uint32_t megaflow_idle_ms;	/* Default 10000. */
+	uint32_t upcall_ring_size;	/* Default 4096 (power of two). */
+};
+
+struct pmdswitch_config {
+	char *file;		/* The path it was loaded from. */
+	struct cfg_dpdk dpdk;
+	struct cfg_datapath datapath;
+	char *ctl_socket;	/* Default /run/pmdswitch/pmdswitchd.ctl */
+	struct cfg_bridge *bridges;
+	size_t n_bridges;
+};
+
+/* Load and validate. On error returns -EINVAL (or -errno for I/O) and
+ * writes one line "FILE:LINE:COLUMN: KEY: what is wrong" into err. On
+ * success *cfg is filled with defaults applied; free with config_free(). */
+int config_load_file(const char *path, struct pmdswitch_config *cfg,
+		     char *err, size_t errlen);
+/* The same from a string; name stands for the file name in errors. */
+int config_load_string(const char *yaml, const char *name,
+		       struct pmdswitch_config *cfg, char *err, size_t errlen);
+void config_free(struct pmdswitch_config *cfg);
+
+#endif /* PMDSWITCH_CONFIG_H */

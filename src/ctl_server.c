@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control socket of pmdswitchd, served by one thread.
+ *
+ * Protocol (Unix stream socket, one request per connection): the client
+ * sends NUL-terminated strings — "json" or "text", the command, its
+ * arguments — and then one empty string. The reply is one status byte,
+ * '0' for success or '1' for an error, then the body (text, or one JSON
+ * document), then the server closes the connection.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "daemon.h"
+#include "dataplane/flow_parse.h"
+#include "ofproto/strbuf.h"
+
+#define CTL_MAX_REQUEST 65536
+#define CTL_MAX_ARGS 16
+
+struct ctl_request {
+	bool json;
+	int argc;		/* Arguments after the command. */
+	const char *cmd;
+	const char *argv[CTL_MAX_ARGS];
+};
+
+/* A command writes its reply into out and returns 0, or -1 with an error
+ * message in out. */
+typedef int ctl_handler(struct pmdswitch *sw, const struct ctl_request *req,
+			struct strbuf *out);
+
+static struct bridge *
+find_bridge(struct pmdswitch *sw, const char *name, struct strbuf *out)
+{
+	for (unsigned i = 0; i < sw->n_bridges; i++)
+		if (!strcmp(sw->bridges[i].name, name))
+			return &sw->bridges[i];
+	strbuf_printf(out, "no bridge named \"%s\"", name);
+	return NULL;
+}
+
+static int
+cmd_version(struct pmdswitch *sw, const struct ctl_request *req,
+	    struct strbuf *out)
+{
+	(void)sw;
+	if (req->json)
+		strbuf_printf(out, "{\"version\": \"%s\"}", PMDSWITCH_VERSION);
+	else
+		strbuf_printf(out, "pmdswitchd %s", PMDSWITCH_VERSION);
+	return 0;
+}
+
+static int
+cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
+	 struct strbuf *out)
+{
+	if (req->json)
+		strbuf_printf(out, "{\"version\": \"%s\", \"bridges\": [",
+			      PMDSWITCH_VERSION);
+	for (unsigned b = 0; b < sw->n_bridges; b++) {
+		struct bridge *br = &sw->bridges[b];
+		bool first = true;
+
+		if (req->json) {
+			strbuf_printf(out, "%s{\"name\": ", b ? ", " : "");
+			strbuf_json_string(out, br->name);
+			strbuf_printf(out, ", \"datapath_id\": \"0x%016lx\", "
+				      "\"flows\": %zu, \"connections\": %zu, "
+				      "\"ports\": [",
+				      (unsigned long)br->datapath_id,
+				      ofproto_rule_count(br->ofp),
+				      ofproto_connection_count(br->ofp));
+		} else {
+			strbuf_printf(out, "bridge %s: datapath_id 0x%016lx, "
+				      "%zu flows, %zu OpenFlow connections\n",
+				      br->name, (unsigned long)br->datapath_id,
+				      ofproto_rule_count(br->ofp),
+				      ofproto_connection_count(br->ofp));
+		}
+		for (unsigned i = 0; i < sw->n_ports; i++) {
+			struct switch_port *p = &sw->ports[i];
+			struct rte_eth_stats es;
+
+			if (p->bridge != b)
+				continue;
+			memset(&es, 0, sizeof(es));
+			rte_eth_stats_get(p->dev.port_id, &es);
+			if (req->json) {
+				strbuf_printf(out, "%s{\"name\": ",
+					      first ? "" : ", ");
+				strbuf_json_string(out, p->dev.name);
+				strbuf_printf(out, ", \"ofport\": %u, "
+					      "\"devargs\": ", p->ofport);
+				strbuf_json_string(out, p->dev.devargs);
+				strbuf_printf(out, ", \"dpdk_port_id\": %u, "
+					"\"rxq\": %u, \"txq\": %u, "
+					"\"rx_packets\": %lu, "
+					"\"tx_packets\": %lu, "
+					"\"rx_dropped\": %lu, "
+					"\"tx_dropped\": %lu}",
+					p->dev.port_id, p->dev.n_rxq,
+					p->dev.n_txq,
+					(unsigned long)es.ipackets,
+					(unsigned long)es.opackets,
+					(unsigned long)(es.imissed +
+							es.rx_nombuf),
+					(unsigned long)es.oerrors);
+			} else {
+				strbuf_printf(out, "  port %s: ofport %u, dpdk "
+					"port %u, rxq %u, txq %u, rx %lu, tx "
+					"%lu, rx dropped %lu, tx dropped %lu "
+					"(%s)\n", p->dev.name, p->ofport,
+					p->dev.port_id, p->dev.n_rxq,
+					p->dev.n_txq,
+					(unsigned long)es.ipackets,
+					(unsigned long)es.opackets,
+					(unsigned long)(es.imissed +
+							es.rx_nombuf),
+					(unsigned long)es.oerrors,
+					p->dev.devargs);
+			}
+			first = false;
+		}
+		if (req->json)
+			strbuf_printf(out, "]}");
+	}
+	if (req->json)
+		strbuf_printf(out, "], \"pmds\": [");
+	for (unsigned i = 0; i < sw->n_pmds; i++) {
+		struct pmd *pmd = sw->pmds[i];
+
+		if (req->json)
+			strbuf_printf(out, "%s{\"core\": %u, \"rxqs\": [",
+				      i ? ", " : "", pmd->lcore_id);
+		else
+			strbuf_printf(out, "pmd core %u: rxqs", pmd->lcore_id);
+		for (uint32_t j = 0; j < pmd->n_rxqs; j++) {
+			const struct pmd_rxq *q = &pmd->rxqs[j];
+			const char *name = sw->ports[q->dp_port].dev.name;
+
+			if (req->json)
+				strbuf_printf(out, "%s\"%s:%u\"", j ? ", " : "",
+					      name, q->queue_id);
+			else
+				strbuf_printf(out, " %s:%u", name, q->queue_id);
+		}
+		strbuf_printf(out, req->json ? "]}" : "\n");
+	}
+	if (req->json)
+		strbuf_printf(out, "]}");
+	return 0;
+}
+
+/* The counters of pmd-stats-show, one list for the PMDs and the total. */
+#define PMD_STAT_FIELDS(X) \
+	X(packets) X(emc_hits) X(megaflow_hits) X(misses) X(upcalls) \
+	X(lost_upcalls) X(exec_packets) X(tx_packets) X(tx_drops) \
+	X(action_drops)
+
+static uint64_t
+parse_errors(const struct pmd_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int r = 1; r < FLOW_PARSE_N_RESULTS; r++)
+		n += st->parse_errors[r];
+	return n;
+}
+
+static void
+format_pmd_stats(struct strbuf *out, bool json, const char *label,
+		 const struct pmd_stats *st)
+{
+	uint64_t cycles = st->busy_cycles + st->idle_cycles;
+	double cpp = st->packets ? (double)st->busy_cycles /
+		     (double)st->packets : 0.0;
+	double busy = cycles ? 100.0 * (double)st->busy_cycles /
+		      (double)cycles : 0.0;
+
+	if (json) {
+#define X(f) strbuf_printf(out, "\"" #f "\": %lu, ", (unsigned long)st->f);
+		PMD_STAT_FIELDS(X)
+#undef X
+		strbuf_printf(out, "\"parse_errors\": %lu, ",
+			      (unsigned long)parse_errors(st));
+		strbuf_printf(out, "\"parse_error_reasons\": {");
+		for (int r = 1; r < FLOW_PARSE_N_RESULTS; r++)
+			strbuf_printf(out, "%s\"%s\": %lu", r > 1 ? ", " : "",
+				      flow_parse_result_name(r),
+				      (unsigned long)st->parse_errors[r]);
+		strbuf_printf(out, "}, \"cycles_per_packet\": %.1f, "
+			      "\"busy_percent\": %.1f", cpp, busy);
+		return;
+	}
+	strbuf_printf(out, "%s:\n", label);
+#define X(f) strbuf_printf(out, "  %-16s %lu\n", #f ":", (unsigned long)st->f);
+	PMD_STAT_FIELDS(X)
+#undef X
+	strbuf_printf(out, "  %-16s %lu", "parse errors:",
+		      (unsigned long)parse_errors(st));
+	for (int r = 1; r < FLOW_PARSE_N_RESULTS; r++)
+		if (st->parse_errors[r])
+			strbuf_printf(out, " %s=%lu", flow_parse_result_name(r),
+				      (unsigned long)st->parse_errors[r]);
+	strbuf_printf(out, "\n  %-16s %.1f\n  %-16s %.1f%%\n",
+		      "cycles/packet:", cpp, "busy:", busy);
+}
+
+static int
+cmd_pmd_stats_show(struct pmdswitch *sw, const struct ctl_request *req,
+		   struct strbuf *out)
+{
+	struct pmd_stats total;
+	uint64_t *t = (uint64_t *)(void *)&total;
+
+	memset(&total, 0, sizeof(total));
+	if (req->json)
+		strbuf_printf(out, "{\"pmds\": [");
+	for (unsigned i = 0; i < sw->n_pmds; i++) {
+		struct pmd_stats st;
+		const uint64_t *s = (const uint64_t *)(const void *)&st;
+		char label[32];
+
+		pmdswitch_pmd_stats(sw, i, &st);
+		for (size_t k = 0; k < sizeof(st) / sizeof(uint64_t); k++)
+			t[k] += s[k];
+		snprintf(label, sizeof(label), "pmd core %u",
+			 sw->pmds[i]->lcore_id);
+		if (req->json)
+			strbuf_printf(out, "%s{\"core\": %u, ", i ? ", " : "",
+				      sw->pmds[i]->lcore_id);
+		format_pmd_stats(out, req->json, label, &st);
+		if (req->json)
+			strbuf_printf(out, "}");
+	}
+	if (req->json) {
+		struct slowpath_stats sp;
+
+		slowpath_stats_read(sw->sp, &sp);
+		strbuf_printf(out, "], \"total\": {");
+		format_pmd_stats(out, true, "total", &total);
+		strbuf_printf(out, "}, \"slowpath\": {\"upcalls\": %lu, "
+			      "\"installs\": %lu, \"install_exists\": %lu, "
+			      "\"install_full\": %lu, \"install_stale\": %lu, "
+			      "\"exec_drops\": %lu, \"packet_ins\": %lu, "
+			      "\"expired\": %lu, \"flushes\": %lu}}",
+			      (unsigned long)sp.upcalls,
+			      (unsigned long)sp.installs,
+			      (unsigned long)sp.install_exists,
+			      (unsigned long)sp.install_full,
+			      (unsigned long)sp.install_stale,
+			      (unsigned long)sp.exec_drops,
+			      (unsigned long)sp.packet_ins,
+			      (unsigned long)sp.expired,
+			      (unsigned long)sp.flushes);
+	}
+	return 0;
+}
+
+static int
+cmd_pmd_stats_clear(struct pmdswitch *sw, const struct ctl_request *req,
+		    struct strbuf *out)
+{
+	pthread_mutex_lock(&sw->stats_lock);
+	for (unsigned i = 0; i < sw->n_pmds; i++)
+		pmd_stats_read(sw->pmds[i], &sw->stats_base[i]);
+	pthread_mutex_unlock(&sw->stats_lock);
+	strbuf_printf(out, req->json ? "{}" : "");
+	return 0;
+}
+
+static int
+cmd_pmd_rxq_show(struct pmdswitch *sw, const struct ctl_request *req,
+		 struct strbuf *out)
+{
+	if (req->json)
+		strbuf_printf(out, "{\"pmds\": [");
+	for (unsigned i = 0; i < sw->n_pmds; i++) {
+		struct pmd *pmd = sw->pmds[i];
+		uint64_t total = 0;
+
+		for (uint32_t j = 0; j < pmd->n_rxqs; j++)
+			total += __atomic_load_n(&pmd->rxqs[j].cycles,
+						 __ATOMIC_RELAXED);
+		if (req->json)
+			strbuf_printf(out, "%s{\"core\": %u, \"rxqs\": [",
+				      i ? ", " : "", pmd->lcore_id);
+		else
+			strbuf_printf(out, "pmd core %u:\n", pmd->lcore_id);
+		for (uint32_t j = 0; j < pmd->n_rxqs; j++) {
+			const struct pmd_rxq *q = &pmd->rxqs[j];
+			uint64_t c = __atomic_load_n(&q->cycles,
+						     __ATOMIC_RELAXED);
+			double share = total ? 100.0 * (double)c /
+				       (double)total : 0.0;
+
+			if (req->json)
+				strbuf_printf(out, "%s{\"port\": \"%s\", "
+					"\"queue\": %u, \"packets\": %lu, "
+					"\"usage_percent\": %.1f}",
+					j ? ", " : "",
+					sw->ports[q->dp_port].dev.name,
+					q->queue_id, (unsigned long)
+					__atomic_load_n(&q->packets,
+							__ATOMIC_RELAXED),
+					share);
+			else
+				strbuf_printf(out, "  port: %-12s queue-id: %2u"
+					"  pmd usage: %5.1f %%\n",
+					sw->ports[q->dp_port].dev.name,
+					q->queue_id, share);
+		}
+		if (req->json)
+			strbuf_printf(out, "]}");
+	}
+	if (req->json)
+		strbuf_printf(out, "]}");
+	return 0;
+}
+
+static int
+cmd_dump_megaflows(struct pmdswitch *sw, const struct ctl_request *req,
+		   struct strbuf *out)
+{
+	slowpath_dump_megaflows(sw->sp, req->json, out);
+	return 0;
+}
+
+static int
+cmd_dump_flows(struct pmdswitch *sw, const struct ctl_request *req,
+	       struct strbuf *out)
+{
+	struct bridge *br = find_bridge(sw, req->argv[0], out);
+
+	if (br == NULL)
+		return -1;
+	ofproto_dump_flows(br->ofp, req->json, out);
+	return 0;
+}
+
+static int
+cmd_add_flow(struct pmdswitch *sw, const struct ctl_request *req,
+	     struct strbuf *out)
+{
+	struct bridge *br = find_bridge(sw, req->argv[0], out);
+	char err[512];
+
+	if (br == NULL)
+		return -1;
+	if (ofproto_add_flow_str(br->ofp, req->argv[1], err, sizeof(err)) < 0) {
+		strbuf_printf(out, "%s", err);
+		return -1;
+	}
+	strbuf_printf(out, req->json ? "{}" : "");
+	return 0;
+}
+
+static int
+cmd_del_flows(struct pmdswitch *sw, const struct ctl_request *req,
+	      struct strbuf *out)
+{
+	struct bridge *br = find_bridge(sw, req->argv[0], out);
+	char err[512];
+
+	if (br == NULL)
+		return -1;
+	if (ofproto_del_flows_str(br->ofp, req->argc > 1 ? req->argv[1] : "",
+				  err, sizeof(err)) < 0) {
+		strbuf_printf(out, "%s", err);
+		return -1;
+	}
+	strbuf_printf(out, req->json ? "{}" : "");
+	return 0;
+}
+
+static int
+cmd_dump_ports(struct pmdswitch *sw, const struct ctl_request *req,
+	       struct strbuf *out)
+{
+	struct bridge *br = find_bridge(sw, req->argv[0], out);
+	bool first = true;
+
+	if (br == NULL)
+		return -1;
+	if (req->json)
+		strbuf_printf(out, "[");
+	for (unsigned i = 0; i < sw->n_ports; i++) {
+		struct switch_port *p = &sw->ports[i];
+		struct rte_eth_stats es;
+
+		if (&sw->bridges[p->bridge] != br)
+			continue;
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(p->dev.port_id, &es);
+		if (req->json) {
+			strbuf_printf(out, "%s{\"name\": ", first ? "" : ", ");
+			strbuf_json_string(out, p->dev.name);
+			strbuf_printf(out, ", \"ofport\": %u, \"rx_packets\": "
+				"%lu, \"rx_bytes\": %lu, \"rx_dropped\": %lu, "
+				"\"rx_errors\": %lu, \"tx_packets\": %lu, "
+				"\"tx_bytes\": %lu, \"tx_errors\": %lu}",
+				p->ofport, (unsigned long)es.ipackets,
+				(unsigned long)es.ibytes,
+				(unsigned long)(es.imissed + es.rx_nombuf),
+				(unsigned long)es.ierrors,
+				(unsigned long)es.opackets,
+				(unsigned long)es.obytes,
+				(unsigned long)es.oerrors);
+		} else {
+			strbuf_printf(out, "  port %3u (%s): rx pkts=%lu, "
+				"bytes=%lu, drop=%lu, errs=%lu\n"
+				"           tx pkts=%lu, bytes=%lu, errs=%lu\n",
+				p->ofport, p->dev.name,
+				(unsigned long)es.ipackets,
+				(unsigned long)es.ibytes,
+				(unsigned long)(es.imissed + es.rx_nombuf),
+				(unsigned long)es.ierrors,
+				(unsigned long)es.opackets,
+				(unsigned long)es.obytes,
+				(unsigned long)es.oerrors);
+		}
+		first = false;
+	}
+	if (req->json)
+		strbuf_printf(out, "]");
+	return 0;
+}
+
+struct ctl_command {
+	const char *name;
+	int min_args, max_args;
+	const char *usage;
+	ctl_handler *handler;
+};
+
+static const struct ctl_command commands[] = {
+	{ "show", 0, 0, "show", cmd_show },
+	{ "dump-flows", 1, 1, "dump-flows BRIDGE", cmd_dump_flows },
+	{ "add-flow", 2, 2, "add-flow BRIDGE FLOW", cmd_add_flow },
+	{ "del-flows", 1, 2, "del-flows BRIDGE [MATCH]", cmd_del_flows },
+	{ "dump-ports", 1, 1, "dump-ports BRIDGE", cmd_dump_ports },
+	{ "dump-megaflows", 0, 0, "dump-megaflows", cmd_dump_megaflows },
+	{ "pmd-stats-show", 0, 0, "pmd-stats-show", cmd_pmd_stats_show },
+	{ "pmd-stats-clear", 0, 0, "pmd-stats-clear", cmd_pmd_stats_clear },
+	{ "pmd-rxq-show", 0, 0, "pmd-rxq-show", cmd_pmd_rxq_show },
+	{ "version", 0, 0, "version", cmd_version },
+};
+
+static int
+dispatch(struct pmdswitch *sw, const struct ctl_request *req,
+	 struct strbuf *out)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct ctl_command *c = &commands[i];
+
+		if (strcmp(c->name, req->cmd))
+			continue;
+		if (req->argc < c->min_args || req->argc > c->max_args) {
+			strbuf_printf(out, "usage: %s", c->usage);
+			return -1;
+		}
+		return c->handler(sw, req, out);
+	}
+	strbuf_printf(out, "unknown command \"%s\" (try pmdswitch-ctl --help)",
+		      req->cmd);
+	return -1;
+}
+
+/* Split the request into strings; -1 when it is not well formed. */
+static int
+parse_request(char *buf, size_t len, struct ctl_request *req)
+{
+	const char *strs[CTL_MAX_ARGS + 2];
+	size_t n = 0, pos = 0;
+
+	while (pos < len) {
+		size_t l = strnlen(buf + pos, len - pos);
+
+		if (pos + l >= len)
+			return -1;	/* Unterminated. */
+		if (l == 0)
+			break;		/* The empty string ends it. */
+		if (n == CTL_MAX_ARGS + 2)
+			return -1;
+		strs[n++] = buf + pos;
+		pos += l + 1;
+	}
+	if (n < 2)
+		return -1;
+	memset(req, 0, sizeof(*req));
+	req->json = !strcmp(strs[0], "json");
+	req->cmd = strs[1];
+	req->argc = (int)n - 2;
+	for (size_t i = 2; i < n; i++)
+		req->argv[i - 2] = strs[i];
+	return 0;
+}
+
+static bool
+request_complete(const char *buf, size_t len)
+{
+	/* Ends with an empty string: the last two bytes are NUL. */
+	return len >= 2 && buf[len - 1] == '\0' && buf[len - 2] == '\0';
+}
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+serve_client(struct pmdswitch *sw, int fd)
+{
+	static char buf[CTL_MAX_REQUEST];
+	struct timeval tv = { 5, 0 };
+	struct strbuf out = STRBUF_INIT;
+	struct ctl_request req;
+	size_t len = 0;
+	int rc;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (len < sizeof(buf) && !request_complete(buf, len)) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (!request_complete(buf, len) || parse_request(buf, len, &req) < 0) {
+		strbuf_printf(&out, "malformed request");
+		rc = -1;
+	} else {
+		LOG_DBG("ctl: %s", req.cmd);
+		rc = dispatch(sw, &req, &out);
+	}
+	write_all(fd, rc == 0 ? "0" : "1", 1);
+	write_all(fd, strbuf_str(&out), out.len);
+	strbuf_free(&out);
+}
+
+static void *
+ctl_main(void *arg)
+{
+	struct pmdswitch *sw = arg;
+
+	pthread_setname_np(pthread_self(), "ctl");
+	while (!sw->stopping) {
+		struct pollfd pfd = { .fd = sw->ctl_fd, .events = POLLIN };
+		int fd;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		fd = accept(sw->ctl_fd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		serve_client(sw, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static int
+mkdir_parent(const char *path)
+{
+	char tmp[256], *dir;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	dir = dirname(tmp);
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	return -errno;
+}
+
+int
+ctl_server_start(struct pmdswitch *sw, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	if (strlen(sw->ctl_path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "path longer than %zu bytes",
+			 sizeof(sun.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, sw->ctl_path);
+	rc = mkdir_parent(sw->ctl_path);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create its directory: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	/* A socket file left by a daemon that died is removed; one that a
+	 * running daemon answers on is not. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		snprintf(err, errlen, "another pmdswitchd is listening there");
+		return -EADDRINUSE;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(sw->ctl_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(fd, 16) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return rc;
+	}
+	sw->ctl_fd = fd;
+	rc = pthread_create(&sw->ctl_thread, NULL, ctl_main, sw);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start its thread: %s",
+			 strerror(rc));
+		close(fd);
+		sw->ctl_fd = -1;
+		return -rc;
+	}
+	sw->ctl_running = true;
+	return 0;
+}
+
+void
+ctl_server_stop(struct pmdswitch *sw)
+{
+	if (sw->ctl_running) {
+		sw->stopping = true;
+		pthread_join(sw->ctl_thread, NULL);
+		sw->ctl_running = false;
+	}
+	if (sw->ctl_fd >= 0) {
+		close(sw->ctl_fd);
+		unlink(sw->ctl_path);
+		sw->ctl_fd = -1;
+	}
+}

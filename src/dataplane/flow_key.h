@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMDSWITCH_FLOW_KEY_H
+#define PMDSWITCH_FLOW_KEY_H
+
+/*
+ * The flow key: every header field a packet is matched on, in one fixed
+ * layout shared by the dataplane (parser, EMC, megaflow classifier) and the
+ * OpenFlow switch model (rule matches are a key plus a mask of the same
+ * struct). This header is plain C: it includes no DPDK header, so
+ * src/ofproto/ can use it.
+ *
+ * Layout rules:
+ *  - 128 bytes, 16 aligned 64-bit words, so masked compares and hashes work
+ *    word by word. The fields most rules look at (in_port, Ethernet, IPv4
+ *    5-tuple) sit in the first five words, so a mask that only covers them
+ *    is compared over words 0..4 and nothing more.
+ *  - Multi-byte packet fields are kept in network byte order (the bytes as
+ *    they are on the wire); in_port, metadata and tunnel_id are host order.
+ *  - A field the packet does not have is zero. A mask is a struct flow_key
+ *    whose set bits are the bits that matter.
+ *
+ * Thread safety: a plain value type; whoever owns the memory owns the key.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* vlan_tci: VLAN_TCI_PRESENT is set when the frame carries an 802.1Q tag,
+ * so "no tag" (0) differs from "tag with VID 0 and PCP 0" (0x1000).
+ * This is OpenFlow 1.3's OFPVID_PRESENT convention moved into the TCI's
+ * CFI bit position (as Open vSwitch does). Network byte order. */
+#define FLOW_VLAN_TCI_PRESENT 0x1000u
+#define FLOW_VLAN_VID_MASK 0x0fffu
+#define FLOW_VLAN_PCP_MASK 0xe000u
+#define FLOW_VLAN_PCP_SHIFT 13
+
+/* nw_frag bits. */
+#define FLOW_NW_FRAG_ANY 0x01u	/* The packet is an IP fragment. */
+#define FLOW_NW_FRAG_LATER 0x02u	/* ... and not the first one. */
+
+/* Reasons a frame was not parsed to the end; the parser's return value. */
+enum flow_parse_result {
+	FLOW_PARSE_OK = 0,
+	FLOW_PARSE_TRUNC_L2,	/* Shorter than an Ethernet / VLAN header. */
+	FLOW_PARSE_TRUNC_L3,	/* L3 header cut short or bad length field. */
+	FLOW_PARSE_TRUNC_L4,	/* L4 header cut short. */
+	FLOW_PARSE_BAD_L3,	/* e.g. IPv4 IHL < 5, version mismatch. */
+	FLOW_PARSE_N_RESULTS
+};
+
+struct flow_key {
+	/* word 0 */
+	uint32_t in_port;	/* OpenFlow port number, host order. */
+	uint16_t eth_type;	/* Innermost Ethertype, network order. */
+	uint16_t vlan_tci;	/* Outer (or only) 802.1Q tag + PRESENT bit. */
+	/* word 1 */
+	uint8_t eth_dst[6];
+	uint8_t nw_proto;	/* IP protocol, or low 8 bits of ARP opcode. */
+	uint8_t nw_tos;		/* DSCP (high 6 bits) and ECN (low 2 bits). */
+	/* word 2 */
+	uint8_t eth_src[6];
+	uint8_t nw_ttl;
+	uint8_t nw_frag;	/* FLOW_NW_FRAG_* */
+	/* word 3 */
+	uint32_t nw_src;	/* IPv4 source, or ARP SPA. Network order. */
+	uint32_t nw_dst;	/* IPv4 destination, or ARP TPA. */
+	/* word 4 */
+	uint16_t tp_src;	/* TCP/UDP/SCTP port; ICMP type (low byte). */
+	uint16_t tp_dst;	/* TCP/UDP/SCTP port; ICMP code (low byte). */
+	uint16_t tcp_flags;	/* Network order, 12 bits. */
+	uint16_t vlan_tci_inner;	/* Inner tag of 802.1ad QinQ + PRESENT. */
+	/* word 5 */
+	uint32_t mpls_lse;	/* Top MPLS label stack entry, network order. */
+	uint32_t ipv6_label;	/* IPv6 flow label, network order, 20 bits. */
+	/* words 6-9 */
+	uint8_t ipv6_src[16];
+	uint8_t ipv6_dst[16];
+	/* words 10-11 */
+	uint8_t nd_target[16];	/* ICMPv6 neighbour discovery target. */
+	/* word 12 */
+	uint8_t arp_sha[6];	/* ARP SHA, or ND source link-layer address. */
+	uint16_t ipv6_exthdr;	/* OpenFlow IPV6_EXTHDR pseudo-field bits. */
+	/* word 13 */
+	uint8_t arp_tha[6];	/* ARP THA, or ND target link-layer address. */
+	uint16_t pad0;
+	/* word 14 */
+	uint64_t metadata;	/* OpenFlow pipeline metadata, 0 on the wire. */
+	/* word 15 */
+	uint64_t tunnel_id;
+};
+
+#define FLOW_KEY_WORDS (sizeof(struct flow_key) / sizeof(uint64_t))
+
+_Static_assert(sizeof(struct flow_key) == 128, "flow_key must be 128 bytes");
+_Static_assert(offsetof(struct flow_key, tp_src) == 32, "5-tuple in words 0-4");
+
+static inline const uint64_t *
+flow_key_words(const struct flow_key *k)
+{
+	return (const uint64_t *)(const void *)k;
+}
+
+/* *dst = *key & *mask, word by word. */
+static inline void
+flow_key_apply_mask(struct flow_key *dst, const struct flow_key *key,
+		    const struct flow_key *mask)
+{
+	uint64_t *d = (uint64_t *)(void *)dst;
+	const uint64_t *k = flow_key_words(key), *m = flow_key_words(mask);
+
+	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
+		d[i] = k[i] & m[i];
+}
+
+/* True when (key & mask) == masked_key, where masked_key is already masked. */
+static inline bool
+flow_key_masked_equal(const struct flow_key *key, const struct flow_key *mask,
+		      const struct flow_key *masked_key)
+{
+	const uint64_t *k = flow_key_words(key), *m = flow_key_words(mask);
+	const uint64_t *t = flow_key_words(masked_key);
+	uint64_t diff = 0;
+
+	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
+		diff |= (k[i] & m[i]) ^ t[i];
+	return diff == 0;
+}
+
+static inline bool
+flow_key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* *dst |= *src: used to accumulate the bits a lookup consulted. */
+static inline void
+flow_key_or(struct flow_key *dst, const struct flow_key *src)
+{
+	uint64_t *d = (uint64_t *)(void *)dst;
+	const uint64_t *s = flow_key_words(src);
+
+	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
+		d[i] |= s[i];
+}
+
+#endif /* PMDSWITCH_FLOW_KEY_H */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMDSWITCH_PMD_H
+#define PMDSWITCH_PMD_H
+
+/*
+ * PMD threads: one per core of datapath.pmd-cores, each polling its rx
+ * queues in bursts: parse → EMC → megaflow classifier → execute datapath
+ * actions → per-port tx batches flushed at the end of every iteration.
+ * Misses go to the slowpath over the PMD's upcall ring; the slowpath hands
+ * packets back to execute over the PMD's exec ring (so every tx queue has
+ * one writer: tx queue i of every port belongs to PMD i).
+ *
+ * Every mbuf carries a struct pmd_mbuf_priv in its private area (the mbuf
+ * pool is created with priv_size = sizeof(struct pmd_mbuf_priv)): the
+ * reason it went up, or the actions to execute when it comes back.
+ *
+ * Thread safety:
+ *  - struct pmd fields are set up before the PMD starts and not changed
+ *    while it runs, except `stop` (set by the main thread).
+ *  - Counters in struct pmd_stats are written by the PMD only, with
+ *    relaxed atomic stores; readers sum them when they read.
+ *  - The megaflow table is read by the PMD under RCU (the PMD reports a
+ *    quiescent state once per loop) and written by the slowpath.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dp_actions.h"
+#include "emc.h"
+#include "flow_key.h"
+#include "megaflow.h"
+
+#define PMD_BURST 32
+#define PMD_MAX_PORTS 64
+#define PMD_MAX_RXQS 64
+#define PMD_MAX 16
+
+/* Why a packet went up to the slowpath. */
+enum pmd_upcall_kind {
+	PMD_UPCALL_MISS = 1,	/* No cache entry: run the pipeline. */
+	PMD_UPCALL_ACTION,	/* A DP_ACTION_UPCALL (packet-in) action. */
+};
+
+struct pmd_mbuf_priv {
+	uint32_t upcall_kind;	/* enum pmd_upcall_kind, on the way up. */
+	uint32_t upcall_arg;	/* PMD_UPCALL_ACTION: max_len. */
+	uint32_t in_port;	/* ofport the packet came in on. */
+	uint32_t in_dp_port;	/* Datapath port index it came in on. */
+	struct dp_actions actions;	/* On the way back: what to do. */
+};
+
+static inline struct pmd_mbuf_priv *
+pmd_mbuf_priv(struct rte_mbuf *m)
+{
+	return (struct pmd_mbuf_priv *)rte_mbuf_to_priv(m);
+}
+
+/* A datapath port as the PMDs see it: index = datapath port number, the
+ * "arg" of DP_ACTION_OUTPUT. */
+struct pmd_port {
+	bool in_use;
+	uint16_t dpdk_port_id;
+	uint32_t ofport;
+};
+
+/* The datapath port table, shared read-only by all PMDs while they run. */
+struct pmd_port_table {
+	uint32_t n_ports;		/* Highest index in use + 1. */
+	struct pmd_port ports[PMD_MAX_PORTS];
+};
+
+struct pmd_rxq {
+	uint32_t dp_port;	/* Index into the port table. */
+	uint16_t dpdk_port_id;
+	uint16_t queue_id;
+	uint32_t ofport;
+	uint64_t packets;	/* Received on this queue by its PMD. */
+	uint64_t cycles;	/* Cycles spent on this queue's bursts. */
+};
+
+struct pmd_stats {
+	uint64_t packets;	/* Received from rx queues. */
+	uint64_t bytes;
+	uint64_t emc_hits;
+	uint64_t megaflow_hits;
+	uint64_t misses;	/* Neither cache had it. */
+	uint64_t upcalls;	/* Sent to the slowpath (miss or action). */
+	uint64_t lost_upcalls;	/* Upcall ring full: dropped. */
+	uint64_t exec_packets;	/* Handed back by the slowpath. */
+	uint64_t parse_errors[FLOW_PARSE_N_RESULTS];
+	uint64_t tx_packets;
+	uint64_t tx_drops;	/* The device did not take them. */
+	uint64_t action_drops;	/* Dropped by an empty action list. */
+	uint64_t busy_cycles;	/* Iterations that handled packets. */
+	uint64_t idle_cycles;	/* Iterations that found nothing. */
+	uint64_t megaflow_subtable_lookups;	/* Unused yet. */
+};
+
+struct pmd_tx_batch {
+	uint16_t n;
+	struct rte_mbuf *pkts[PMD_BURST];
+};
+
+struct pmd {
+	unsigned lcore_id;
+	unsigned index;			/* 0..n_pmds-1 = its tx queue id. */
+	unsigned rcu_thread_id;
+	const struct pmd_port_table *ports;
+	struct rte_rcu_qsbr *qs;
+	struct megaflow_table *megaflows;
+	struct emc *emc;
+	struct rte_ring *upcall_ring;	/* PMD → slowpath, SP/SC. */
+	struct rte_ring *exec_ring;	/* slowpath, packet-out → PMD, MP/SC. */
+	uint32_t n_rxqs;
+	struct pmd_rxq rxqs[PMD_MAX_RXQS];
+	struct pmd_stats stats;
+	struct pmd_tx_batch tx[PMD_MAX_PORTS];
+	uint64_t now_ms;		/* Refreshed once per iteration. */
+	volatile bool stop;
+	volatile bool running;
+};
+
+/* Set up a PMD (rings, EMC, megaflow table). NULL + errno on failure. */
+struct pmd *pmd_create(unsigned index, unsigned lcore_id,
+		       const struct pmd_port_table *ports,
+		       struct rte_rcu_qsbr *qs, uint32_t emc_entries,
+		       uint32_t emc_insert_inv_prob, uint32_t megaflow_max,
+		       uint32_t upcall_ring_size);
+void pmd_destroy(struct pmd *pmd);
+int pmd_add_rxq(struct pmd *pmd, uint32_t dp_port, uint16_t dpdk_port_id,
+		uint16_t queue_id, uint32_t ofport);
+
+/* The lcore entry point (rte_eal_remote_launch); arg is a struct pmd. */
+int pmd_main(void *arg);
+
+/* Execute a datapath action list on one packet (consumes the mbuf). Used
+ * by the PMD loop; exposed for tests. */
+void pmd_execute(struct pmd *pmd, struct rte_mbuf *m,
+		 const struct dp_actions *actions, uint32_t in_dp_port);
+
+/* Read a consistent-enough copy of the counters (any thread). */
+void pmd_stats_read(const struct pmd *pmd, struct pmd_stats *out);
+
+/* Monotonic milliseconds, the clock of megaflow last_used_ms. */
+uint64_t pmd_clock_ms(void);
+
+#endif /* PMDSWITCH_PMD_H */

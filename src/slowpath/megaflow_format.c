@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "megaflow_format.h"
+
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <string.h>
+#include <stdio.h>
+
+enum field_kind { F_U8, F_BE16, F_BE32, F_U32, F_U64, F_MAC, F_IP4, F_IP6 };
+
+struct field {
+	const char *name;
+	size_t offset;
+	enum field_kind kind;
+};
+
+#define FIELD(n, m, k) { n, offsetof(struct flow_key, m), k }
+
+static const struct field fields[] = {
+	FIELD("in_port", in_port, F_U32),
+	FIELD("eth_src", eth_src, F_MAC),
+	FIELD("eth_dst", eth_dst, F_MAC),
+	FIELD("vlan_tci", vlan_tci, F_BE16),
+	FIELD("vlan_tci_inner", vlan_tci_inner, F_BE16),
+	FIELD("eth_type", eth_type, F_BE16),
+	FIELD("mpls_lse", mpls_lse, F_BE32),
+	FIELD("nw_src", nw_src, F_IP4),
+	FIELD("nw_dst", nw_dst, F_IP4),
+	FIELD("ipv6_src", ipv6_src, F_IP6),
+	FIELD("ipv6_dst", ipv6_dst, F_IP6),
+	FIELD("ipv6_label", ipv6_label, F_BE32),
+	FIELD("nw_proto", nw_proto, F_U8),
+	FIELD("nw_tos", nw_tos, F_U8),
+	FIELD("nw_ttl", nw_ttl, F_U8),
+	FIELD("nw_frag", nw_frag, F_U8),
+	FIELD("tp_src", tp_src, F_BE16),
+	FIELD("tp_dst", tp_dst, F_BE16),
+	FIELD("tcp_flags", tcp_flags, F_BE16),
+	FIELD("nd_target", nd_target, F_IP6),
+	FIELD("arp_sha", arp_sha, F_MAC),
+	FIELD("arp_tha", arp_tha, F_MAC),
+	FIELD("metadata", metadata, F_U64),
+	FIELD("tunnel_id", tunnel_id, F_U64),
+};
+
+static size_t
+field_size(enum field_kind k)
+{
+	switch (k) {
+	case F_U8: return 1;
+	case F_BE16: return 2;
+	case F_BE32: case F_U32: case F_IP4: return 4;
+	case F_U64: return 8;
+	case F_MAC: return 6;
+	case F_IP6: return 16;
+	}
+	return 0;
+}
+
+static void
+format_value(struct strbuf *out, enum field_kind k, const uint8_t *p)
+{
+	char buf[INET6_ADDRSTRLEN];
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (k) {
+	case F_U8:
+		strbuf_printf(out, "%u", p[0]);
+		break;
+	case F_BE16:
+		memcpy(&v16, p, 2);
+		strbuf_printf(out, "0x%04x", ntohs(v16));
+		break;
+	case F_BE32:
+		memcpy(&v32, p, 4);
+		strbuf_printf(out, "0x%x", ntohl(v32));
+		break;
+	case F_U32:
+		memcpy(&v32, p, 4);
+		strbuf_printf(out, "%u", v32);
+		break;
+	case F_U64:
+		memcpy(&v64, p, 8);
+		strbuf_printf(out, "0x%lx", (unsigned long)v64);
+		break;
+	case F_MAC:
+		strbuf_printf(out, "%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1],
+			      p[2], p[3], p[4], p[5]);
+		break;
+	case F_IP4:
+		inet_ntop(AF_INET, p, buf, sizeof(buf));
+		strbuf_printf(out, "%s", buf);
+		break;
+	case F_IP6:
+		inet_ntop(AF_INET6, p, buf, sizeof(buf));
+		strbuf_printf(out, "%s", buf);
+		break;
+	}
+}
+
+void
+megaflow_format_match(struct strbuf *out, const struct flow_key *key,
+		      const struct flow_key *mask)
+{
+	const uint8_t *k = (const uint8_t *)key, *m = (const uint8_t *)mask;
+	bool first = true;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const struct field *f = &fields[i];
+		size_t size = field_size(f->kind);
+		bool any = false, all = true;
+
+		for (size_t j = 0; j < size; j++) {
+			any |= m[f->offset + j] != 0;
+			all &= m[f->offset + j] == 0xff;
+		}
+		if (!any)
+			continue;
+		strbuf_printf(out, "%s%s=", first ? "" : ",", f->name);
+		format_value(out, f->kind, k + f->offset);
+		if (!all) {
+			strbuf_printf(out, "/");
+			format_value(out, f->kind, m + f->offset);
+		}
+		first = false;
+	}
+	if (first)
+		strbuf_printf(out, "(any)");
+}
+
+void
+megaflow_format_actions(struct strbuf *out, const struct dp_actions *actions,
+			const struct pmd_port_table *ports)
+{
+	if (actions->n == 0) {
+		strbuf_printf(out, "drop");
+		return;
+	}
+	for (unsigned i = 0; i < actions->n; i++) {
+		const struct dp_action *a = &actions->a[i];
+
+		if (i)
+			strbuf_printf(out, ",");
+		if (a->type == DP_ACTION_OUTPUT && a->arg < ports->n_ports)
+			strbuf_printf(out, "output:%u",
+				      ports->ports[a->arg].ofport);
+		else if (a->type == DP_ACTION_UPCALL)
+			strbuf_printf(out, "userspace(controller,max_len=%u)",
+				      a->arg);
+		else
+			strbuf_printf(out, "unknown(%u,%u)", a->type, a->arg);
+	}
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMDSWITCH_SLOWPATH_H
+#define PMDSWITCH_SLOWPATH_H
+
+/*
+ * The slowpath: a thread that drains the PMDs' upcall rings, runs each
+ * missed packet through the OpenFlow pipeline (ofproto_lookup), translates
+ * the result into datapath actions, installs a megaflow (mask = every bit
+ * the pipeline consulted) into the PMD that missed, and hands the packet
+ * back to that PMD to execute. Packets sent up by a controller action
+ * become OpenFlow packet-ins.
+ *
+ * It also keeps caches honest: slowpath_flows_changed() flushes every
+ * megaflow and waits for an RCU grace period, so once it returns no PMD
+ * forwards by a result made before the change; slowpath_sync_stats()
+ * credits megaflow counters to the OpenFlow rules that produced them; idle
+ * megaflows expire after megaflow-idle-ms.
+ *
+ * Thread safety: one internal mutex serializes every megaflow writer (the
+ * slowpath thread, the OpenFlow control thread through the ofproto host
+ * callbacks, the control socket). A generation number, bumped by
+ * slowpath_flows_changed() before it flushes, keeps a lookup that raced
+ * with a rule change from installing a stale megaflow.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "dataplane/pmd.h"
+#include "ofproto/ofproto.h"
+#include "ofproto/strbuf.h"
+
+struct slowpath;
+
+struct slowpath_stats {
+	uint64_t upcalls;		/* Upcalls handled. */
+	uint64_t installs;		/* Megaflows installed. */
+	uint64_t install_exists;	/* Already there (a race of misses). */
+	uint64_t install_full;		/* Megaflow table full. */
+	uint64_t install_stale;		/* Rules changed during the lookup. */
+	uint64_t exec_drops;		/* Exec ring full. */
+	uint64_t packet_ins;
+	uint64_t expired;		/* Idle megaflows removed. */
+	uint64_t flushes;		/* slowpath_flows_changed() calls. */
+	uint64_t packet_outs;
+	uint64_t packet_out_drops;
+};
+
+struct slowpath *slowpath_create(struct ofproto *ofp, struct pmd **pmds,
+				 unsigned n_pmds,
+				 const struct pmd_port_table *ports,
+				 struct rte_mempool *mp, uint32_t idle_ms);
+void slowpath_destroy(struct slowpath *sp);
+/* The slowpath's ofproto, when created before the ofproto (host ops need
+ * the slowpath as their argument). */
+void slowpath_set_ofproto(struct slowpath *sp, struct ofproto *ofp);
+
+int slowpath_start(struct slowpath *sp);
+void slowpath_stop(struct slowpath *sp);
+
+/* ofproto host callbacks (arg: the slowpath). */
+void slowpath_flows_changed(void *sp);
+void slowpath_sync_stats(void *sp);
+int slowpath_packet_out(void *sp, uint32_t in_port,
+			const struct ofpact *actions, size_t n_actions,
+			const void *packet, size_t len);
+
+void slowpath_stats_read(struct slowpath *sp, struct slowpath_stats *out);
+/* dump-megaflows: every PMD's megaflows, text or JSON. */
+void slowpath_dump_megaflows(struct slowpath *sp, bool json,
+			     struct strbuf *out);
+
+#endif /* PMDSWITCH_SLOWPATH_H */
