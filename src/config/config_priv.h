@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMDSWITCH_CONFIG_PRIV_H
+#define PMDSWITCH_CONFIG_PRIV_H
+
+/*
+ * Internals of the configuration loader: access to a libyaml document
+ * (yaml_parser_load), typed scalar readers and the one-line error report.
+ *
+ * Every reader takes the dotted key path of the value ("bridges[0].name")
+ * for its error message. The first error is kept, later ones are ignored:
+ * the loader stops at the first problem and reports exactly one line
+ * "FILE:LINE:COLUMN: KEY: message".
+ *
+ * Thread safety: a load context lives on one thread's stack.
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <yaml.h>
+
+#include "config/config.h"
+
+/* Longest key path kept in messages; deeper paths are cut. */
+#define CFG_PATH_MAX 128
+
+/* One load: the document, where errors go, and whether one happened. */
+struct cfg_ctx {
+	yaml_document_t *doc;
+	const char *file; /* Name used in messages. */
+	char *err;	  /* Caller's buffer, may be NULL. */
+	size_t errlen;
+	bool failed; /* An error has been written. */
+};
+
+/* A libyaml mark (0-based) as a 1-based cfg_mark. */
+struct cfg_mark cfg_mark_of(const yaml_node_t *node);
+
+/* Writes "FILE:LINE:COLUMN: PATH: message" once; returns -EINVAL. */
+int cfg_error(struct cfg_ctx *ctx, struct cfg_mark mark, const char *path,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Same at a node's start. */
+int cfg_error_at(struct cfg_ctx *ctx, const yaml_node_t *node, const char *path,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* "path.key" or "path[index]" into buf (cut to fit). */
+void cfg_path_key(char *buf, size_t len, const char *path, const char *key);
+void cfg_path_index(char *buf, size_t len, const char *path, size_t index);
+
+yaml_node_t *cfg_node(struct cfg_ctx *ctx, yaml_node_item_t id);
+
+/* A plain "", "~", "null", "Null" or "NULL": the key is as good as absent. */
+bool cfg_is_null(const yaml_node_t *node);
+
+/* Describes a value for "got ...": a quoted, shortened scalar or its kind. */
+void cfg_describe(const yaml_node_t *node, char *buf, size_t len);
+
+/* Checks a mapping: every key a scalar from known[] (NULL-terminated),
+ * no key twice. On success values[i] is the value node of known[i]
+ * (NULL when absent or null) and keys[i] its key node (NULL when absent). */
+int cfg_map_fields(struct cfg_ctx *ctx, yaml_node_t *map, const char *path,
+		   const char *const *known, yaml_node_t **keys,
+		   yaml_node_t **values);
+
+/* Typed readers. They fail with a message naming path when the node has
+ * the wrong kind or value. */
+int cfg_expect_mapping(struct cfg_ctx *ctx, yaml_node_t *node,
+		       const char *path);
+int cfg_expect_sequence(struct cfg_ctx *ctx, yaml_node_t *node,
+			const char *path);
+/* A non-empty string, duplicated into *out (freed by the caller). */
+int cfg_read_string(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
+		    char **out);
+/* A decimal integer (or 0x hex) within [min, max]. */
+int cfg_read_uint(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
+		  uint64_t min, uint64_t max, uint64_t *out);
+int cfg_read_bool(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
+		  bool *out);
+/* A sequence of non-empty strings; *out is NULL-free, *n its length. */
+int cfg_read_string_list(struct cfg_ctx *ctx, yaml_node_t *node,
+			 const char *path, char ***out, size_t *n,
+			 struct cfg_mark **marks);
+
+/* Parses an unsigned integer: decimal, or hex after "0x". false if the
+ * text is not one or does not fit in 64 bits. */
+bool cfg_parse_u64(const char *s, uint64_t *out);
+
+void cfg_free_strings(char **v, size_t n);
+
+#endif /* PMDSWITCH_CONFIG_PRIV_H */
