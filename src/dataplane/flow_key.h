@@ -93,13 +93,17 @@ struct flow_key {
 
 #define FLOW_KEY_WORDS (sizeof(struct flow_key) / sizeof(uint64_t))
 
+/* A key seen as 64-bit words. may_alias: the compiler must not assume that
+ * word accesses and field accesses of the same key are unrelated. */
+typedef uint64_t __attribute__((may_alias)) flow_word_t;
+
 _Static_assert(sizeof(struct flow_key) == 128, "flow_key must be 128 bytes");
 _Static_assert(offsetof(struct flow_key, tp_src) == 32, "5-tuple in words 0-4");
 
-static inline const uint64_t *
+static inline const flow_word_t *
 flow_key_words(const struct flow_key *k)
 {
-	return (const uint64_t *)(const void *)k;
+	return (const flow_word_t *)(const void *)k;
 }
 
 /* *dst = *key & *mask, word by word. */
@@ -107,8 +111,8 @@ static inline void
 flow_key_apply_mask(struct flow_key *dst, const struct flow_key *key,
 		    const struct flow_key *mask)
 {
-	uint64_t *d = (uint64_t *)(void *)dst;
-	const uint64_t *k = flow_key_words(key), *m = flow_key_words(mask);
+	flow_word_t *d = (flow_word_t *)(void *)dst;
+	const flow_word_t *k = flow_key_words(key), *m = flow_key_words(mask);
 
 	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
 		d[i] = k[i] & m[i];
@@ -119,8 +123,8 @@ static inline bool
 flow_key_masked_equal(const struct flow_key *key, const struct flow_key *mask,
 		      const struct flow_key *masked_key)
 {
-	const uint64_t *k = flow_key_words(key), *m = flow_key_words(mask);
-	const uint64_t *t = flow_key_words(masked_key);
+	const flow_word_t *k = flow_key_words(key), *m = flow_key_words(mask);
+	const flow_word_t *t = flow_key_words(masked_key);
 	uint64_t diff = 0;
 
 	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
@@ -138,8 +142,8 @@ flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 static inline void
 flow_key_or(struct flow_key *dst, const struct flow_key *src)
 {
-	uint64_t *d = (uint64_t *)(void *)dst;
-	const uint64_t *s = flow_key_words(src);
+	flow_word_t *d = (flow_word_t *)(void *)dst;
+	const flow_word_t *s = flow_key_words(src);
 
 	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
 		d[i] |= s[i];

@@ -93,6 +93,8 @@ pmd_destroy(struct pmd *pmd)
 	for (unsigned p = 0; p < PMD_MAX_PORTS; p++)
 		for (unsigned i = 0; i < pmd->tx[p].n; i++)
 			rte_pktmbuf_free(pmd->tx[p].pkts[i]);
+	for (unsigned i = 0; i < pmd->n_parked; i++)
+		rte_pktmbuf_free(pmd->parked[i].m);
 	if (pmd->emc)
 		emc_destroy(pmd->emc);
 	if (pmd->megaflows)
@@ -171,6 +173,10 @@ upcall(struct pmd *pmd, struct rte_mbuf *m, enum pmd_upcall_kind kind,
 	priv->upcall_arg = arg;
 	if (rte_ring_sp_enqueue(pmd->upcall_ring, m) == 0) {
 		PMD_COUNT(pmd, upcalls, 1);
+		if (kind == PMD_UPCALL_MISS) {
+			PMD_COUNT(pmd, misses, 1);
+			pmd->miss_upcalls_sent++;
+		}
 	} else {
 		PMD_COUNT(pmd, lost_upcalls, 1);
 		rte_pktmbuf_free(m);
@@ -208,6 +214,37 @@ pmd_execute(struct pmd *pmd, struct rte_mbuf *m,
 			break;
 		}
 	}
+}
+
+static inline unsigned
+miss_inflight(const struct pmd *pmd)
+{
+	return (unsigned)(pmd->miss_upcalls_sent -
+		__atomic_load_n(&pmd->miss_upcalls_done, __ATOMIC_ACQUIRE));
+}
+
+/* A miss: send it up if fewer than PMD_MAX_MISS_INFLIGHT are in flight and
+ * nothing waits before it, else let it wait for them. */
+static void
+handle_miss(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
+	    uint32_t hash)
+{
+	struct pmd_parked *p;
+
+	if (pmd->n_parked == 0 && miss_inflight(pmd) < PMD_MAX_MISS_INFLIGHT) {
+		upcall(pmd, m, PMD_UPCALL_MISS, 0);
+		return;
+	}
+	if (unlikely(pmd->n_parked == PMD_PARK_MAX)) {
+		PMD_COUNT(pmd, park_overflows, 1);
+		upcall(pmd, m, PMD_UPCALL_MISS, 0);
+		return;
+	}
+	p = &pmd->parked[pmd->n_parked++];
+	p->m = m;
+	p->hash = hash;
+	p->key = *key;
+	PMD_COUNT(pmd, parked, 1);
 }
 
 static inline void
@@ -273,7 +310,6 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 	PMD_COUNT(pmd, bytes, bytes);
 	PMD_COUNT(pmd, emc_hits, emc_hits);
 	PMD_COUNT(pmd, megaflow_hits, mf_hits);
-	PMD_COUNT(pmd, misses, n - emc_hits - mf_hits);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -285,9 +321,43 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 			megaflow_hit(pmd, found[i], rte_pktmbuf_pkt_len(m));
 			pmd_execute(pmd, m, &found[i]->actions, q->dp_port);
 		} else {
-			upcall(pmd, m, PMD_UPCALL_MISS, 0);
+			handle_miss(pmd, m, &keys[i], hashes[i]);
 		}
 	}
+}
+
+/* Once no miss upcall is in flight, look the waiting misses up again: the
+ * megaflows just installed cover most of them. Order is kept: the first
+ * that still misses goes up, and the ones behind it keep waiting. */
+static unsigned
+process_parked(struct pmd *pmd)
+{
+	unsigned n = pmd->n_parked, keep = 0, hits = 0;
+
+	if (n == 0 || miss_inflight(pmd) > 0)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct pmd_parked *p = &pmd->parked[i];
+		struct pmd_mbuf_priv *priv = pmd_mbuf_priv(p->m);
+		struct megaflow *mf = NULL;
+
+		if (keep == 0)
+			mf = megaflow_lookup(pmd->megaflows, &p->key);
+		if (mf != NULL) {
+			hits++;
+			emc_insert(pmd->emc, &p->key, p->hash, mf);
+			megaflow_hit(pmd, mf, rte_pktmbuf_pkt_len(p->m));
+			pmd_execute(pmd, p->m, &mf->actions, priv->in_dp_port);
+		} else if (keep == 0 && miss_inflight(pmd) <
+			   PMD_MAX_MISS_INFLIGHT) {
+			upcall(pmd, p->m, PMD_UPCALL_MISS, 0);
+		} else {
+			pmd->parked[keep++] = *p;
+		}
+	}
+	pmd->n_parked = keep;
+	PMD_COUNT(pmd, megaflow_hits, hits);
+	return n - keep;
 }
 
 /* Packets the slowpath handled, with their actions in the mbuf. */
@@ -323,6 +393,10 @@ pmd_main(void *arg)
 		unsigned work = 0;
 
 		pmd->now_ms = pmd_clock_ms();
+		/* Packets the slowpath handed back go before the misses that
+		 * waited for them, and those before new packets. */
+		work += process_exec_ring(pmd);
+		work += process_parked(pmd);
 		for (uint32_t i = 0; i < pmd->n_rxqs; i++) {
 			struct pmd_rxq *q = &pmd->rxqs[i];
 			uint64_t t0 = rte_rdtsc();
@@ -340,7 +414,6 @@ pmd_main(void *arg)
 					 q->cycles + (rte_rdtsc() - t0),
 					 __ATOMIC_RELAXED);
 		}
-		work += process_exec_ring(pmd);
 		tx_flush_all(pmd);
 		rte_rcu_qsbr_quiescent(pmd->qs, pmd->rcu_thread_id);
 

@@ -39,6 +39,12 @@
 #define PMD_MAX_PORTS 64
 #define PMD_MAX_RXQS 64
 #define PMD_MAX 16
+/* Miss upcalls a PMD lets be in flight at once; further misses wait in
+ * the PMD (parked) and are looked up again once those are installed, so a
+ * burst of new flows that one megaflow covers costs one upcall, not one
+ * per flow. */
+#define PMD_MAX_MISS_INFLIGHT 4
+#define PMD_PARK_MAX 2048
 
 /* Why a packet went up to the slowpath. */
 enum pmd_upcall_kind {
@@ -98,7 +104,15 @@ struct pmd_stats {
 	uint64_t action_drops;	/* Dropped by an empty action list. */
 	uint64_t busy_cycles;	/* Iterations that handled packets. */
 	uint64_t idle_cycles;	/* Iterations that found nothing. */
-	uint64_t megaflow_subtable_lookups;	/* Unused yet. */
+	uint64_t parked;	/* Misses that waited for an in-flight upcall. */
+	uint64_t park_overflows;	/* Waiting room full: sent up at once. */
+};
+
+/* A miss waiting for the in-flight upcalls to be installed. */
+struct pmd_parked {
+	struct rte_mbuf *m;
+	uint32_t hash;
+	struct flow_key key;
 };
 
 struct pmd_tx_batch {
@@ -121,6 +135,12 @@ struct pmd {
 	struct pmd_stats stats;
 	struct pmd_tx_batch tx[PMD_MAX_PORTS];
 	uint64_t now_ms;		/* Refreshed once per iteration. */
+	uint64_t miss_upcalls_sent;	/* Written by the PMD. */
+	uint64_t miss_upcalls_done;	/* Written by the slowpath, after it
+					 * installed and handed the packet
+					 * back (atomic release). */
+	uint32_t n_parked;
+	struct pmd_parked parked[PMD_PARK_MAX];
 	volatile bool stop;
 	volatile bool running;
 };
@@ -142,6 +162,14 @@ int pmd_main(void *arg);
  * by the PMD loop; exposed for tests. */
 void pmd_execute(struct pmd *pmd, struct rte_mbuf *m,
 		 const struct dp_actions *actions, uint32_t in_dp_port);
+
+/* The slowpath is done with a miss upcall of this PMD (its megaflow, if
+ * any, is installed and the packet is on the exec ring). */
+static inline void
+pmd_miss_upcall_done(struct pmd *pmd)
+{
+	__atomic_fetch_add(&pmd->miss_upcalls_done, 1, __ATOMIC_RELEASE);
+}
 
 /* Read a consistent-enough copy of the counters (any thread). */
 void pmd_stats_read(const struct pmd *pmd, struct pmd_stats *out);

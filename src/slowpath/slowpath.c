@@ -18,6 +18,9 @@
 
 #define SLOWPATH_BATCH 32
 #define SLOWPATH_EXPIRE_PERIOD_MS 100
+/* After handling upcalls, keep polling this long before napping: misses
+ * come in bursts, and a nap costs a PMD waiting misses. */
+#define SLOWPATH_SPIN_MS 2
 
 struct slowpath {
 	struct ofproto *ofp;
@@ -180,6 +183,9 @@ handle_miss(struct slowpath *sp, struct pmd *pmd, struct rte_mbuf *m)
 		ofproto_credit_rule(sp->ofp, res.rule_ids[i], 1,
 				    rte_pktmbuf_pkt_len(m));
 	send_to_pmd(sp, pmd, m);
+	/* After the packet is on the exec ring: the PMD then releases the
+	 * misses that waited for this one, behind it. */
+	pmd_miss_upcall_done(pmd);
 }
 
 static void
@@ -274,7 +280,7 @@ static void *
 slowpath_main(void *arg)
 {
 	struct slowpath *sp = arg;
-	uint64_t last_expire = pmd_clock_ms();
+	uint64_t last_expire = pmd_clock_ms(), last_work = 0;
 
 	pthread_setname_np(pthread_self(), "slowpath");
 	while (!sp->stop) {
@@ -284,11 +290,14 @@ slowpath_main(void *arg)
 			work += drain_upcalls(sp, sp->pmds[i]);
 		uint64_t now = pmd_clock_ms();
 
+		if (work)
+			last_work = now;
+
 		if (sp->idle_ms && now - last_expire >= SLOWPATH_EXPIRE_PERIOD_MS) {
 			expire_idle(sp);
 			last_expire = now;
 		}
-		if (work == 0) {
+		if (work == 0 && now - last_work > SLOWPATH_SPIN_MS) {
 			struct timespec ts = { 0, 50 * 1000 };
 
 			nanosleep(&ts, NULL);

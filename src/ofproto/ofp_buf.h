@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMDSWITCH_OFP_BUF_H
+#define PMDSWITCH_OFP_BUF_H
+
+/*
+ * A growable byte buffer for building OpenFlow messages and for the
+ * per-connection rx/tx streams. Allocation failure is fatal (abort), like
+ * strbuf: this is control-path memory only.
+ *
+ * Message building works with offsets, not pointers, because the buffer may
+ * move when it grows: ofp_buf_msg_start() returns the offset of the new
+ * header and ofp_buf_msg_finish() writes the final length into it.
+ *
+ * Thread safety: none; one owner at a time.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ofp_buf {
+	uint8_t *data;	/* Contents; NULL until the first write. */
+	size_t len;	/* Bytes in use. */
+	size_t cap;	/* Bytes allocated. */
+};
+
+#define OFP_BUF_INIT { NULL, 0, 0 }
+
+/* Appends n zero bytes and returns a pointer to them (valid until the next
+ * append). */
+void *ofp_buf_put_zeros(struct ofp_buf *b, size_t n);
+void ofp_buf_put(struct ofp_buf *b, const void *p, size_t n);
+void ofp_buf_put_be16(struct ofp_buf *b, uint16_t host);
+void ofp_buf_put_be32(struct ofp_buf *b, uint32_t host);
+/* Drops the first n bytes. */
+void ofp_buf_pull(struct ofp_buf *b, size_t n);
+void ofp_buf_clear(struct ofp_buf *b);
+void ofp_buf_free(struct ofp_buf *b);
+
+/* Starts a message: appends a header (and fixed_len - 8 zero bytes) and
+ * returns its offset. */
+size_t ofp_buf_msg_start(struct ofp_buf *b, uint8_t version, uint8_t type,
+			 uint32_t xid, size_t fixed_len);
+/* Writes the length of the message that starts at offset start. */
+void ofp_buf_msg_finish(struct ofp_buf *b, size_t start);
+/* Appends zero bytes until (len - start) is a multiple of 8. */
+void ofp_buf_pad8(struct ofp_buf *b, size_t start);
+
+#endif /* PMDSWITCH_OFP_BUF_H */

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * OFPT_MULTIPART_REQUEST: desc, flow, aggregate, table, port stats, port
+ * desc and table features. Replies larger than one message are split with
+ * OFPMPF_REPLY_MORE.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ofp_flow_msg.h"
+#include "ofp_match.h"
+#include "ofp_msg.h"
+#include "ofp_wire.h"
+#include "ofproto_priv.h"
+
+#define MP_HDR_LEN sizeof(struct ofp13_multipart_header)
+/* Start a new reply message when the current one would pass this size. */
+#define MP_SPLIT_LEN 60000
+
+struct mp_reply {
+	struct ofp_buf *out;
+	uint32_t xid;
+	uint16_t type;
+	size_t start;	/* Offset of the current reply message. */
+};
+
+static void
+mp_start(struct mp_reply *r, struct ofp_buf *out, uint32_t xid,
+	 uint16_t type)
+{
+	r->out = out;
+	r->xid = xid;
+	r->type = type;
+	r->start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_MULTIPART_REPLY,
+				     xid, MP_HDR_LEN);
+	struct ofp13_multipart_header *h = (void *)(out->data + r->start);
+	h->type = htons(type);
+}
+
+/* Call before appending an entry of about `need` bytes. */
+static void
+mp_room(struct mp_reply *r, size_t need)
+{
+	if (r->out->len - r->start + need <= MP_SPLIT_LEN)
+		return;
+	struct ofp13_multipart_header *h = (void *)(r->out->data + r->start);
+	h->flags = htons(OFPMPF_REPLY_MORE);
+	ofp_buf_msg_finish(r->out, r->start);
+	mp_start(r, r->out, r->xid, r->type);
+}
+
+static void
+mp_finish(struct mp_reply *r)
+{
+	ofp_buf_msg_finish(r->out, r->start);
+}
+
+static void
+put_desc(struct ofproto *ofp, struct mp_reply *r)
+{
+	struct ofp13_desc *d = ofp_buf_put_zeros(r->out, sizeof(*d));
+
+	snprintf(d->mfr_desc, sizeof(d->mfr_desc), "pmdswitch");
+	snprintf(d->hw_desc, sizeof(d->hw_desc), "DPDK poll-mode switch");
+	snprintf(d->sw_desc, sizeof(d->sw_desc), "pmdswitch");
+	snprintf(d->serial_num, sizeof(d->serial_num), "None");
+	snprintf(d->dp_desc, sizeof(d->dp_desc), "%s", ofp->name);
+}
+
+static enum ofperr
+decode_flow_req(struct ofproto *ofp, const uint8_t *body, size_t blen,
+		struct ofp_flow_stats_req *req)
+{
+	enum ofperr err = ofp_flow_stats_request_decode(body, blen, req);
+
+	if (err)
+		return err;
+	if (req->table_id != 0 && req->table_id != OFPTT_ALL)
+		return OFPERR_BAD_REQUEST_BAD_TABLE_ID;
+	ofproto_host_sync_stats(ofp);
+	return OFPERR_OK;
+}
+
+static enum ofperr
+put_flows(struct ofproto *ofp, const uint8_t *body, size_t blen,
+	  struct mp_reply *r)
+{
+	struct ofp_flow_stats_req req;
+	struct ofp_flow_stats_entry *fs;
+	enum ofperr err = decode_flow_req(ofp, body, blen, &req);
+
+	if (err)
+		return err;
+	size_t n = ofproto_collect_flows(ofp, req.table_id, &req.filter, &fs);
+	for (size_t i = 0; i < n; i++) {
+		/* An entry is at most 48 + match + instructions (< 1 KiB). */
+		mp_room(r, 1024);
+		ofp_flow_stats_entry_encode(&fs[i], r->out);
+	}
+	free(fs);
+	return OFPERR_OK;
+}
+
+static enum ofperr
+put_aggregate(struct ofproto *ofp, const uint8_t *body, size_t blen,
+	      struct mp_reply *r)
+{
+	struct ofp_flow_stats_req req;
+	struct ofp_flow_stats_entry *fs;
+	uint64_t packets = 0, bytes = 0;
+	enum ofperr err = decode_flow_req(ofp, body, blen, &req);
+
+	if (err)
+		return err;
+	size_t n = ofproto_collect_flows(ofp, req.table_id, &req.filter, &fs);
+	for (size_t i = 0; i < n; i++) {
+		packets += fs[i].n_packets;
+		bytes += fs[i].n_bytes;
+	}
+	free(fs);
+	struct ofp13_aggregate_stats_reply *a =
+		ofp_buf_put_zeros(r->out, sizeof(*a));
+	a->packet_count = htobe64(packets);
+	a->byte_count = htobe64(bytes);
+	a->flow_count = htonl((uint32_t)n);
+	return OFPERR_OK;
+}
+
+static void
+put_table_stats(struct ofproto *ofp, struct mp_reply *r)
+{
+	struct ofp13_table_stats *t = ofp_buf_put_zeros(r->out, sizeof(*t));
+	uint32_t active;
+	uint64_t lookups, matches;
+
+	ofproto_table_counters(ofp, &active, &lookups, &matches);
+	t->table_id = 0;
+	t->active_count = htonl(active);
+	t->lookup_count = htobe64(lookups);
+	t->matched_count = htobe64(matches);
+}
+
+static void
+put_one_port_stats(struct ofproto *ofp, uint32_t port, struct mp_reply *r)
+{
+	struct ofproto_port_stats st;
+
+	memset(&st, 0, sizeof(st));
+	ofproto_host_port_stats(ofp, port, &st);
+	mp_room(r, sizeof(struct ofp13_port_stats));
+	struct ofp13_port_stats *p = ofp_buf_put_zeros(r->out, sizeof(*p));
+	p->port_no = htonl(port);
+	p->rx_packets = htobe64(st.rx_packets);
+	p->tx_packets = htobe64(st.tx_packets);
+	p->rx_bytes = htobe64(st.rx_bytes);
+	p->tx_bytes = htobe64(st.tx_bytes);
+	p->rx_dropped = htobe64(st.rx_dropped);
+	p->tx_dropped = htobe64(st.tx_dropped);
+	p->rx_errors = htobe64(st.rx_errors);
+	p->tx_errors = htobe64(st.tx_errors);
+	p->duration_sec = htonl((uint32_t)st.duration_sec);
+}
+
+static enum ofperr
+put_port_stats(struct ofproto *ofp, const uint8_t *body, size_t blen,
+	       struct mp_reply *r)
+{
+	struct ofproto_port *ports;
+	uint32_t want;
+
+	if (blen != sizeof(struct ofp13_port_stats_request))
+		return OFPERR_BAD_REQUEST_BAD_LEN;
+	memcpy(&want, body, 4);
+	want = ntohl(want);
+	if (want != OFPP13_ANY) {
+		if (!ofproto_port_exists(ofp, want))
+			return OFPERR_BAD_REQUEST_BAD_PORT;
+		put_one_port_stats(ofp, want, r);
+		return OFPERR_OK;
+	}
+	size_t n = ofproto_ports_snapshot(ofp, &ports);
+	for (size_t i = 0; i < n; i++)
+		put_one_port_stats(ofp, ports[i].ofport, r);
+	free(ports);
+	return OFPERR_OK;
+}
+
+static void
+put_port_desc(struct ofproto *ofp, struct mp_reply *r)
+{
+	struct ofproto_port *ports;
+	size_t n = ofproto_ports_snapshot(ofp, &ports);
+
+	for (size_t i = 0; i < n; i++) {
+		mp_room(r, sizeof(struct ofp13_port));
+		struct ofp13_port *p = ofp_buf_put_zeros(r->out, sizeof(*p));
+		p->port_no = htonl(ports[i].ofport);
+		memcpy(p->hw_addr, ports[i].hw_addr, 6);
+		memcpy(p->name, ports[i].name, sizeof(p->name));
+		p->name[sizeof(p->name) - 1] = '\0';
+		p->state = htonl(OFPPS_LIVE);
+		p->curr = htonl(OFPPF_10GB_FD | OFPPF_COPPER);
+		p->curr_speed = htonl(10000000);
+		p->max_speed = htonl(10000000);
+	}
+	free(ports);
+}
+
+/* Table features properties. */
+enum {
+	OFPTFPT_INSTRUCTIONS = 0,
+	OFPTFPT_NEXT_TABLES = 2,
+	OFPTFPT_WRITE_ACTIONS = 4,
+	OFPTFPT_APPLY_ACTIONS = 6,
+	OFPTFPT_MATCH = 8,
+	OFPTFPT_WILDCARDS = 10,
+	OFPTFPT_WRITE_SETFIELD = 12,
+	OFPTFPT_APPLY_SETFIELD = 14,
+};
+
+static size_t
+prop_start(struct ofp_buf *b, uint16_t type)
+{
+	size_t start = b->len;
+
+	ofp_buf_put_be16(b, type);
+	ofp_buf_put_be16(b, 0);
+	return start;
+}
+
+static void
+prop_end(struct ofp_buf *b, size_t start)
+{
+	uint16_t len = htons((uint16_t)(b->len - start));
+
+	memcpy(b->data + start + 2, &len, 2);
+	ofp_buf_pad8(b, start);
+}
+
+static void
+put_oxm_list(struct ofp_buf *b, uint16_t type, bool wildcards)
+{
+	static const uint8_t fields[] = {
+		OFPXMT_OFB_IN_PORT, OFPXMT_OFB_METADATA, OFPXMT_OFB_ETH_DST,
+		OFPXMT_OFB_ETH_SRC, OFPXMT_OFB_ETH_TYPE, OFPXMT_OFB_VLAN_VID,
+		OFPXMT_OFB_VLAN_PCP, OFPXMT_OFB_IP_DSCP, OFPXMT_OFB_IP_ECN,
+		OFPXMT_OFB_IP_PROTO, OFPXMT_OFB_IPV4_SRC, OFPXMT_OFB_IPV4_DST,
+		OFPXMT_OFB_TCP_SRC, OFPXMT_OFB_TCP_DST, OFPXMT_OFB_UDP_SRC,
+		OFPXMT_OFB_UDP_DST, OFPXMT_OFB_SCTP_SRC, OFPXMT_OFB_SCTP_DST,
+		OFPXMT_OFB_ICMPV4_TYPE, OFPXMT_OFB_ICMPV4_CODE,
+		OFPXMT_OFB_ARP_OP, OFPXMT_OFB_ARP_SPA, OFPXMT_OFB_ARP_TPA,
+		OFPXMT_OFB_ARP_SHA, OFPXMT_OFB_ARP_THA, OFPXMT_OFB_IPV6_SRC,
+		OFPXMT_OFB_IPV6_DST, OFPXMT_OFB_IPV6_FLABEL,
+		OFPXMT_OFB_ICMPV6_TYPE, OFPXMT_OFB_ICMPV6_CODE,
+		OFPXMT_OFB_TUNNEL_ID,
+	};
+	static const uint8_t lens[] = {
+		4, 8, 6, 6, 2, 2, 1, 1, 1, 1, 4, 4, 2, 2, 2, 2, 2, 2, 1, 1,
+		2, 4, 4, 6, 6, 16, 16, 4, 1, 1, 8,
+	};
+	size_t start = prop_start(b, type);
+
+	for (size_t i = 0; i < sizeof(fields); i++) {
+		if (wildcards && fields[i] == OFPXMT_OFB_IN_PORT)
+			continue;
+		ofp_buf_put_be32(b, OXM_HEADER(fields[i], 0, lens[i]));
+	}
+	prop_end(b, start);
+}
+
+static void
+put_table_features(struct mp_reply *r)
+{
+	struct ofp_buf *b = r->out;
+	size_t start = b->len;
+	uint8_t *tf = ofp_buf_put_zeros(b, 64);
+	uint32_t max_entries = htonl(OFP_TABLE_MAX_RULES);
+	size_t p;
+
+	tf[2] = 0;	/* table_id */
+	/* name[32] stays empty: ovs-ofctl then prints "table=0". */
+	memset(tf + 8 + 32, 0, 16);	/* metadata match/write: none */
+	memcpy(tf + 60, &max_entries, 4);
+
+	p = prop_start(b, OFPTFPT_INSTRUCTIONS);
+	const uint16_t insts[] = { OFPIT_WRITE_ACTIONS, OFPIT_APPLY_ACTIONS,
+				   OFPIT_CLEAR_ACTIONS };
+	for (size_t i = 0; i < 3; i++) {
+		ofp_buf_put_be16(b, insts[i]);
+		ofp_buf_put_be16(b, 4);
+	}
+	prop_end(b, p);
+	prop_end(b, prop_start(b, OFPTFPT_NEXT_TABLES));
+	for (uint16_t t = OFPTFPT_WRITE_ACTIONS; t <= OFPTFPT_APPLY_ACTIONS;
+	     t += 2) {
+		p = prop_start(b, t);
+		ofp_buf_put_be16(b, OFPAT_OUTPUT);
+		ofp_buf_put_be16(b, 4);
+		prop_end(b, p);
+	}
+	put_oxm_list(b, OFPTFPT_MATCH, false);
+	put_oxm_list(b, OFPTFPT_WILDCARDS, true);
+	prop_end(b, prop_start(b, OFPTFPT_WRITE_SETFIELD));
+	prop_end(b, prop_start(b, OFPTFPT_APPLY_SETFIELD));
+	uint16_t len = htons((uint16_t)(b->len - start));
+	memcpy(b->data + start, &len, 2);
+}
+
+enum ofperr
+ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
+	      size_t len, struct ofp_buf *out)
+{
+	const struct ofp13_multipart_header *h = (const void *)msg;
+	struct mp_reply r;
+	enum ofperr err = OFPERR_OK;
+
+	(void)s;
+	if (len < MP_HDR_LEN)
+		return OFPERR_BAD_REQUEST_BAD_LEN;
+	uint16_t type = ntohs(h->type);
+	const uint8_t *body = msg + MP_HDR_LEN;
+	size_t blen = len - MP_HDR_LEN;
+	size_t mark = out->len;
+
+	if (ntohs(h->flags) & OFPMPF_REQ_MORE)
+		return OFPERR_BAD_REQUEST_BAD_MULTIPART;
+	mp_start(&r, out, ntohl(h->header.xid), type);
+	switch (type) {
+	case OFPMP_DESC:
+		if (blen)
+			err = OFPERR_BAD_REQUEST_BAD_LEN;
+		else
+			put_desc(ofp, &r);
+		break;
+	case OFPMP_FLOW:
+		err = put_flows(ofp, body, blen, &r);
+		break;
+	case OFPMP_AGGREGATE:
+		err = put_aggregate(ofp, body, blen, &r);
+		break;
+	case OFPMP_TABLE:
+		if (blen)
+			err = OFPERR_BAD_REQUEST_BAD_LEN;
+		else
+			put_table_stats(ofp, &r);
+		break;
+	case OFPMP_PORT_STATS:
+		err = put_port_stats(ofp, body, blen, &r);
+		break;
+	case OFPMP_PORT_DESC:
+		if (blen)
+			err = OFPERR_BAD_REQUEST_BAD_LEN;
+		else
+			put_port_desc(ofp, &r);
+		break;
+	case OFPMP_TABLE_FEATURES:
+		if (blen)
+			err = OFPERR_TABLE_FEATURES_EPERM;
+		else
+			put_table_features(&r);
+		break;
+	default:
+		err = OFPERR_BAD_REQUEST_BAD_MULTIPART;
+		break;
+	}
+	if (err) {
+		out->len = mark;	/* Drop the partial reply. */
+		return err;
+	}
+	mp_finish(&r);
+	return OFPERR_OK;
+}

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ofp_msg.h"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ofp_actions.h"
+#include "ofp_flow_msg.h"
+#include "ofp_match.h"
+#include "ofp_wire.h"
+#include "ofproto_priv.h"
+
+#define ERROR_DATA_MAX 64
+
+void
+ofp_session_init(struct ofp_session *s, const char *peer)
+{
+	memset(s, 0, sizeof(*s));
+	s->role = OFPCR_ROLE_EQUAL;
+	s->miss_send_len = OFP_DEFAULT_MISS_SEND_LEN;
+	s->rl = (struct ofp_ratelimit)OFP_RATELIMIT_INIT(5);
+	snprintf(s->peer, sizeof(s->peer), "%s", peer ? peer : "?");
+}
+
+void
+ofp_msg_put_hello(struct ofp_buf *out)
+{
+	size_t start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_HELLO, 0,
+					 OFP_HEADER_LEN);
+
+	ofp_buf_put_be16(out, OFPHET_VERSIONBITMAP);
+	ofp_buf_put_be16(out, 8);
+	ofp_buf_put_be32(out, 1u << OFP13_VERSION);
+	ofp_buf_msg_finish(out, start);
+}
+
+static uint32_t
+msg_xid(const uint8_t *msg)
+{
+	uint32_t xid;
+
+	memcpy(&xid, msg + 4, 4);
+	return ntohl(xid);
+}
+
+void
+ofp_msg_put_error(struct ofp_buf *out, uint8_t version, enum ofperr err,
+		  const uint8_t *msg, size_t len)
+{
+	size_t start = ofp_buf_msg_start(out, version, OFPT_ERROR,
+					 len >= 8 ? msg_xid(msg) : 0,
+					 sizeof(struct ofp13_error_msg));
+	struct ofp13_error_msg *e = (void *)(out->data + start);
+
+	e->type = htons(OFPERR_TYPE(err));
+	e->code = htons(OFPERR_CODE(err));
+	ofp_buf_put(out, msg, len < ERROR_DATA_MAX ? len : ERROR_DATA_MAX);
+	ofp_buf_msg_finish(out, start);
+}
+
+void
+ofp_session_flush_changes(struct ofproto *ofp, struct ofp_session *s)
+{
+	if (s->flows_dirty) {
+		s->flows_dirty = false;
+		ofproto_notify_flows_changed(ofp);
+	}
+}
+
+/* HELLO: the peer's highest version, and maybe a version bitmap. */
+static int
+handle_hello(struct ofp_session *s, const uint8_t *msg, size_t len,
+	     struct ofp_buf *out)
+{
+	uint8_t peer_version = msg[0];
+	bool have_bitmap = false, common = false;
+	size_t off = OFP_HEADER_LEN;
+
+	while (off + 4 <= len) {
+		uint16_t type, elen;
+
+		memcpy(&type, msg + off, 2);
+		memcpy(&elen, msg + off + 2, 2);
+		type = ntohs(type);
+		elen = ntohs(elen);
+		if (elen < 4 || off + elen > len)
+			break;
+		if (type == OFPHET_VERSIONBITMAP && elen >= 8) {
+			uint32_t word;
+
+			have_bitmap = true;
+			memcpy(&word, msg + off + 4, 4);
+			common = ntohl(word) & (1u << OFP13_VERSION);
+		}
+		off += (elen + 7u) / 8 * 8;
+	}
+	if (!have_bitmap)
+		common = peer_version >= OFP13_VERSION;
+	if (!common) {
+		if (ofp_ratelimit_allow(&s->rl))
+			ofp_log(OFP_LOG_WARN, "%s: no common OpenFlow version "
+				"(peer offers 0x%02x, we speak 0x04 only)",
+				s->peer, peer_version);
+		ofp_msg_put_error(out, peer_version < OFP13_VERSION ?
+				  peer_version : OFP13_VERSION,
+				  OFPERR_HELLO_INCOMPATIBLE, msg, len);
+		return -EPROTO;
+	}
+	s->version = OFP13_VERSION;
+	return 0;
+}
+
+static void
+put_features_reply(struct ofproto *ofp, uint32_t xid, struct ofp_buf *out)
+{
+	size_t start = ofp_buf_msg_start(out, OFP13_VERSION,
+					 OFPT_FEATURES_REPLY, xid,
+					 sizeof(struct ofp13_switch_features));
+	struct ofp13_switch_features *f = (void *)(out->data + start);
+
+	f->datapath_id = htobe64(ofp->datapath_id);
+	f->n_buffers = 0;
+	f->n_tables = 1;
+	f->capabilities = htonl(OFPC_FLOW_STATS | OFPC_TABLE_STATS |
+				OFPC_PORT_STATS);
+}
+
+static enum ofperr
+handle_flow_mod(struct ofproto *ofp, struct ofp_session *s,
+		const uint8_t *msg, size_t len)
+{
+	struct ofp_flow_mod fm;
+	bool changed = false;
+	enum ofperr err;
+
+	if (s->role == OFPCR_ROLE_SLAVE)
+		return OFPERR_BAD_REQUEST_IS_SLAVE;
+	err = ofp_flow_mod_decode(msg, len, &fm);
+	if (err)
+		return err;
+	err = ofproto_apply_flow_mod(ofp, &fm, &changed);
+	if (changed)
+		s->flows_dirty = true;
+	return err;
+}
+
+static enum ofperr
+handle_packet_out(struct ofproto *ofp, struct ofp_session *s,
+		  const uint8_t *msg, size_t len)
+{
+	const struct ofp13_packet_out *po = (const void *)msg;
+	struct ofpact acts[OFPROTO_MAX_ACTIONS];
+	size_t n_acts;
+
+	if (s->role == OFPCR_ROLE_SLAVE)
+		return OFPERR_BAD_REQUEST_IS_SLAVE;
+	if (len < sizeof(*po))
+		return OFPERR_BAD_REQUEST_BAD_LEN;
+	size_t alen = ntohs(po->actions_len);
+	if (sizeof(*po) + alen > len)
+		return OFPERR_BAD_REQUEST_BAD_LEN;
+	if (ntohl(po->buffer_id) != OFP_NO_BUFFER)
+		return OFPERR_BAD_REQUEST_BUFFER_UNKNOWN;
+	uint32_t in_port = ntohl(po->in_port);
+	if (in_port == 0 || (in_port > OFPP13_MAX &&
+			     in_port != OFPP13_CONTROLLER &&
+			     in_port != OFPP13_LOCAL && in_port != OFPP13_ANY))
+		return OFPERR_BAD_REQUEST_BAD_PORT;
+	enum ofperr err = ofp_actions_decode(msg + sizeof(*po), alen, acts,
+					     OFPROTO_MAX_ACTIONS, &n_acts,
+					     true);
+	if (err)
+		return err;
+	if (ofp->ops.packet_out != NULL)
+		ofp->ops.packet_out(ofp->host, in_port, acts, n_acts,
+				    msg + sizeof(*po) + alen,
+				    len - sizeof(*po) - alen);
+	return OFPERR_OK;
+}
+
+static enum ofperr
+handle_role_request(struct ofp_session *s, const uint8_t *msg, size_t len,
+		    struct ofp_buf *out)
+{
+	const struct ofp13_role_request *rr = (const void *)msg;
+
+	if (len != sizeof(*rr))
+		return OFPERR_BAD_REQUEST_BAD_LEN;
+	uint32_t role = ntohl(rr->role);
+	if (role > OFPCR_ROLE_SLAVE)
+		return OFPERR_ROLE_REQUEST_BAD_ROLE;
+	if (role != OFPCR_ROLE_NOCHANGE) {
+		s->role = role;
+		s->generation_id = be64toh(rr->generation_id);
+	}
+	size_t start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_ROLE_REPLY,
+					 msg_xid(msg), sizeof(*rr));
+	struct ofp13_role_request *rep = (void *)(out->data + start);
+	rep->role = htonl(s->role);
+	rep->generation_id = htobe64(s->generation_id);
+	return OFPERR_OK;
+}
+
+static enum ofperr
+dispatch(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
+	 size_t len, struct ofp_buf *out)
+{
+	uint8_t type = msg[1];
+	uint32_t xid = msg_xid(msg);
+	size_t start;
+
+	switch (type) {
+	case OFPT_HELLO:
+		return OFPERR_OK;	/* A second HELLO: nothing to do. */
+	case OFPT_ERROR:
+		if (ofp_ratelimit_allow(&s->rl)) {
+			uint16_t t = 0, c = 0;
+			if (len >= 12) {
+				memcpy(&t, msg + 8, 2);
+				memcpy(&c, msg + 10, 2);
+			}
+			ofp_log(OFP_LOG_WARN, "%s: peer sent error type %u "
+				"code %u", s->peer, ntohs(t), ntohs(c));
+		}
+		return OFPERR_OK;
+	case OFPT_ECHO_REQUEST:
+		start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_ECHO_REPLY,
+					  xid, OFP_HEADER_LEN);
+		ofp_buf_put(out, msg + OFP_HEADER_LEN, len - OFP_HEADER_LEN);
+		ofp_buf_msg_finish(out, start);
+		return OFPERR_OK;
+	case OFPT_ECHO_REPLY:
+		return OFPERR_OK;
+	case OFPT_EXPERIMENTER:
+		return OFPERR_BAD_REQUEST_BAD_EXPERIMENTER;
+	case OFPT_FEATURES_REQUEST:
+		if (len != OFP_HEADER_LEN)
+			return OFPERR_BAD_REQUEST_BAD_LEN;
+		put_features_reply(ofp, xid, out);
+		return OFPERR_OK;
+	case OFPT_GET_CONFIG_REQUEST: {
+		if (len != OFP_HEADER_LEN)
+			return OFPERR_BAD_REQUEST_BAD_LEN;
+		start = ofp_buf_msg_start(out, OFP13_VERSION,
+					  OFPT_GET_CONFIG_REPLY, xid,
+					  sizeof(struct ofp13_switch_config));
+		struct ofp13_switch_config *c = (void *)(out->data + start);
+		c->flags = htons(s->config_flags);
+		c->miss_send_len = htons(s->miss_send_len);
+		return OFPERR_OK;
+	}
+	case OFPT_SET_CONFIG: {
+		const struct ofp13_switch_config *c = (const void *)msg;
+
+		if (len != sizeof(*c))
+			return OFPERR_BAD_REQUEST_BAD_LEN;
+		if (s->role == OFPCR_ROLE_SLAVE)
+			return OFPERR_BAD_REQUEST_IS_SLAVE;
+		s->config_flags = ntohs(c->flags) & OFPC_FRAG_MASK;
+		s->miss_send_len = ntohs(c->miss_send_len);
+		return OFPERR_OK;
+	}
+	case OFPT_FLOW_MOD:
+		return handle_flow_mod(ofp, s, msg, len);
+	case OFPT_PACKET_OUT:
+		return handle_packet_out(ofp, s, msg, len);
+	case OFPT_MULTIPART_REQUEST:
+		ofp_session_flush_changes(ofp, s);
+		return ofp_mp_handle(ofp, s, msg, len, out);
+	case OFPT_BARRIER_REQUEST:
+		if (len != OFP_HEADER_LEN)
+			return OFPERR_BAD_REQUEST_BAD_LEN;
+		ofp_session_flush_changes(ofp, s);
+		ofp_buf_msg_start(out, OFP13_VERSION, OFPT_BARRIER_REPLY, xid,
+				  OFP_HEADER_LEN);
+		return OFPERR_OK;
+	case OFPT_ROLE_REQUEST:
+		return handle_role_request(s, msg, len, out);
+	default:
+		/* Unknown types, types only a switch sends, and requests we do
+		 * not implement (groups, meters, port/table mod, async). */
+		return OFPERR_BAD_REQUEST_BAD_TYPE;
+	}
+}
+
+int
+ofp_msg_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
+	       size_t len, struct ofp_buf *out)
+{
+	if (len < OFP_HEADER_LEN) {
+		ofp_msg_put_error(out, s->version ? s->version : OFP13_VERSION,
+				  OFPERR_BAD_REQUEST_BAD_LEN, msg, len);
+		return -EPROTO;
+	}
+	if (s->version == 0) {
+		if (msg[1] != OFPT_HELLO) {
+			if (ofp_ratelimit_allow(&s->rl))
+				ofp_log(OFP_LOG_WARN, "%s: message type %u "
+					"before HELLO", s->peer, msg[1]);
+			ofp_msg_put_error(out, OFP13_VERSION,
+					  OFPERR_HELLO_INCOMPATIBLE, msg, len);
+			return -EPROTO;
+		}
+		return handle_hello(s, msg, len, out);
+	}
+	if (msg[0] != s->version) {
+		ofp_msg_put_error(out, s->version,
+				  OFPERR_BAD_REQUEST_BAD_VERSION, msg, len);
+		return 0;
+	}
+	enum ofperr err = dispatch(ofp, s, msg, len, out);
+	if (err) {
+		if (ofp_ratelimit_allow(&s->rl))
+			ofp_log(OFP_LOG_DBG, "%s: message type %u: %s", s->peer,
+				msg[1], ofperr_name(err));
+		ofp_msg_put_error(out, s->version, err, msg, len);
+	}
+	return 0;
+}
+
+void
+ofp_msg_put_packet_in(struct ofp_buf *out, uint8_t reason, uint8_t table_id,
+		      uint64_t cookie, uint32_t in_port, const void *packet,
+		      size_t len, size_t total_len)
+{
+	size_t start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_PACKET_IN, 0,
+					 sizeof(struct ofp13_packet_in));
+	struct ofp13_packet_in *pi = (void *)(out->data + start);
+	struct ofp_flow_match m;
+	uint64_t seen = 0;
+	uint32_t be_port = htonl(in_port);
+
+	pi->buffer_id = htonl(OFP_NO_BUFFER);
+	pi->total_len = htons((uint16_t)(total_len > 0xffff ? 0xffff :
+					 total_len));
+	pi->reason = reason;
+	pi->table_id = table_id;
+	pi->cookie = htobe64(cookie);
+	ofp_match_init_catchall(&m);
+	ofp_match_set_field(&m, &seen, OFPXMT_OFB_IN_PORT, &be_port, NULL);
+	ofp_match_encode(&m, out);
+	ofp_buf_put_zeros(out, 2);
+	size_t room = OFP_MAX_MSG_LEN - (out->len - start);
+	ofp_buf_put(out, packet, len < room ? len : room);
+	ofp_buf_msg_finish(out, start);
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* OXM decoding: prerequisites and BAD_MATCH codes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+
+#include "ofp_match.h"
+#include "test_util.h"
+
+static enum ofperr
+decode_hex(const char *hex, struct ofp_flow_match *m)
+{
+	uint8_t b[256];
+	size_t n = hex_to_bytes(hex, b, sizeof(b));
+
+	return ofp_match_decode_oxms(b, n, m);
+}
+
+static void
+test_match_errors(void **state)
+{
+	static const struct {
+		const char *oxms;
+		enum ofperr err;
+	} cases[] = {
+		/* IPV4_SRC without eth_type. */
+		{ "800016040a000001", OFPERR_BAD_MATCH_BAD_PREREQ },
+		/* IPV4_SRC with eth_type ARP. */
+		{ "80000a020806" "800016040a000001", OFPERR_BAD_MATCH_BAD_PREREQ },
+		/* TCP_DST with IP but no ip_proto. */
+		{ "80000a020800" "80001c020050", OFPERR_BAD_MATCH_BAD_PREREQ },
+		/* TCP_DST with ip_proto UDP. */
+		{ "80000a020800" "80001401" "11" "80001c020050",
+		  OFPERR_BAD_MATCH_BAD_PREREQ },
+		/* VLAN_PCP without VLAN_VID present. */
+		{ "80000e0103", OFPERR_BAD_MATCH_BAD_PREREQ },
+		/* Unknown field 60, experimenter class. */
+		{ "8000780400000000", OFPERR_BAD_MATCH_BAD_FIELD },
+		{ "ffff00080000232000000000", OFPERR_BAD_MATCH_BAD_FIELD },
+		/* MPLS_LABEL: not supported. */
+		{ "8000440400000001", OFPERR_BAD_MATCH_BAD_FIELD },
+		/* Duplicate IN_PORT. */
+		{ "8000000400000001" "8000000400000002",
+		  OFPERR_BAD_MATCH_DUP_FIELD },
+		/* Masked IN_PORT (not maskable). */
+		{ "800001080000000100000001", OFPERR_BAD_MATCH_BAD_MASK },
+		/* Value bits outside the mask. */
+		{ "80000a020800" "800017080a0000ffffffff00",
+		  OFPERR_BAD_MATCH_BAD_WILDCARDS },
+		/* Bad length for ETH_TYPE, and truncated TLV. */
+		{ "80000a03080000", OFPERR_BAD_MATCH_BAD_LEN },
+		{ "8000000400", OFPERR_BAD_MATCH_BAD_LEN },
+		{ "800000", OFPERR_BAD_MATCH_BAD_LEN },
+		/* VLAN_PCP 8, DSCP 64, VID without PRESENT. */
+		{ "80000c021005" "80000e0108", OFPERR_BAD_MATCH_BAD_VALUE },
+		{ "80000a020800" "80001001" "40", OFPERR_BAD_MATCH_BAD_VALUE },
+		{ "80000c020005", OFPERR_BAD_MATCH_BAD_VALUE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ofp_flow_match m;
+		enum ofperr e = decode_hex(cases[i].oxms, &m);
+
+		if (e != cases[i].err)
+			fprintf(stderr, "case %zu: got %s\n", i, ofperr_name(e));
+		assert_int_equal(e, cases[i].err);
+	}
+}
+
+static void
+test_match_ok(void **state)
+{
+	struct ofp_flow_match m;
+
+	(void)state;
+	/* VLAN_VID present-only 0x1000/0x1000. */
+	assert_int_equal(decode_hex("80000d0410001000", &m), OFPERR_OK);
+	assert_int_equal(m.key.vlan_tci, htons(0x1000));
+	assert_int_equal(m.mask.vlan_tci, htons(0x1000));
+	/* OFPVID_NONE: untagged. */
+	assert_int_equal(decode_hex("80000c020000", &m), OFPERR_OK);
+	assert_int_equal(m.key.vlan_tci, 0);
+	assert_int_equal(m.mask.vlan_tci, htons(0x1fff));
+	/* VID + PCP share vlan_tci. */
+	assert_int_equal(decode_hex("80000c021005" "80000e0103", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.vlan_tci, htons(0x1005 | (3 << 13)));
+	assert_int_equal(m.mask.vlan_tci, 0xffff);
+	/* ICMP type/code in tp_src/tp_dst. */
+	assert_int_equal(decode_hex("80000a020800" "80001401" "01"
+				    "80002601" "08" "80002801" "00", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.tp_src, htons(8));
+	assert_int_equal(m.mask.tp_src, 0xffff);
+	assert_int_equal(m.mask.tp_dst, 0xffff);
+	/* ARP op into nw_proto. */
+	assert_int_equal(decode_hex("80000a020806" "80002a020002", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.nw_proto, 2);
+	/* IPv6 src masked. */
+	assert_int_equal(decode_hex("80000a0286dd" "80003520"
+		"20010db8000000000000000000000000"
+		"ffffffff000000000000000000000000", &m), OFPERR_OK);
+	assert_int_equal(m.mask.ipv6_src[3], 0xff);
+	assert_int_equal(m.mask.ipv6_src[4], 0);
+
+	/* Whole ofp_match with padding, and a bad type. */
+	uint8_t b[64];
+	size_t used, n = hex_to_bytes("0001000c8000000400000007" "00000000", b,
+				      sizeof(b));
+	assert_int_equal(ofp_match_decode(b, n, &m, &used), OFPERR_OK);
+	assert_int_equal(used, 16);
+	assert_int_equal(m.key.in_port, 7);
+	n = hex_to_bytes("0000000c8000000400000007" "00000000", b, sizeof(b));
+	assert_int_equal(ofp_match_decode(b, n, &m, &used),
+			 OFPERR_BAD_MATCH_BAD_TYPE);
+	n = hex_to_bytes("0001002c8000000400000007" "00000000", b, sizeof(b));
+	assert_int_equal(ofp_match_decode(b, n, &m, &used),
+			 OFPERR_BAD_MATCH_BAD_LEN);
+}
+
+static void
+test_match_relations(void **state)
+{
+	struct ofp_flow_match all, ip, ipsrc, arp;
+
+	(void)state;
+	ofp_match_init_catchall(&all);
+	assert_int_equal(decode_hex("80000a020800", &ip), OFPERR_OK);
+	assert_int_equal(decode_hex("80000a020800" "800016040a000001", &ipsrc),
+			 OFPERR_OK);
+	assert_int_equal(decode_hex("80000a020806", &arp), OFPERR_OK);
+	assert_true(ofp_match_covers(&all, &ip));
+	assert_true(ofp_match_covers(&ip, &ipsrc));
+	assert_false(ofp_match_covers(&ipsrc, &ip));
+	assert_false(ofp_match_covers(&arp, &ip));
+	assert_true(ofp_match_overlaps(&ip, &ipsrc));
+	assert_false(ofp_match_overlaps(&ip, &arp));
+	assert_true(ofp_match_equal(&ip, &ip));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match_errors),
+		cmocka_unit_test(test_match_ok),
+		cmocka_unit_test(test_match_relations),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
