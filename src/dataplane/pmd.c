@@ -216,26 +216,24 @@ pmd_execute(struct pmd *pmd, struct rte_mbuf *m,
 	}
 }
 
-static inline unsigned
-miss_inflight(const struct pmd *pmd)
+/* True while packets must wait behind an earlier miss: one is parked, or
+ * a miss upcall went up since the exec ring was last drained. Only the
+ * snapshot taken before that drain is trusted: a later "done" may belong
+ * to a packet that sits on the exec ring still. */
+static inline bool
+ordering_stall(const struct pmd *pmd)
 {
-	return (unsigned)(pmd->miss_upcalls_sent -
-		__atomic_load_n(&pmd->miss_upcalls_done, __ATOMIC_ACQUIRE));
+	return pmd->n_parked > 0 || pmd->miss_upcalls_sent != pmd->done_snapshot;
 }
 
-/* A miss: send it up if fewer than PMD_MAX_MISS_INFLIGHT are in flight and
- * nothing waits before it, else let it wait for them. */
 static void
-handle_miss(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
-	    uint32_t hash)
+park(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
+     uint32_t hash)
 {
 	struct pmd_parked *p;
 
-	if (pmd->n_parked == 0 && miss_inflight(pmd) < PMD_MAX_MISS_INFLIGHT) {
-		upcall(pmd, m, PMD_UPCALL_MISS, 0);
-		return;
-	}
 	if (unlikely(pmd->n_parked == PMD_PARK_MAX)) {
+		/* Waiting room full: send it up now (it may overtake). */
 		PMD_COUNT(pmd, park_overflows, 1);
 		upcall(pmd, m, PMD_UPCALL_MISS, 0);
 		return;
@@ -245,6 +243,17 @@ handle_miss(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
 	p->hash = hash;
 	p->key = *key;
 	PMD_COUNT(pmd, parked, 1);
+}
+
+/* A miss: send it up unless it has to wait behind an earlier one. */
+static void
+handle_miss(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
+	    uint32_t hash)
+{
+	if (!ordering_stall(pmd))
+		upcall(pmd, m, PMD_UPCALL_MISS, 0);
+	else
+		park(pmd, m, key, hash);
 }
 
 static inline void
@@ -272,6 +281,8 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 	unsigned n_miss = 0, emc_hits = 0, mf_hits = 0;
 	uint64_t bytes = 0;
 
+	bool stalled = ordering_stall(pmd);
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		enum flow_parse_result r;
@@ -284,6 +295,11 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 			PMD_COUNT(pmd, parse_errors[r], 1);
 		bytes += rte_pktmbuf_pkt_len(m);
 		hashes[i] = emc_hash(&keys[i]);
+		if (unlikely(stalled)) {
+			/* Behind a miss: no lookup, wait in order. */
+			found[i] = NULL;
+			continue;
+		}
 		found[i] = emc_lookup(pmd->emc, &keys[i], hashes[i]);
 		if (found[i] != NULL) {
 			emc_hits++;
@@ -292,7 +308,7 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 			miss_keys[n_miss++] = &keys[i];
 		}
 	}
-	if (n_miss > 0) {
+	if (n_miss > 0 && !stalled) {
 		megaflow_lookup_burst(pmd->megaflows, miss_keys, n_miss,
 				      mf_out);
 		for (unsigned j = 0; j < n_miss; j++) {
@@ -320,6 +336,8 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 		if (found[i] != NULL) {
 			megaflow_hit(pmd, found[i], rte_pktmbuf_pkt_len(m));
 			pmd_execute(pmd, m, &found[i]->actions, q->dp_port);
+		} else if (stalled) {
+			park(pmd, m, &keys[i], hashes[i]);
 		} else {
 			handle_miss(pmd, m, &keys[i], hashes[i]);
 		}
@@ -333,24 +351,27 @@ static unsigned
 process_parked(struct pmd *pmd)
 {
 	unsigned n = pmd->n_parked, keep = 0, hits = 0;
+	bool waiting = false;
 
-	if (n == 0 || miss_inflight(pmd) > 0)
+	if (n == 0 || pmd->miss_upcalls_sent != pmd->done_snapshot)
 		return 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct pmd_parked *p = &pmd->parked[i];
 		struct pmd_mbuf_priv *priv = pmd_mbuf_priv(p->m);
 		struct megaflow *mf = NULL;
 
-		if (keep == 0)
+		if (!waiting)
 			mf = megaflow_lookup(pmd->megaflows, &p->key);
 		if (mf != NULL) {
 			hits++;
 			emc_insert(pmd->emc, &p->key, p->hash, mf);
 			megaflow_hit(pmd, mf, rte_pktmbuf_pkt_len(p->m));
 			pmd_execute(pmd, p->m, &mf->actions, priv->in_dp_port);
-		} else if (keep == 0 && miss_inflight(pmd) <
-			   PMD_MAX_MISS_INFLIGHT) {
+		} else if (!waiting) {
+			/* The first that still misses goes up; the ones
+			 * behind it wait for it. */
 			upcall(pmd, p->m, PMD_UPCALL_MISS, 0);
+			waiting = true;
 		} else {
 			pmd->parked[keep++] = *p;
 		}
@@ -395,6 +416,8 @@ pmd_main(void *arg)
 		pmd->now_ms = pmd_clock_ms();
 		/* Packets the slowpath handed back go before the misses that
 		 * waited for them, and those before new packets. */
+		pmd->done_snapshot = __atomic_load_n(&pmd->miss_upcalls_done,
+						     __ATOMIC_ACQUIRE);
 		work += process_exec_ring(pmd);
 		work += process_parked(pmd);
 		for (uint32_t i = 0; i < pmd->n_rxqs; i++) {

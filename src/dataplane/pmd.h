@@ -39,11 +39,10 @@
 #define PMD_MAX_PORTS 64
 #define PMD_MAX_RXQS 64
 #define PMD_MAX 16
-/* Miss upcalls a PMD lets be in flight at once; further misses wait in
- * the PMD (parked) and are looked up again once those are installed, so a
- * burst of new flows that one megaflow covers costs one upcall, not one
- * per flow. */
-#define PMD_MAX_MISS_INFLIGHT 4
+/* While a miss upcall is in flight, the packets behind it wait in the PMD
+ * (parked) and are looked up again once it is installed and its packet is
+ * back: a burst of new flows that one megaflow covers costs one upcall,
+ * not one per flow, and no packet overtakes an earlier one of its flow. */
 #define PMD_PARK_MAX 2048
 
 /* Why a packet went up to the slowpath. */
@@ -139,6 +138,9 @@ struct pmd {
 	uint64_t miss_upcalls_done;	/* Written by the slowpath, after it
 					 * installed and handed the packet
 					 * back (atomic release). */
+	uint64_t done_snapshot;		/* miss_upcalls_done as read at the
+					 * start of this iteration, before
+					 * the exec ring was drained. */
 	uint32_t n_parked;
 	struct pmd_parked parked[PMD_PARK_MAX];
 	volatile bool stop;

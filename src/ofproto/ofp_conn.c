@@ -350,6 +350,21 @@ conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 			c->closing = true;
 			break;
 		}
+		if (c->sess.version != 0 && msg[0] != c->sess.version) {
+			/* Not our version once negotiated: the stream is not
+			 * OpenFlow any more (a length taken from it may never
+			 * arrive), so answer and close instead of waiting. */
+			if (ofp_ratelimit_allow(&c->sess.rl))
+				ofp_log(OFP_LOG_WARN, "%s: version 0x%02x after "
+					"negotiating 0x%02x, closing",
+					c->sess.peer, msg[0], c->sess.version);
+			ofp_msg_put_error(&c->tx, c->sess.version,
+					  OFPERR_BAD_REQUEST_BAD_VERSION, msg,
+					  c->rx.len - off < 64 ?
+					  c->rx.len - off : 64);
+			c->closing = true;
+			break;
+		}
 		if (c->rx.len - off < len)
 			break;
 		if (ofp_msg_handle(mgr->ofp, &c->sess, msg, len, &c->tx) < 0)
