@@ -71,23 +71,35 @@ dpdk_port_max_queues(const char *devargs, uint16_t *max_rxq,
 }
 
 int
-dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
-	       uint16_t n_rxq, uint16_t n_txq, struct rte_mempool *mp,
-	       char *err, size_t errlen)
+dpdk_port_probe(struct dpdk_port *p, const char *name, const char *devargs,
+		char *err, size_t errlen)
 {
-	struct rte_eth_conf conf;
-	struct rte_eth_dev_info info;
-	struct rte_ether_addr mac;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(p->devargs, sizeof(p->devargs), "%s", devargs);
 	dev_name_from_devargs(devargs, p->dev_name, sizeof(p->dev_name));
-
 	rc = probe(devargs, &p->port_id, err, errlen);
 	if (rc < 0)
 		return rc;
+	p->probed = true;
+	p->socket_id = rte_eth_dev_socket_id(p->port_id);
+	if (p->socket_id < 0)
+		p->socket_id = 0;
+	return 0;
+}
+
+int
+dpdk_port_start(struct dpdk_port *p, const struct dpdk_port_conf *pc,
+		struct rte_mempool *mp, char *err, size_t errlen)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	uint16_t n_rxq = pc->n_rxq, n_txq = pc->n_txq;
+	int rc;
+
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot read device info: %s",
@@ -109,11 +121,8 @@ dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
 	}
 	p->n_rxq = n_rxq;
 	p->n_txq = n_txq;
-	p->rxq_size = DPDK_PORT_RXQ_SIZE;
-	p->txq_size = DPDK_PORT_TXQ_SIZE;
-	p->socket_id = rte_eth_dev_socket_id(p->port_id);
-	if (p->socket_id < 0)
-		p->socket_id = 0;
+	p->rxq_size = pc->rxq_size ? pc->rxq_size : DPDK_PORT_RXQ_SIZE;
+	p->txq_size = pc->txq_size ? pc->txq_size : DPDK_PORT_TXQ_SIZE;
 
 	memset(&conf, 0, sizeof(conf));
 	if (n_rxq > 1) {
@@ -124,6 +133,8 @@ dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
 		if (conf.rx_adv_conf.rss_conf.rss_hf == 0)
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
 	}
+	if (pc->mtu)
+		conf.rxmode.mtu = pc->mtu;
 	rc = rte_eth_dev_configure(p->port_id, n_rxq, n_txq, &conf);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot configure device \"%s\": %s",
@@ -136,6 +147,16 @@ dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
 		snprintf(err, errlen, "cannot size queues of \"%s\": %s",
 			 p->dev_name, rte_strerror(-rc));
 		return rc;
+	}
+	if (pc->mtu) {
+		rc = rte_eth_dev_set_mtu(p->port_id, pc->mtu);
+		if (rc < 0 && rc != -ENOTSUP) {
+			snprintf(err, errlen, "device \"%s\" refuses MTU %u: "
+				 "%s (its range: %u to %u)", p->dev_name,
+				 pc->mtu, rte_strerror(-rc), info.min_mtu,
+				 info.max_mtu);
+			return rc;
+		}
 	}
 	for (uint16_t q = 0; q < n_rxq; q++) {
 		rc = rte_eth_rx_queue_setup(p->port_id, q, p->rxq_size,
@@ -157,8 +178,21 @@ dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
 			return rc;
 		}
 	}
+	if (pc->mac != NULL) {
+		memcpy(mac.addr_bytes, pc->mac, 6);
+		rc = rte_eth_dev_default_mac_addr_set(p->port_id, &mac);
+		if (rc < 0 && rc != -ENOTSUP) {
+			snprintf(err, errlen, "device \"%s\" refuses the MAC "
+				 "address: %s", p->dev_name, rte_strerror(-rc));
+			return rc;
+		}
+	}
 	if (rte_eth_macaddr_get(p->port_id, &mac) == 0)
 		memcpy(p->mac, mac.addr_bytes, 6);
+	if (pc->mac != NULL)	/* Devices without the call take it as ours. */
+		memcpy(p->mac, pc->mac, 6);
+	if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) != 0)
+		p->mtu = 1500;
 	rte_eth_promiscuous_enable(p->port_id);	/* A switch port. */
 	rc = rte_eth_dev_start(p->port_id);
 	if (rc < 0) {
@@ -170,14 +204,47 @@ dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
 	return 0;
 }
 
+int
+dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
+	       uint16_t n_rxq, uint16_t n_txq, struct rte_mempool *mp,
+	       char *err, size_t errlen)
+{
+	struct dpdk_port_conf pc = { .n_rxq = n_rxq, .n_txq = n_txq };
+	int rc = dpdk_port_probe(p, name, devargs, err, errlen);
+
+	return rc < 0 ? rc : dpdk_port_start(p, &pc, mp, err, errlen);
+}
+
+bool
+dpdk_port_link_up(const struct dpdk_port *p)
+{
+	struct rte_eth_link link;
+
+	if (!p->started)
+		return false;
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(p->port_id, &link) < 0)
+		return false;
+	return link.link_status == RTE_ETH_LINK_UP;
+}
+
+void
+dpdk_port_vhost_devargs(char *buf, size_t len, unsigned seq, const char *path,
+			bool client, uint16_t queues)
+{
+	snprintf(buf, len, "net_vhost%u,iface=%s,queues=%u,client=%d", seq,
+		 path, queues, client ? 1 : 0);
+}
+
 void
 dpdk_port_close(struct dpdk_port *p)
 {
 	struct rte_eth_dev_info info;
 	struct rte_device *dev = NULL;
 
-	if (!rte_eth_dev_is_valid_port(p->port_id))
+	if (!p->probed || !rte_eth_dev_is_valid_port(p->port_id))
 		return;
+	p->probed = false;
 	if (rte_eth_dev_info_get(p->port_id, &info) == 0)
 		dev = info.device;
 	if (p->started)

@@ -31,7 +31,19 @@ struct dpdk_port {
 	uint16_t txq_size;
 	int socket_id;		/* NUMA socket of the device (0 if unknown). */
 	uint8_t mac[6];
+	uint16_t mtu;
+	bool probed;		/* This port probed the device. */
 	bool started;
+};
+
+/* How to set a probed device up. Zero fields: the driver's defaults. */
+struct dpdk_port_conf {
+	uint16_t n_rxq;
+	uint16_t n_txq;
+	uint16_t rxq_size;	/* Descriptors per queue; 0 = 1024. */
+	uint16_t txq_size;
+	uint16_t mtu;		/* 0 = leave the device's. */
+	const uint8_t *mac;	/* NULL = leave the device's. */
 };
 
 /* Probe the device named by devargs, configure n_rxq / n_txq queues with
@@ -40,6 +52,18 @@ struct dpdk_port {
 int dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
 		   uint16_t n_rxq, uint16_t n_txq, struct rte_mempool *mp,
 		   char *err, size_t errlen);
+/* The two halves of dpdk_port_open(): probe (the socket id is known
+ * after it, to choose the mbuf pool), then configure and start. */
+int dpdk_port_probe(struct dpdk_port *p, const char *name, const char *devargs,
+		    char *err, size_t errlen);
+int dpdk_port_start(struct dpdk_port *p, const struct dpdk_port_conf *conf,
+		    struct rte_mempool *mp, char *err, size_t errlen);
+/* Link state now (rte_eth_link_get_nowait; net_vhost: a guest is there). */
+bool dpdk_port_link_up(const struct dpdk_port *p);
+/* net_vhost devargs for a vhost-user port: the device net_vhost<seq>. */
+void dpdk_port_vhost_devargs(char *buf, size_t len, unsigned seq,
+			     const char *path, bool client, uint16_t queues);
+
 /* Stop and close the device, and detach it; tx_pcap files are flushed. */
 void dpdk_port_close(struct dpdk_port *p);
 

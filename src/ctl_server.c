@@ -24,6 +24,7 @@
 
 #include "daemon.h"
 #include "dataplane/flow_parse.h"
+#include "dataplane/rxq_sched.h"
 #include "ofproto/strbuf.h"
 
 #define CTL_MAX_REQUEST 65536
@@ -63,6 +64,71 @@ cmd_version(struct pmdswitch *sw, const struct ctl_request *req,
 	return 0;
 }
 
+static const char *
+port_type_name(const struct switch_port *p)
+{
+	return p->kind == CFG_PORT_VHOST_USER ? "vhost-user" :
+	       p->kind == CFG_PORT_PATCH ? "patch" : "dpdk";
+}
+
+/* One port of show: text line or JSON object. */
+static void
+format_show_port(struct pmdswitch *sw, const struct switch_port *p, bool json,
+		 bool first, struct strbuf *out)
+{
+	struct sw_port_stats st;
+
+	port_stats(sw, p, &st);
+	if (json) {
+		strbuf_printf(out, "%s{\"name\": ", first ? "" : ", ");
+		strbuf_json_string(out, p->name);
+		strbuf_printf(out, ", \"ofport\": %u, \"type\": \"%s\", "
+			      "\"link\": \"%s\", \"link_changes\": %lu, ",
+			      p->ofport, port_type_name(p),
+			      p->link_up ? "up" : "down",
+			      (unsigned long)p->link_changes);
+		if (p->kind == CFG_PORT_PATCH) {
+			strbuf_printf(out, "\"peer\": ");
+			strbuf_json_string(out, p->peer);
+			strbuf_printf(out, "}");
+			return;
+		}
+		strbuf_printf(out, "\"devargs\": ");
+		strbuf_json_string(out, p->dev.devargs);
+		strbuf_printf(out, ", \"dpdk_port_id\": %u, \"socket\": %d, "
+			"\"mtu\": %u, \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\", "
+			"\"rxq\": %u, \"txq\": %u, \"rxq_size\": %u, "
+			"\"txq_size\": %u, \"rx_packets\": %lu, "
+			"\"tx_packets\": %lu, \"rx_missed\": %lu, "
+			"\"rx_dropped\": %lu, \"tx_dropped\": %lu}",
+			p->dev.port_id, p->dev.socket_id, p->dev.mtu,
+			p->dev.mac[0], p->dev.mac[1], p->dev.mac[2],
+			p->dev.mac[3], p->dev.mac[4], p->dev.mac[5],
+			p->dev.n_rxq, p->dev.n_txq, p->dev.rxq_size,
+			p->dev.txq_size, (unsigned long)st.rx_packets,
+			(unsigned long)st.tx_packets,
+			(unsigned long)st.rx_missed,
+			(unsigned long)(st.rx_missed + st.rx_nombuf),
+			(unsigned long)st.tx_dropped);
+		return;
+	}
+	if (p->kind == CFG_PORT_PATCH) {
+		strbuf_printf(out, "  port %s: ofport %u, patch, peer %s, link "
+			      "%s\n", p->name, p->ofport, p->peer,
+			      p->link_up ? "up" : "down");
+		return;
+	}
+	strbuf_printf(out, "  port %s: ofport %u, %s, link %s, dpdk port %u, "
+		      "rxq %u, txq %u, rx %lu, tx %lu, rx dropped %lu, tx "
+		      "dropped %lu (%s)\n", p->name, p->ofport,
+		      port_type_name(p), p->link_up ? "up" : "down",
+		      p->dev.port_id, p->dev.n_rxq, p->dev.n_txq,
+		      (unsigned long)st.rx_packets,
+		      (unsigned long)st.tx_packets,
+		      (unsigned long)(st.rx_missed + st.rx_nombuf),
+		      (unsigned long)st.tx_dropped, p->dev.devargs);
+}
+
 static int
 cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	 struct strbuf *out)
@@ -70,12 +136,16 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	if (req->json)
 		strbuf_printf(out, "{\"version\": \"%s\", \"bridges\": [",
 			      PMDSWITCH_VERSION);
-	for (unsigned b = 0; b < sw->n_bridges; b++) {
+	for (unsigned b = 0, nb = 0; b < sw->n_bridges; b++) {
 		struct bridge *br = &sw->bridges[b];
 		bool first = true;
 
+		if (!br->in_use)
+			continue;
+		if (req->json && nb++)
+			strbuf_printf(out, ", ");
 		if (req->json) {
-			strbuf_printf(out, "%s{\"name\": ", b ? ", " : "");
+			strbuf_printf(out, "{\"name\": ");
 			strbuf_json_string(out, br->name);
 			strbuf_printf(out, ", \"datapath_id\": \"0x%016lx\", "
 				      "\"flows\": %zu, \"connections\": %zu, "
@@ -92,46 +162,10 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 		}
 		for (unsigned i = 0; i < sw->n_ports; i++) {
 			struct switch_port *p = &sw->ports[i];
-			struct rte_eth_stats es;
 
-			if (p->bridge != b)
+			if (!p->in_use || p->bridge != b)
 				continue;
-			memset(&es, 0, sizeof(es));
-			rte_eth_stats_get(p->dev.port_id, &es);
-			if (req->json) {
-				strbuf_printf(out, "%s{\"name\": ",
-					      first ? "" : ", ");
-				strbuf_json_string(out, p->dev.name);
-				strbuf_printf(out, ", \"ofport\": %u, "
-					      "\"devargs\": ", p->ofport);
-				strbuf_json_string(out, p->dev.devargs);
-				strbuf_printf(out, ", \"dpdk_port_id\": %u, "
-					"\"rxq\": %u, \"txq\": %u, "
-					"\"rx_packets\": %lu, "
-					"\"tx_packets\": %lu, "
-					"\"rx_dropped\": %lu, "
-					"\"tx_dropped\": %lu}",
-					p->dev.port_id, p->dev.n_rxq,
-					p->dev.n_txq,
-					(unsigned long)es.ipackets,
-					(unsigned long)es.opackets,
-					(unsigned long)(es.imissed +
-							es.rx_nombuf),
-					(unsigned long)es.oerrors);
-			} else {
-				strbuf_printf(out, "  port %s: ofport %u, dpdk "
-					"port %u, rxq %u, txq %u, rx %lu, tx "
-					"%lu, rx dropped %lu, tx dropped %lu "
-					"(%s)\n", p->dev.name, p->ofport,
-					p->dev.port_id, p->dev.n_rxq,
-					p->dev.n_txq,
-					(unsigned long)es.ipackets,
-					(unsigned long)es.opackets,
-					(unsigned long)(es.imissed +
-							es.rx_nombuf),
-					(unsigned long)es.oerrors,
-					p->dev.devargs);
-			}
+			format_show_port(sw, p, req->json, first, out);
 			first = false;
 		}
 		if (req->json)
@@ -147,8 +181,8 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      i ? ", " : "", pmd->lcore_id);
 		else
 			strbuf_printf(out, "pmd core %u: rxqs", pmd->lcore_id);
-		for (uint32_t j = 0; j < pmd->n_rxqs; j++) {
-			const struct pmd_rxq *q = &pmd->rxqs[j];
+		for (uint32_t j = 0; j < pmd_rxq_count(pmd); j++) {
+			const struct pmd_rxq *q = pmd_rxq_at(pmd, j);
 			const char *name = sw->ports[q->dp_port].dev.name;
 
 			if (req->json)
@@ -189,6 +223,8 @@ format_pmd_stats(struct strbuf *out, bool json, const char *label,
 		     (double)st->packets : 0.0;
 	double busy = cycles ? 100.0 * (double)st->busy_cycles /
 		      (double)cycles : 0.0;
+	double avg_st = st->megaflow_hits ? (double)st->subtable_lookups /
+			(double)st->megaflow_hits : 0.0;
 
 	if (json) {
 #define X(f) strbuf_printf(out, "\"" #f "\": %lu, ", (unsigned long)st->f);
@@ -201,8 +237,9 @@ format_pmd_stats(struct strbuf *out, bool json, const char *label,
 			strbuf_printf(out, "%s\"%s\": %lu", r > 1 ? ", " : "",
 				      flow_parse_result_name(r),
 				      (unsigned long)st->parse_errors[r]);
-		strbuf_printf(out, "}, \"cycles_per_packet\": %.1f, "
-			      "\"busy_percent\": %.1f", cpp, busy);
+		strbuf_printf(out, "}, \"avg_subtable_lookups_per_hit\": %.2f, "
+			      "\"cycles_per_packet\": %.1f, "
+			      "\"busy_percent\": %.1f", avg_st, cpp, busy);
 		return;
 	}
 	strbuf_printf(out, "%s:\n", label);
@@ -215,7 +252,9 @@ format_pmd_stats(struct strbuf *out, bool json, const char *label,
 		if (st->parse_errors[r])
 			strbuf_printf(out, " %s=%lu", flow_parse_result_name(r),
 				      (unsigned long)st->parse_errors[r]);
-	strbuf_printf(out, "\n  %-16s %.1f\n  %-16s %.1f%%\n",
+	strbuf_printf(out, "\n  %-16s %.2f (subtable lookups per megaflow "
+		      "hit)\n", "avg subtables:", avg_st);
+	strbuf_printf(out, "  %-16s %.1f\n  %-16s %.1f%%\n",
 		      "cycles/packet:", cpp, "busy:", busy);
 }
 
@@ -292,16 +331,16 @@ cmd_pmd_rxq_show(struct pmdswitch *sw, const struct ctl_request *req,
 		struct pmd *pmd = sw->pmds[i];
 		uint64_t total = 0;
 
-		for (uint32_t j = 0; j < pmd->n_rxqs; j++)
-			total += __atomic_load_n(&pmd->rxqs[j].cycles,
+		for (uint32_t j = 0; j < pmd_rxq_count(pmd); j++)
+			total += __atomic_load_n(&pmd_rxq_at(pmd, j)->cycles,
 						 __ATOMIC_RELAXED);
 		if (req->json)
 			strbuf_printf(out, "%s{\"core\": %u, \"rxqs\": [",
 				      i ? ", " : "", pmd->lcore_id);
 		else
 			strbuf_printf(out, "pmd core %u:\n", pmd->lcore_id);
-		for (uint32_t j = 0; j < pmd->n_rxqs; j++) {
-			const struct pmd_rxq *q = &pmd->rxqs[j];
+		for (uint32_t j = 0; j < pmd_rxq_count(pmd); j++) {
+			const struct pmd_rxq *q = pmd_rxq_at(pmd, j);
 			uint64_t c = __atomic_load_n(&q->cycles,
 						     __ATOMIC_RELAXED);
 			double share = total ? 100.0 * (double)c /
@@ -328,6 +367,21 @@ cmd_pmd_rxq_show(struct pmdswitch *sw, const struct ctl_request *req,
 	}
 	if (req->json)
 		strbuf_printf(out, "]}");
+	return 0;
+}
+
+static int
+cmd_pmd_rxq_rebalance(struct pmdswitch *sw, const struct ctl_request *req,
+		      struct strbuf *out)
+{
+	int moved = pmd_rxq_rebalance(sw->pmds, sw->n_pmds, sw->qs);
+
+	if (moved < 0) {
+		strbuf_printf(out, "rebalance failed: %s", strerror(-moved));
+		return -1;
+	}
+	strbuf_printf(out, req->json ? "{\"moved\": %d}" :
+		      "moved %d rx queue(s)\n", moved);
 	return 0;
 }
 
@@ -399,43 +453,71 @@ cmd_dump_ports(struct pmdswitch *sw, const struct ctl_request *req,
 		strbuf_printf(out, "[");
 	for (unsigned i = 0; i < sw->n_ports; i++) {
 		struct switch_port *p = &sw->ports[i];
-		struct rte_eth_stats es;
+		struct sw_port_stats st;
 
-		if (&sw->bridges[p->bridge] != br)
+		if (!p->in_use || &sw->bridges[p->bridge] != br)
 			continue;
-		memset(&es, 0, sizeof(es));
-		rte_eth_stats_get(p->dev.port_id, &es);
+		port_stats(sw, p, &st);
 		if (req->json) {
 			strbuf_printf(out, "%s{\"name\": ", first ? "" : ", ");
-			strbuf_json_string(out, p->dev.name);
-			strbuf_printf(out, ", \"ofport\": %u, \"rx_packets\": "
-				"%lu, \"rx_bytes\": %lu, \"rx_dropped\": %lu, "
-				"\"rx_errors\": %lu, \"tx_packets\": %lu, "
-				"\"tx_bytes\": %lu, \"tx_errors\": %lu}",
-				p->ofport, (unsigned long)es.ipackets,
-				(unsigned long)es.ibytes,
-				(unsigned long)(es.imissed + es.rx_nombuf),
-				(unsigned long)es.ierrors,
-				(unsigned long)es.opackets,
-				(unsigned long)es.obytes,
-				(unsigned long)es.oerrors);
+			strbuf_json_string(out, p->name);
+			strbuf_printf(out, ", \"ofport\": %u, \"link\": \"%s\", "
+				"\"rx_packets\": %lu, \"rx_bytes\": %lu, "
+				"\"rx_dropped\": %lu, \"rx_missed\": %lu, "
+				"\"rx_nombuf\": %lu, \"rx_errors\": %lu, "
+				"\"tx_packets\": %lu, \"tx_bytes\": %lu, "
+				"\"tx_dropped\": %lu, \"tx_errors\": %lu}",
+				p->ofport, p->link_up ? "up" : "down",
+				(unsigned long)st.rx_packets,
+				(unsigned long)st.rx_bytes,
+				(unsigned long)(st.rx_missed + st.rx_nombuf),
+				(unsigned long)st.rx_missed,
+				(unsigned long)st.rx_nombuf,
+				(unsigned long)st.rx_errors,
+				(unsigned long)st.tx_packets,
+				(unsigned long)st.tx_bytes,
+				(unsigned long)st.tx_dropped,
+				(unsigned long)st.tx_errors);
 		} else {
 			strbuf_printf(out, "  port %3u (%s): rx pkts=%lu, "
-				"bytes=%lu, drop=%lu, errs=%lu\n"
-				"           tx pkts=%lu, bytes=%lu, errs=%lu\n",
-				p->ofport, p->dev.name,
-				(unsigned long)es.ipackets,
-				(unsigned long)es.ibytes,
-				(unsigned long)(es.imissed + es.rx_nombuf),
-				(unsigned long)es.ierrors,
-				(unsigned long)es.opackets,
-				(unsigned long)es.obytes,
-				(unsigned long)es.oerrors);
+				"bytes=%lu, drop=%lu, errs=%lu, missed=%lu\n"
+				"           tx pkts=%lu, bytes=%lu, drop=%lu, "
+				"errs=%lu\n",
+				p->ofport, p->name,
+				(unsigned long)st.rx_packets,
+				(unsigned long)st.rx_bytes,
+				(unsigned long)(st.rx_missed + st.rx_nombuf),
+				(unsigned long)st.rx_errors,
+				(unsigned long)st.rx_missed,
+				(unsigned long)st.tx_packets,
+				(unsigned long)st.tx_bytes,
+				(unsigned long)st.tx_dropped,
+				(unsigned long)st.tx_errors);
 		}
 		first = false;
 	}
 	if (req->json)
 		strbuf_printf(out, "]");
+	return 0;
+}
+
+static int
+cmd_reload(struct pmdswitch *sw, const struct ctl_request *req,
+	   struct strbuf *out)
+{
+	char err[1024];
+
+	if (reload_config(sw, sw->config_path, err, sizeof(err)) < 0) {
+		strbuf_printf(out, "%s", err);
+		return -1;
+	}
+	if (req->json) {
+		strbuf_printf(out, "{\"reloaded\": ");
+		strbuf_json_string(out, sw->config_path);
+		strbuf_printf(out, "}");
+	} else {
+		strbuf_printf(out, "reloaded %s\n", sw->config_path);
+	}
 	return 0;
 }
 
@@ -456,6 +538,9 @@ static const struct ctl_command commands[] = {
 	{ "pmd-stats-show", 0, 0, "pmd-stats-show", cmd_pmd_stats_show },
 	{ "pmd-stats-clear", 0, 0, "pmd-stats-clear", cmd_pmd_stats_clear },
 	{ "pmd-rxq-show", 0, 0, "pmd-rxq-show", cmd_pmd_rxq_show },
+	{ "pmd-rxq-rebalance", 0, 0, "pmd-rxq-rebalance",
+	  cmd_pmd_rxq_rebalance },
+	{ "reload", 0, 0, "reload", cmd_reload },
 	{ "version", 0, 0, "version", cmd_version },
 };
 
@@ -574,7 +659,24 @@ ctl_main(void *arg)
 		struct pollfd pfd = { .fd = sw->ctl_fd, .events = POLLIN };
 		int fd;
 
-		if (poll(&pfd, 1, 200) <= 0)
+		int n = poll(&pfd, 1, 200);
+		uint64_t now = pmd_clock_ms();
+
+		/* This thread is the config thread: SIGHUP reloads here,
+		 * and link state is polled here once a second. */
+		if (__atomic_exchange_n(&sw->reload_requested, 0,
+					__ATOMIC_ACQ_REL)) {
+			char err[1024];
+
+			if (reload_config(sw, sw->config_path, err,
+					  sizeof(err)) < 0)
+				LOG_ERROR("reload (SIGHUP) refused: %s", err);
+		}
+		if (now - sw->last_link_poll_ms >= 1000) {
+			sw->last_link_poll_ms = now;
+			ports_poll_link(sw);
+		}
+		if (n <= 0)
 			continue;
 		fd = accept(sw->ctl_fd, NULL, NULL);
 		if (fd < 0)

@@ -46,6 +46,8 @@ log_msg(enum log_level level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static volatile sig_atomic_t sighup_received;
+
 static void
 on_signal(int sig)
 {
@@ -53,10 +55,19 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* The control socket thread, the config thread, does the reload. */
+static void
+on_sighup(int sig)
+{
+	(void)sig;
+	sighup_received = 1;
+}
+
 struct options {
 	const char *config;
 	const char *ctl;
 	double duration;	/* 0 = until a signal. */
+	bool check_config;	/* Validate and exit. */
 	int n_eal_args;
 	char **eal_args;
 };
@@ -66,13 +77,17 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pmdswitchd --config FILE [--ctl PATH] [--log-level LEVEL]\n"
-		"                  [--duration SECONDS] [-- EAL-ARGS...]\n"
+		"                  [--duration SECONDS] [--check-config]\n"
+		"                  [-- EAL-ARGS...]\n"
 		"  --config FILE      YAML configuration (see README)\n"
 		"  --ctl PATH         control socket (default: the config's\n"
 		"                     ctl-socket, else " DEFAULT_CTL_PATH ")\n"
 		"  --log-level LEVEL  error, warning, info (default), debug\n"
 		"  --duration SECONDS stop after this long (default: run until\n"
 		"                     SIGINT or SIGTERM)\n"
+		"  --check-config     validate the configuration (YAML, socket\n"
+		"                     paths, lcores, devargs, hugepages) without\n"
+		"                     starting the datapath; prints FILE: OK\n"
 		"  --version          print the version\n"
 		"Arguments after -- go to the DPDK EAL as they are.\n");
 }
@@ -87,6 +102,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -128,6 +144,9 @@ parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		}
+		case 'C':
+			o->check_config = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -202,37 +221,6 @@ cfg_error(const struct pmdswitch_config *cfg, const struct cfg_mark *m,
 }
 
 static int
-create_mempool(struct pmdswitch *sw)
-{
-	const struct cfg_bridge *br = &sw->cfg.bridges[0];
-	unsigned n_rxq = 0, n_txq = 0, n_mbufs;
-
-	for (size_t i = 0; i < br->n_ports; i++) {
-		n_rxq += br->ports[i].rxq;
-		n_txq += sw->n_pmds;
-	}
-	/* Every descriptor may hold an mbuf, plus the upcall and exec rings,
-	 * the per-lcore caches and the tx batches; net_pcap with infinite_rx
-	 * also keeps its whole capture in mbufs. */
-	n_mbufs = (n_rxq + n_txq) * 1024 +
-		  sw->n_pmds * 2 * sw->cfg.datapath.upcall_ring_size +
-		  RTE_MAX_LCORE * 256 / 8 + 16384;
-	sw->mp = rte_pktmbuf_pool_create("mbufs", n_mbufs, 256,
-		RTE_ALIGN(sizeof(struct pmd_mbuf_priv), RTE_MBUF_PRIV_ALIGN),
-		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (sw->mp == NULL) {
-		LOG_ERROR("cannot create a pool of %u mbufs: %s", n_mbufs,
-			  rte_strerror(rte_errno));
-		return -1;
-	}
-	LOG_NOTICE("mbuf pool: %u mbufs of %u bytes (%.1f MiB) for %u rx and "
-		   "%u tx queues", n_mbufs, RTE_MBUF_DEFAULT_BUF_SIZE,
-		   (double)n_mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 192) /
-		   (1024.0 * 1024.0), n_rxq, n_txq);
-	return 0;
-}
-
-static int
 check_pmd_cores(struct pmdswitch *sw)
 {
 	const struct cfg_datapath *dp = &sw->cfg.datapath;
@@ -266,49 +254,10 @@ check_pmd_cores(struct pmdswitch *sw)
 }
 
 static int
-open_ports(struct pmdswitch *sw)
-{
-	const struct cfg_bridge *br = &sw->cfg.bridges[0];
-
-	for (size_t i = 0; i < br->n_ports; i++) {
-		const struct cfg_port *cp = &br->ports[i];
-		struct switch_port *p = &sw->ports[sw->n_ports];
-		char err[512], key[96];
-
-		if (sw->n_ports >= PMD_MAX_PORTS) {
-			cfg_error(&sw->cfg, &cp->mark, "ports",
-				  "too many ports (64 at most)");
-			return -1;
-		}
-		if (dpdk_port_open(&p->dev, cp->name, cp->devargs, cp->rxq,
-				   (uint16_t)sw->n_pmds, sw->mp, err,
-				   sizeof(err)) < 0) {
-			snprintf(key, sizeof(key), "bridges[0].ports[%zu]."
-				 "devargs", i);
-			cfg_error(&sw->cfg, &cp->devargs_mark, key, err);
-			return -1;
-		}
-		p->ofport = cp->ofport;
-		p->dp_port = sw->n_ports;
-		p->bridge = 0;
-		sw->port_table.ports[p->dp_port].in_use = true;
-		sw->port_table.ports[p->dp_port].dpdk_port_id = p->dev.port_id;
-		sw->port_table.ports[p->dp_port].ofport = cp->ofport;
-		sw->n_ports++;
-		sw->port_table.n_ports = sw->n_ports;
-		LOG_NOTICE("port %s: ofport %u, dpdk port %u, %u rxq, %u txq "
-			   "(%s)", cp->name, cp->ofport, p->dev.port_id,
-			   p->dev.n_rxq, p->dev.n_txq, cp->devargs);
-	}
-	return 0;
-}
-
-static int
 create_pmds(struct pmdswitch *sw)
 {
 	const struct cfg_datapath *dp = &sw->cfg.datapath;
 	size_t sz = rte_rcu_qsbr_get_memsize(sw->n_pmds);
-	unsigned next = 0;
 
 	sw->qs = rte_zmalloc("rcu", sz, RTE_CACHE_LINE_SIZE);
 	if (sw->qs == NULL || rte_rcu_qsbr_init(sw->qs, sw->n_pmds) != 0) {
@@ -326,133 +275,51 @@ create_pmds(struct pmdswitch *sw)
 				  dp->pmd_cores[i], strerror(errno));
 			return -1;
 		}
-	}
-	/* Round-robin rx queues over the PMDs. */
-	for (unsigned p = 0; p < sw->n_ports; p++) {
-		struct switch_port *sp = &sw->ports[p];
-
-		for (uint16_t q = 0; q < sp->dev.n_rxq; q++) {
-			struct pmd *pmd = sw->pmds[next++ % sw->n_pmds];
-
-			if (pmd_add_rxq(pmd, sp->dp_port, sp->dev.port_id, q,
-					sp->ofport) < 0) {
-				LOG_ERROR("too many rx queues for PMD %u",
-					  pmd->lcore_id);
-				return -1;
-			}
-		}
+		LOG_NOTICE("pmd %u: %u megaflows (%.1f MiB, pages used on "
+			   "demand)", dp->pmd_cores[i], dp->megaflow_max,
+			   (double)megaflow_table_mem_size(
+				   sw->pmds[i]->megaflows) / (1024.0 * 1024.0));
 	}
 	return 0;
 }
 
+/* Bridges, ports (probed first: their NUMA sockets size the pools),
+ * flows, listeners and controllers of the configuration. */
 static int
-port_stats_cb(void *host, uint32_t ofport, struct ofproto_port_stats *st)
+build_switch(struct pmdswitch *sw, char *err, size_t errlen)
 {
-	struct pmdswitch *sw = host;
-
-	for (unsigned i = 0; i < sw->n_ports; i++) {
-		struct rte_eth_stats es;
-
-		if (sw->ports[i].ofport != ofport)
-			continue;
-		memset(st, 0, sizeof(*st));
-		if (rte_eth_stats_get(sw->ports[i].dev.port_id, &es) == 0) {
-			st->rx_packets = es.ipackets;
-			st->tx_packets = es.opackets;
-			st->rx_bytes = es.ibytes;
-			st->tx_bytes = es.obytes;
-			st->rx_dropped = es.imissed + es.rx_nombuf;
-			st->rx_errors = es.ierrors;
-			st->tx_errors = es.oerrors;
-		}
-		st->duration_sec = (pmd_clock_ms() - sw->start_ms) / 1000;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static void
-flows_changed_cb(void *host)
-{
-	slowpath_flows_changed(((struct pmdswitch *)host)->sp);
-}
-
-static void
-sync_stats_cb(void *host)
-{
-	slowpath_sync_stats(((struct pmdswitch *)host)->sp);
-}
-
-static int
-packet_out_cb(void *host, uint32_t in_port, const struct ofpact *actions,
-	      size_t n_actions, const void *packet, size_t len)
-{
-	return slowpath_packet_out(((struct pmdswitch *)host)->sp, in_port,
-				   actions, n_actions, packet, len);
-}
-
-static const struct ofproto_host_ops host_ops = {
-	.port_stats = port_stats_cb,
-	.flows_changed = flows_changed_cb,
-	.sync_stats = sync_stats_cb,
-	.packet_out = packet_out_cb,
-};
-
-static int
-create_bridge(struct pmdswitch *sw)
-{
-	const struct cfg_bridge *cb = &sw->cfg.bridges[0];
-	struct bridge *br = &sw->bridges[0];
-	char err[512], key[64];
-
-	snprintf(br->name, sizeof(br->name), "%s", cb->name);
-	br->datapath_id = cb->datapath_id;
 	sw->sp = slowpath_create(NULL, sw->pmds, sw->n_pmds, &sw->port_table,
-				 sw->mp, sw->cfg.datapath.megaflow_idle_ms);
+				 NULL, sw->cfg.datapath.megaflow_idle_ms);
 	if (sw->sp == NULL) {
-		LOG_ERROR("cannot create the slowpath: %s", strerror(errno));
+		snprintf(err, errlen, "cannot create the slowpath: %s",
+			 strerror(errno));
 		return -1;
 	}
-	br->ofp = ofproto_create(cb->name, cb->datapath_id, &host_ops, sw);
-	if (br->ofp == NULL) {
-		LOG_ERROR("cannot create bridge %s: %s", cb->name,
-			  strerror(errno));
+	for (size_t b = 0; b < sw->cfg.n_bridges; b++)
+		if (bridge_add(sw, &sw->cfg.bridges[b], (unsigned)b, err,
+			       errlen) < 0)
+			return -1;
+	if (ports_probe_all(sw, err, errlen) < 0 ||
+	    pools_create(sw, err, errlen) < 0)
 		return -1;
-	}
-	slowpath_set_ofproto(sw->sp, br->ofp);
-	sw->n_bridges = 1;
-	for (unsigned i = 0; i < sw->n_ports; i++) {
-		if (ofproto_port_add(br->ofp, sw->ports[i].ofport,
-				     sw->ports[i].dev.name,
-				     sw->ports[i].dev.mac) < 0) {
-			LOG_ERROR("bridge %s: cannot add port %s", cb->name,
-				  sw->ports[i].dev.name);
+	slowpath_set_mempool(sw->sp, sw->mp);
+	if (ports_activate_all(sw, err, errlen) < 0)
+		return -1;
+	bridges_link_patches(sw);
+	for (size_t b = 0; b < sw->cfg.n_bridges; b++) {
+		const struct cfg_bridge *cb = &sw->cfg.bridges[b];
+		struct bridge *br = &sw->bridges[b];
+
+		if (bridge_add_flows(sw, br, cb, (unsigned)b, err, errlen) < 0 ||
+		    bridge_add_channels(sw, br, cb, (unsigned)b, err,
+					errlen) < 0)
 			return -1;
-		}
+		LOG_NOTICE("bridge %s: datapath id 0x%016lx, %zu ports, %zu "
+			   "flows, %zu listeners, %zu controllers", cb->name,
+			   (unsigned long)cb->datapath_id, cb->n_ports,
+			   ofproto_rule_count(br->ofp), cb->n_listen,
+			   cb->n_controllers);
 	}
-	for (size_t i = 0; i < cb->n_flows; i++) {
-		if (ofproto_add_flow_str(br->ofp, cb->flows[i], err,
-					 sizeof(err)) < 0) {
-			snprintf(key, sizeof(key), "bridges[0].flows[%zu]", i);
-			cfg_error(&sw->cfg, &cb->flow_marks[i], key, err);
-			return -1;
-		}
-	}
-	for (size_t i = 0; i < cb->n_listen; i++) {
-		if (ofproto_add_listener(br->ofp, cb->listen[i], err,
-					 sizeof(err)) < 0) {
-			snprintf(key, sizeof(key), "bridges[0].listen[%zu]", i);
-			cfg_error(&sw->cfg, &cb->mark, key, err);
-			return -1;
-		}
-	}
-	if (cb->n_controllers > 0)
-		LOG_WARNING("bridge %s: active controller connections "
-			    "(controllers:) are not supported yet; use "
-			    "listen:", cb->name);
-	LOG_NOTICE("bridge %s: datapath id 0x%016lx, %zu ports, %zu flows, "
-		   "%zu listeners", cb->name, (unsigned long)cb->datapath_id,
-		   cb->n_ports, ofproto_rule_count(br->ofp), cb->n_listen);
 	return 0;
 }
 
@@ -481,14 +348,18 @@ read_rates(struct pmdswitch *sw, struct rates *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->ms = pmd_clock_ms();
+	pthread_rwlock_rdlock(&sw->ports_lock);
 	for (unsigned i = 0; i < sw->n_ports; i++) {
 		struct rte_eth_stats es;
 
+		if (!sw->ports[i].in_use || !sw->ports[i].dev.started)
+			continue;
 		if (rte_eth_stats_get(sw->ports[i].dev.port_id, &es) == 0) {
 			r->rx[i] = es.ipackets;
 			r->tx[i] = es.opackets;
 		}
 	}
+	pthread_rwlock_unlock(&sw->ports_lock);
 	for (unsigned i = 0; i < sw->n_pmds; i++) {
 		struct pmd_stats st;
 
@@ -510,10 +381,14 @@ print_status(struct pmdswitch *sw, const struct rates *a,
 	if (secs <= 0)
 		secs = 1;
 	printf("[%6.1fs]", (double)(b->ms - sw->start_ms) / 1000.0);
+	pthread_rwlock_rdlock(&sw->ports_lock);
 	for (unsigned i = 0; i < sw->n_ports; i++)
-		printf(" %s rx %.3f tx %.3f Mpps |", sw->ports[i].dev.name,
-		       (double)(b->rx[i] - a->rx[i]) / secs / 1e6,
-		       (double)(b->tx[i] - a->tx[i]) / secs / 1e6);
+		if (sw->ports[i].in_use && sw->ports[i].dev.started &&
+		    b->rx[i] >= a->rx[i] && b->tx[i] >= a->tx[i])
+			printf(" %s rx %.3f tx %.3f Mpps |", sw->ports[i].name,
+			       (double)(b->rx[i] - a->rx[i]) / secs / 1e6,
+			       (double)(b->tx[i] - a->tx[i]) / secs / 1e6);
+	pthread_rwlock_unlock(&sw->ports_lock);
 	printf(" emc %.1f%% megaflow %.1f%% upcall %.1f%%\n",
 	       all ? 100.0 * (double)emc / (double)all : 0.0,
 	       all ? 100.0 * (double)mf / (double)all : 0.0,
@@ -552,14 +427,64 @@ shutdown_switch(struct pmdswitch *sw, bool report)
 	if (report)
 		print_totals(sw);
 	ctl_server_stop(sw);
-	if (sw->n_bridges && sw->bridges[0].ofp)
-		ofproto_destroy(sw->bridges[0].ofp);
-	for (unsigned i = 0; i < sw->n_ports; i++)
+	for (unsigned b = 0; b < sw->n_bridges; b++)
+		if (sw->bridges[b].in_use) {
+			ofproto_destroy(sw->bridges[b].ofp);
+			sw->bridges[b].ofp = NULL;
+		}
+	/* Ports probed but never started (a failed start) included. */
+	for (unsigned i = 0; i < PMD_MAX_PORTS; i++)
 		dpdk_port_close(&sw->ports[i].dev);
 	slowpath_destroy(sw->sp);
 	for (unsigned i = 0; i < sw->n_pmds; i++)
 		pmd_destroy(sw->pmds[i]);
+	pools_free(sw);
 	rte_free(sw->qs);
+}
+
+/* --check-config: what start-up checks, up to the datapath. The EAL runs
+ * without hugepages and devices, with the configuration's lcores, so the
+ * PMD cores and the devargs are checked the way DPDK sees them. */
+static int
+check_config(struct pmdswitch *sw, const struct options *o)
+{
+	char *argv[16], lc[64], ml[32], err[1024];
+	int n = 0, rc = 0;
+
+	argv[n++] = "pmdswitchd";
+	if (sw->cfg.dpdk.lcores) {
+		snprintf(lc, sizeof(lc), "--lcores=%s", sw->cfg.dpdk.lcores);
+		argv[n++] = lc;
+	}
+	if (sw->cfg.dpdk.main_lcore >= 0) {
+		snprintf(ml, sizeof(ml), "--main-lcore=%d",
+			 sw->cfg.dpdk.main_lcore);
+		argv[n++] = ml;
+	}
+	argv[n++] = "--no-huge";
+	argv[n++] = "-m64";
+	argv[n++] = "--no-shconf";
+	argv[n++] = "--no-pci";
+	argv[n++] = "--log-level=*:error";
+	argv[n] = NULL;
+	if (rte_eal_init(n, argv) < 0) {
+		fprintf(stderr, "%s: dpdk: the EAL does not start with these "
+			"settings: %s\n", sw->cfg.file,
+			rte_strerror(rte_errno));
+		config_free(&sw->cfg);
+		return 1;
+	}
+	if (check_pmd_cores(sw) < 0) {
+		rc = 1;
+	} else if (preflight_devargs(&sw->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		rc = 1;
+	} else {
+		printf("%s: OK\n", o->config);
+	}
+	config_free(&sw->cfg);
+	rte_eal_cleanup();
+	return rc;
 }
 
 int
@@ -578,16 +503,24 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (sw.cfg.n_bridges > 1) {
-		cfg_error(&sw.cfg, &sw.cfg.bridges[1].mark, "bridges[1]",
-			  "one bridge per daemon in this version");
-		return 1;
-	}
 	snprintf(sw.ctl_path, sizeof(sw.ctl_path), "%s",
 		 opt.ctl ? opt.ctl : sw.cfg.ctl_socket ? sw.cfg.ctl_socket :
 		 DEFAULT_CTL_PATH);
+	snprintf(sw.config_path, sizeof(sw.config_path), "%s", opt.config);
 	pthread_mutex_init(&sw.stats_lock, NULL);
+	pthread_rwlock_init(&sw.ports_lock, NULL);
 	sw.ctl_fd = -1;
+	/* What can be checked before the EAL starts: nothing starts
+	 * half-configured. */
+	if (preflight_paths(&sw.cfg, sw.ctl_path, err, sizeof(err)) < 0 ||
+	    preflight_lcores(&sw.cfg, err, sizeof(err)) < 0 ||
+	    preflight_hugepages(&sw.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		config_free(&sw.cfg);
+		return 1;
+	}
+	if (opt.check_config)
+		return check_config(&sw, &opt);
 
 	eal_argc = build_eal_args(&sw.cfg, &opt, eal_argv, eal_bufs,
 				  sizeof(eal_bufs));
@@ -605,18 +538,28 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, on_sighup);
 	sw.start_ms = pmd_clock_ms();
 
-	if (check_pmd_cores(&sw) < 0 || create_mempool(&sw) < 0 ||
-	    open_ports(&sw) < 0 || create_pmds(&sw) < 0 ||
-	    create_bridge(&sw) < 0)
+	err[0] = '\0';
+	if (check_pmd_cores(&sw) < 0 || create_pmds(&sw) < 0)
 		goto fail;
+	if (build_switch(&sw, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		goto fail;
+	}
 	if (ctl_server_start(&sw, err, sizeof(err)) < 0) {
 		LOG_ERROR("control socket %s: %s", sw.ctl_path, err);
 		goto fail;
 	}
-	if (ofproto_start(sw.bridges[0].ofp) < 0 ||
-	    slowpath_start(sw.sp) < 0) {
+	for (unsigned b = 0; b < sw.n_bridges; b++)
+		if (sw.bridges[b].in_use &&
+		    ofproto_start(sw.bridges[b].ofp) < 0) {
+			LOG_ERROR("cannot start the OpenFlow thread of %s",
+				  sw.bridges[b].name);
+			goto fail;
+		}
+	if (slowpath_start(sw.sp) < 0) {
 		LOG_ERROR("cannot start the control threads");
 		goto fail;
 	}
@@ -639,6 +582,11 @@ main(int argc, char **argv)
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
+		if (sighup_received) {
+			sighup_received = 0;
+			__atomic_store_n(&sw.reload_requested, 1,
+					 __ATOMIC_RELEASE);
+		}
 		if (opt.duration > 0 &&
 		    (double)(pmd_clock_ms() - sw.start_ms) >= opt.duration * 1000)
 			break;

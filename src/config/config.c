@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config_priv.h"
 
@@ -35,6 +36,8 @@
 #define CFG_MAX_RING_SIZE	(1u << 24)
 #define CFG_MAX_OFPORT		0xff00u /* OFPP_MAX: 65280 */
 #define CFG_MAX_RXQ		1024
+/* sockaddr_un.sun_path holds 108 bytes, NUL included. */
+#define CFG_MAX_SOCKET_PATH 107
 /* OpenFlow carries port names in 16 bytes, NUL included. */
 #define CFG_MAX_NAME_LEN 15
 
@@ -162,6 +165,7 @@ cfg_load_dpdk(struct cfg_ctx *ctx, yaml_node_t *node, struct cfg_dpdk *dpdk,
 		if (ret < 0)
 			return ret;
 		dpdk->memory_mb = (uint32_t)u;
+		dpdk->memory_mb_mark = cfg_mark_of(v[DPDK_MEMORY_MB]);
 	}
 	if (cfg_present(v[DPDK_NO_HUGE])) {
 		ret = cfg_read_bool(ctx, v[DPDK_NO_HUGE], "dpdk.no-huge",
@@ -390,11 +394,46 @@ enum {
 	BR_LISTEN,
 	BR_FLOWS,
 	BR_PORTS,
+	BR_SSL,
 	BR_N
 };
 static const char *const bridge_keys[] = {
 	"name",	  "datapath-id", "fail-mode", "controllers",
-	"listen", "flows",	 "ports",     NULL};
+	"listen", "flows",	 "ports",     "ssl", NULL};
+
+enum { SSL_PRIVATE_KEY, SSL_CERTIFICATE, SSL_CA_CERT, SSL_N };
+static const char *const ssl_keys[] = {"private-key", "certificate",
+				       "ca-cert", NULL};
+
+/* bridges[].ssl: the three PEM files, each required and readable. */
+static int
+cfg_load_ssl(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
+	     struct cfg_bridge *br)
+{
+	yaml_node_t *k[SSL_N], *v[SSL_N];
+	char **out[SSL_N] = {&br->ssl_private_key, &br->ssl_certificate,
+			     &br->ssl_ca_cert};
+	char sub[CFG_PATH_MAX];
+	int ret;
+
+	ret = cfg_map_fields(ctx, node, path, ssl_keys, k, v);
+	if (ret < 0)
+		return ret;
+	br->ssl_mark = cfg_mark_of(node);
+	for (int i = 0; i < SSL_N; i++) {
+		cfg_path_key(sub, sizeof(sub), path, ssl_keys[i]);
+		if (!cfg_present(v[i]))
+			return cfg_error_at(ctx, node, sub,
+					    "required key is missing");
+		ret = cfg_read_string(ctx, v[i], sub, out[i]);
+		if (ret < 0)
+			return ret;
+		if (access(*out[i], R_OK) != 0)
+			return cfg_error_at(ctx, v[i], sub, "%s: %s", *out[i],
+					    strerror(errno));
+	}
+	return 0;
+}
 
 enum {
 	PORT_NAME,
@@ -405,14 +444,36 @@ enum {
 	PORT_PATH,
 	PORT_MODE,
 	PORT_PEER,
+	PORT_QUEUES,
+	PORT_RXQ_SIZE,
+	PORT_TXQ_SIZE,
+	PORT_MTU,
+	PORT_MAC,
 	PORT_N
 };
-static const char *const port_keys[] = {"name",	   "ofport", "type",
-					"devargs", "rxq",    "path",
-					"mode",	   "peer",   NULL};
+static const char *const port_keys[] = {
+	"name", "ofport", "type",     "devargs",  "rxq", "path", "mode",
+	"peer", "queues", "rxq-size", "txq-size", "mtu", "mac",  NULL};
 
-/* Port types the schema knows; only dpdk is implemented. */
-static const char *const port_types_reserved[] = {"vhost-user", "patch", NULL};
+/* Which keys each port type takes (beyond name, ofport, type). */
+static const bool port_key_allowed[3][PORT_N] = {
+	[CFG_PORT_DPDK] = {[PORT_DEVARGS] = true, [PORT_RXQ] = true,
+			   [PORT_RXQ_SIZE] = true, [PORT_TXQ_SIZE] = true,
+			   [PORT_MTU] = true, [PORT_MAC] = true},
+	[CFG_PORT_VHOST_USER] = {[PORT_PATH] = true, [PORT_MODE] = true,
+				 [PORT_QUEUES] = true, [PORT_RXQ_SIZE] = true,
+				 [PORT_TXQ_SIZE] = true, [PORT_MTU] = true,
+				 [PORT_MAC] = true},
+	[CFG_PORT_PATCH] = {[PORT_PEER] = true},
+};
+static const char *const port_type_names[] = {"dpdk", "vhost-user", "patch",
+					      NULL};
+
+#define CFG_MIN_QSIZE 64u
+#define CFG_MAX_QSIZE 16384u
+#define CFG_MIN_MTU 68u
+#define CFG_MAX_MTU 9600u
+#define CFG_MAX_VHOST_QUEUES 16u
 
 /* Bridge and port names: 1..15 printable characters, no space, no quote,
  * nothing the flow syntax or a shell would split on. */
@@ -557,6 +618,37 @@ cfg_read_targets(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 	return ret;
 }
 
+/* "02:00:00:00:00:01": six hex bytes, unicast. */
+static int
+cfg_read_mac(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
+	     uint8_t mac[6])
+{
+	const char *s = node->type == YAML_SCALAR_NODE
+		? (const char *)node->data.scalar.value : NULL;
+	unsigned x[6];
+	char got[64], tail;
+
+	if (s != NULL && sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &x[0], &x[1],
+				&x[2], &x[3], &x[4], &x[5], &tail) == 6 &&
+	    strlen(s) == 17) {
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)x[i];
+		if (mac[0] & 1)
+			return cfg_error_at(ctx, node, path,
+					    "expected a unicast address, got "
+					    "multicast \"%s\"", s);
+		if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+			return cfg_error_at(ctx, node, path,
+					    "00:00:00:00:00:00 is not a "
+					    "valid address");
+		return 0;
+	}
+	cfg_describe(node, got, sizeof(got));
+	return cfg_error_at(ctx, node, path,
+			    "expected a MAC address such as "
+			    "\"02:00:00:00:00:01\", got %s", got);
+}
+
 static int
 cfg_load_port(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 	      struct pmdswitch_config *cfg, size_t b, size_t p)
@@ -620,36 +712,121 @@ cfg_load_port(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 	ret = cfg_read_string(ctx, v[PORT_TYPE], sub, &port->type);
 	if (ret < 0)
 		return ret;
-	if (strcmp(port->type, "dpdk") != 0) {
-		for (i = 0; port_types_reserved[i] != NULL; i++)
-			if (strcmp(port->type, port_types_reserved[i]) == 0)
-				return cfg_error_at(ctx, v[PORT_TYPE], sub,
-						    "port type \"%s\" is not "
-						    "supported yet (supported: "
-						    "dpdk)",
-						    port->type);
+	for (i = 0; port_type_names[i] != NULL; i++)
+		if (strcmp(port->type, port_type_names[i]) == 0)
+			break;
+	if (port_type_names[i] == NULL)
 		return cfg_error_at(ctx, v[PORT_TYPE], sub,
 				    "unknown port type \"%s\" (supported: "
-				    "dpdk)",
+				    "dpdk, vhost-user, patch)",
 				    port->type);
-	}
-	for (i = PORT_PATH; i < PORT_N; i++) {
-		if (k[i] == NULL)
+	port->kind = (enum cfg_port_type)i;
+	for (i = PORT_DEVARGS; i < PORT_N; i++) {
+		if (k[i] == NULL || port_key_allowed[port->kind][i])
 			continue;
 		cfg_path_key(sub, sizeof(sub), path, port_keys[i]);
 		return cfg_error_at(ctx, k[i], sub,
-				    "not a key of a port of type dpdk");
+				    "not a key of a port of type %s",
+				    port->type);
 	}
 
-	cfg_path_key(sub, sizeof(sub), path, "devargs");
-	if (k[PORT_DEVARGS] == NULL)
-		return cfg_error_at(ctx, node, sub,
-				    "required key is missing (type dpdk "
-				    "takes a PCI address or vdev devargs)");
-	ret = cfg_read_string(ctx, v[PORT_DEVARGS], sub, &port->devargs);
-	if (ret < 0)
-		return ret;
-	port->devargs_mark = cfg_mark_of(v[PORT_DEVARGS]);
+	switch (port->kind) {
+	case CFG_PORT_DPDK:
+		cfg_path_key(sub, sizeof(sub), path, "devargs");
+		if (k[PORT_DEVARGS] == NULL)
+			return cfg_error_at(ctx, node, sub,
+					    "required key is missing (type "
+					    "dpdk takes a PCI address or vdev "
+					    "devargs)");
+		ret = cfg_read_string(ctx, v[PORT_DEVARGS], sub,
+				      &port->devargs);
+		if (ret < 0)
+			return ret;
+		port->devargs_mark = cfg_mark_of(v[PORT_DEVARGS]);
+		break;
+	case CFG_PORT_VHOST_USER:
+		cfg_path_key(sub, sizeof(sub), path, "path");
+		if (k[PORT_PATH] == NULL)
+			return cfg_error_at(ctx, node, sub,
+					    "required key is missing (type "
+					    "vhost-user takes the socket "
+					    "path)");
+		ret = cfg_read_string(ctx, v[PORT_PATH], sub, &port->path);
+		if (ret < 0)
+			return ret;
+		port->devargs_mark = cfg_mark_of(v[PORT_PATH]);
+		if (port->path[0] != '/')
+			return cfg_error_at(ctx, v[PORT_PATH], sub,
+					    "expected an absolute path, got "
+					    "\"%s\"", port->path);
+		if (strlen(port->path) > CFG_MAX_SOCKET_PATH ||
+		    strchr(port->path, ',') != NULL)
+			return cfg_error_at(ctx, v[PORT_PATH], sub,
+					    "expected a path of at most %d "
+					    "characters without ',', got "
+					    "\"%s\"", CFG_MAX_SOCKET_PATH,
+					    port->path);
+		for (i = 0; i <= b; i++) {
+			const struct cfg_bridge *other = &cfg->bridges[i];
+			size_t n = i == b ? p : other->n_ports;
+
+			for (j = 0; j < n; j++)
+				if (other->ports[j].path != NULL &&
+				    !strcmp(other->ports[j].path, port->path))
+					return cfg_error_at(
+						ctx, v[PORT_PATH], sub,
+						"socket \"%s\" is also used "
+						"by port %s at line %d",
+						port->path,
+						other->ports[j].name,
+						other->ports[j].mark.line);
+		}
+		if (cfg_present(v[PORT_MODE])) {
+			yaml_node_t *m = v[PORT_MODE];
+			const char *ms = m->type == YAML_SCALAR_NODE
+				? (const char *)m->data.scalar.value : NULL;
+			char got[64];
+
+			if (ms != NULL && !strcmp(ms, "server")) {
+				port->mode = CFG_VHOST_SERVER;
+			} else if (ms != NULL && !strcmp(ms, "client")) {
+				port->mode = CFG_VHOST_CLIENT;
+			} else {
+				cfg_path_key(sub, sizeof(sub), path, "mode");
+				cfg_describe(m, got, sizeof(got));
+				return cfg_error_at(ctx, m, sub,
+						    "expected server or "
+						    "client, got %s", got);
+			}
+		}
+		port->queues = 1;
+		if (cfg_present(v[PORT_QUEUES])) {
+			cfg_path_key(sub, sizeof(sub), path, "queues");
+			ret = cfg_read_uint(ctx, v[PORT_QUEUES], sub, 1,
+					    CFG_MAX_VHOST_QUEUES, &u);
+			if (ret < 0)
+				return ret;
+			port->queues = (uint16_t)u;
+		}
+		port->rxq = port->queues;
+		break;
+	case CFG_PORT_PATCH:
+		cfg_path_key(sub, sizeof(sub), path, "peer");
+		if (k[PORT_PEER] == NULL)
+			return cfg_error_at(ctx, node, sub,
+					    "required key is missing (type "
+					    "patch takes the name of its peer "
+					    "patch port)");
+		ret = cfg_read_string(ctx, v[PORT_PEER], sub, &port->peer);
+		if (ret < 0)
+			return ret;
+		port->devargs_mark = cfg_mark_of(v[PORT_PEER]);
+		if (!strcmp(port->peer, port->name))
+			return cfg_error_at(ctx, v[PORT_PEER], sub,
+					    "a patch port cannot be its own "
+					    "peer");
+		break;
+	}
 
 	if (cfg_present(v[PORT_RXQ])) {
 		cfg_path_key(sub, sizeof(sub), path, "rxq");
@@ -658,7 +835,106 @@ cfg_load_port(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 			return ret;
 		port->rxq = (uint16_t)u;
 	}
+	for (i = PORT_RXQ_SIZE; i <= PORT_TXQ_SIZE; i++) {
+		char got[64];
+
+		if (!cfg_present(v[i]))
+			continue;
+		cfg_path_key(sub, sizeof(sub), path, port_keys[i]);
+		if (v[i]->type == YAML_SCALAR_NODE &&
+		    cfg_parse_u64((const char *)v[i]->data.scalar.value, &u) &&
+		    u >= CFG_MIN_QSIZE && u <= CFG_MAX_QSIZE &&
+		    (u & (u - 1)) == 0) {
+			if (i == PORT_RXQ_SIZE)
+				port->rxq_size = (uint16_t)u;
+			else
+				port->txq_size = (uint16_t)u;
+			continue;
+		}
+		cfg_describe(v[i], got, sizeof(got));
+		return cfg_error_at(ctx, v[i], sub,
+				    "expected a power of two from %u to %u "
+				    "descriptors, got %s", CFG_MIN_QSIZE,
+				    CFG_MAX_QSIZE, got);
+	}
+	if (cfg_present(v[PORT_MTU])) {
+		cfg_path_key(sub, sizeof(sub), path, "mtu");
+		ret = cfg_read_uint(ctx, v[PORT_MTU], sub, CFG_MIN_MTU,
+				    CFG_MAX_MTU, &u);
+		if (ret < 0)
+			return ret;
+		port->mtu = (uint16_t)u;
+		port->mtu_mark = cfg_mark_of(v[PORT_MTU]);
+	}
+	if (cfg_present(v[PORT_MAC])) {
+		cfg_path_key(sub, sizeof(sub), path, "mac");
+		ret = cfg_read_mac(ctx, v[PORT_MAC], sub, port->mac);
+		if (ret < 0)
+			return ret;
+		port->has_mac = true;
+		port->mac_mark = cfg_mark_of(v[PORT_MAC]);
+	}
 	return 0;
+}
+
+/* Every patch port's peer is a patch port of another bridge that names
+ * it back. */
+static int
+cfg_check_patch_peers(struct cfg_ctx *ctx, struct pmdswitch_config *cfg)
+{
+	char sub[CFG_PATH_MAX];
+
+	for (size_t b = 0; b < cfg->n_bridges; b++) {
+		const struct cfg_bridge *br = &cfg->bridges[b];
+
+		for (size_t p = 0; p < br->n_ports; p++) {
+			const struct cfg_port *port = &br->ports[p];
+			const struct cfg_port *peer;
+			size_t pb;
+
+			if (port->kind != CFG_PORT_PATCH)
+				continue;
+			snprintf(sub, sizeof(sub), "bridges[%zu].ports[%zu].peer",
+				 b, p);
+			peer = config_find_port(cfg, port->peer, &pb);
+			if (peer == NULL)
+				return cfg_error(ctx, port->devargs_mark, sub,
+						 "no port named \"%s\"",
+						 port->peer);
+			if (peer->kind != CFG_PORT_PATCH)
+				return cfg_error(ctx, port->devargs_mark, sub,
+						 "port %s is of type %s, not "
+						 "patch", peer->name,
+						 peer->type);
+			if (pb == b)
+				return cfg_error(ctx, port->devargs_mark, sub,
+						 "port %s is in the same "
+						 "bridge %s; a patch port "
+						 "joins two bridges",
+						 peer->name, br->name);
+			if (strcmp(peer->peer, port->name) != 0)
+				return cfg_error(ctx, port->devargs_mark, sub,
+						 "its peer %s names \"%s\" as "
+						 "its peer, not %s", peer->name,
+						 peer->peer, port->name);
+		}
+	}
+	return 0;
+}
+
+const struct cfg_port *
+config_find_port(const struct pmdswitch_config *cfg, const char *name,
+		 size_t *bridge)
+{
+	for (size_t b = 0; b < cfg->n_bridges; b++)
+		for (size_t p = 0; p < cfg->bridges[b].n_ports; p++)
+			if (cfg->bridges[b].ports[p].name != NULL &&
+			    !strcmp(cfg->bridges[b].ports[p].name, name)) {
+				if (bridge != NULL)
+					*bridge = b;
+				return &cfg->bridges[b].ports[p];
+			}
+	return NULL;
 }
 
 static int
@@ -738,6 +1014,12 @@ cfg_load_bridge(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		if (ret < 0)
 			return ret;
 	}
+	if (cfg_present(v[BR_SSL])) {
+		cfg_path_key(sub, sizeof(sub), path, "ssl");
+		ret = cfg_load_ssl(ctx, v[BR_SSL], sub, br);
+		if (ret < 0)
+			return ret;
+	}
 	if (cfg_present(v[BR_FLOWS])) {
 		cfg_path_key(sub, sizeof(sub), path, "flows");
 		ret = cfg_read_string_list(ctx, v[BR_FLOWS], sub, &br->flows,
@@ -810,6 +1092,9 @@ cfg_load_bridges(struct cfg_ctx *ctx, yaml_node_t *node,
 			goto out;
 	}
 
+	ret = cfg_check_patch_peers(ctx, cfg);
+	if (ret < 0)
+		goto out;
 	/* Controllers tell switches apart by datapath id. */
 	for (i = 1; i < n; i++) {
 		for (j = 0; j < i; j++) {
@@ -890,6 +1175,14 @@ cfg_load_root(struct cfg_ctx *ctx, yaml_node_t *root,
 				      &cfg->ctl_socket);
 		if (ret < 0)
 			return ret;
+		cfg->ctl_socket_mark = cfg_mark_of(v[TOP_CTL_SOCKET]);
+		if (strlen(cfg->ctl_socket) > CFG_MAX_SOCKET_PATH)
+			return cfg_error_at(ctx, v[TOP_CTL_SOCKET],
+					    "ctl-socket",
+					    "expected a path of at most %d "
+					    "characters, got \"%s\"",
+					    CFG_MAX_SOCKET_PATH,
+					    cfg->ctl_socket);
 	} else {
 		cfg->ctl_socket = strdup(CFG_DEFAULT_CTL_SOCKET);
 		if (cfg->ctl_socket == NULL)
@@ -1084,12 +1377,17 @@ config_free(struct pmdswitch_config *cfg)
 		free(br->name);
 		cfg_free_strings(br->controllers, br->n_controllers);
 		cfg_free_strings(br->listen, br->n_listen);
+		free(br->ssl_private_key);
+		free(br->ssl_certificate);
+		free(br->ssl_ca_cert);
 		cfg_free_strings(br->flows, br->n_flows);
 		free(br->flow_marks);
 		for (p = 0; br->ports != NULL && p < br->n_ports; p++) {
 			free(br->ports[p].name);
 			free(br->ports[p].type);
 			free(br->ports[p].devargs);
+			free(br->ports[p].path);
+			free(br->ports[p].peer);
 		}
 		free(br->ports);
 	}

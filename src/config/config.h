@@ -21,14 +21,34 @@ struct cfg_mark {
 	int line, column;	/* 1-based. */
 };
 
+enum cfg_port_type {
+	CFG_PORT_DPDK,		/* A DPDK ethdev: PCI address or vdev devargs. */
+	CFG_PORT_VHOST_USER,	/* A vhost-user socket (DPDK net_vhost). */
+	CFG_PORT_PATCH,		/* Joins two bridges; no device. */
+};
+
+enum cfg_vhost_mode { CFG_VHOST_SERVER, CFG_VHOST_CLIENT };
+
 struct cfg_port {
 	char *name;
 	uint32_t ofport;
-	char *type;		/* "dpdk" (only type in the skeleton). */
+	char *type;		/* "dpdk", "vhost-user" or "patch". */
+	enum cfg_port_type kind;
 	char *devargs;		/* type dpdk: PCI address or vdev devargs. */
-	uint16_t rxq;		/* Default 1. */
+	char *path;		/* type vhost-user: the socket path. */
+	enum cfg_vhost_mode mode;	/* type vhost-user; default server. */
+	char *peer;		/* type patch: the peer port's name. */
+	uint16_t rxq;		/* Default 1 (vhost-user: queues). */
+	uint16_t queues;	/* type vhost-user: queue pairs; default 1. */
+	uint16_t rxq_size;	/* Descriptors; 0 = driver default (1024). */
+	uint16_t txq_size;
+	uint16_t mtu;		/* 0 = leave the device's. */
+	bool has_mac;
+	uint8_t mac[6];
 	struct cfg_mark mark;	/* Of the port's mapping. */
-	struct cfg_mark devargs_mark;
+	struct cfg_mark devargs_mark;	/* devargs, path or peer value. */
+	struct cfg_mark mtu_mark;
+	struct cfg_mark mac_mark;
 };
 
 struct cfg_bridge {
@@ -39,6 +59,12 @@ struct cfg_bridge {
 	size_t n_controllers;
 	char **listen;
 	size_t n_listen;
+	/* ssl: {private-key, certificate, ca-cert} for ssl: and pssl:
+	 * targets (PEM files, checked to be readable at load). */
+	char *ssl_private_key;
+	char *ssl_certificate;
+	char *ssl_ca_cert;
+	struct cfg_mark ssl_mark;
 	char **flows;
 	size_t n_flows;
 	struct cfg_mark *flow_marks;	/* One per flow, for errors. */
@@ -51,6 +77,7 @@ struct cfg_dpdk {
 	char *lcores;		/* NULL = all. */
 	int main_lcore;		/* -1 = EAL default. */
 	uint32_t memory_mb;	/* Default 1024. */
+	struct cfg_mark memory_mb_mark;	/* {0,0} when not in the file. */
 	bool no_huge;
 	char **extra_args;
 	size_t n_extra_args;
@@ -72,6 +99,7 @@ struct pmdswitch_config {
 	struct cfg_dpdk dpdk;
 	struct cfg_datapath datapath;
 	char *ctl_socket;	/* Default /run/pmdswitch/pmdswitchd.ctl */
+	struct cfg_mark ctl_socket_mark;	/* {0,0} when not in the file. */
 	struct cfg_bridge *bridges;
 	size_t n_bridges;
 };
@@ -85,5 +113,9 @@ int config_load_file(const char *path, struct pmdswitch_config *cfg,
 int config_load_string(const char *yaml, const char *name,
 		       struct pmdswitch_config *cfg, char *err, size_t errlen);
 void config_free(struct pmdswitch_config *cfg);
+
+/* The port named name in any bridge (bridge index in *bridge), or NULL. */
+const struct cfg_port *config_find_port(const struct pmdswitch_config *cfg,
+					const char *name, size_t *bridge);
 
 #endif /* PMDSWITCH_CONFIG_H */

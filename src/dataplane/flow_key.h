@@ -97,6 +97,11 @@ struct flow_key {
  * word accesses and field accesses of the same key are unrelated. */
 typedef uint64_t __attribute__((may_alias)) flow_word_t;
 
+/* A set of key words, bit i = word i: which words of a key may be
+ * nonzero (every word outside the set is zero). */
+#define FLOW_MAP_WORD(i) ((uint16_t)(1u << (i)))
+#define FLOW_MAP_ALL ((uint16_t)0xffff)
+
 _Static_assert(sizeof(struct flow_key) == 128, "flow_key must be 128 bytes");
 _Static_assert(offsetof(struct flow_key, tp_src) == 32, "5-tuple in words 0-4");
 
@@ -129,6 +134,22 @@ flow_key_masked_equal(const struct flow_key *key, const struct flow_key *mask,
 
 	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
 		diff |= (k[i] & m[i]) ^ t[i];
+	return diff == 0;
+}
+
+/* Equal over the words in map, for keys that are zero outside it. */
+static inline bool
+flow_key_map_equal(const struct flow_key *a, const struct flow_key *b,
+		   uint16_t map)
+{
+	const flow_word_t *x = flow_key_words(a), *y = flow_key_words(b);
+	uint64_t diff = 0;
+
+	if (map == 0x1f)
+		return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+			(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	for (uint32_t bits = map; bits != 0; bits &= bits - 1)
+		diff |= x[__builtin_ctz(bits)] ^ y[__builtin_ctz(bits)];
 	return diff == 0;
 }
 

@@ -384,15 +384,27 @@ parse_ipv6(const uint8_t *p, const uint8_t *end, struct flow_key *key)
 	return r != FLOW_PARSE_OK ? r : r4;
 }
 
+/* Words each frame kind may fill (see flow_parse_map()). */
+#define MAP_L2 (FLOW_MAP_WORD(0) | FLOW_MAP_WORD(1) | FLOW_MAP_WORD(2))
+#define MAP_IPV4 (MAP_L2 | FLOW_MAP_WORD(3) | FLOW_MAP_WORD(4))
+#define MAP_ARP (MAP_L2 | FLOW_MAP_WORD(3) | FLOW_MAP_WORD(12) | \
+		 FLOW_MAP_WORD(13))
+#define MAP_MPLS (MAP_L2 | FLOW_MAP_WORD(5))
+#define MAP_IPV6 (MAP_L2 | FLOW_MAP_WORD(4) | FLOW_MAP_WORD(5) | \
+		  FLOW_MAP_WORD(6) | FLOW_MAP_WORD(7) | FLOW_MAP_WORD(8) | \
+		  FLOW_MAP_WORD(9) | FLOW_MAP_WORD(10) | FLOW_MAP_WORD(11) | \
+		  FLOW_MAP_WORD(12) | FLOW_MAP_WORD(13))
+
 enum flow_parse_result
-flow_parse(const void *data, uint32_t len, uint32_t in_port,
-	   struct flow_key *key)
+flow_parse_map(const void *data, uint32_t len, uint32_t in_port,
+	       struct flow_key *key, uint16_t *map)
 {
 	const uint8_t *p = data, *end = p + len;
 	uint16_t type;
 
 	memset(key, 0, sizeof(*key));
 	key->in_port = in_port;
+	*map = MAP_L2;
 
 	if (unlikely(len < ETH_HDR_LEN)) {
 		if (len >= ETH_ADDR_LEN)
@@ -417,6 +429,7 @@ flow_parse(const void *data, uint32_t len, uint32_t in_port,
 			if (unlikely(end - p < VLAN_HDR_LEN))
 				return FLOW_PARSE_TRUNC_L2;
 			key->vlan_tci_inner = vlan_tci_present(p);
+			*map |= FLOW_MAP_WORD(4);
 			type = rd_be16(p + 2);
 			p += VLAN_HDR_LEN;
 		}
@@ -430,20 +443,33 @@ flow_parse(const void *data, uint32_t len, uint32_t in_port,
 
 	switch (type) {
 	case ETYPE_IPV4:
+		*map |= MAP_IPV4;
 		return parse_ipv4(p, end, key);
 	case ETYPE_IPV6:
+		*map |= MAP_IPV6;
 		return parse_ipv6(p, end, key);
 	case ETYPE_ARP:
+		*map |= MAP_ARP;
 		return parse_arp(p, end, key);
 	case ETYPE_MPLS:
 	case ETYPE_MPLS_MC:
 		if (unlikely(end - p < 4))
 			return FLOW_PARSE_TRUNC_L3;
+		*map |= MAP_MPLS;
 		key->mpls_lse = rd_raw32(p);
 		return FLOW_PARSE_OK;
 	default:
 		return FLOW_PARSE_OK;
 	}
+}
+
+enum flow_parse_result
+flow_parse(const void *data, uint32_t len, uint32_t in_port,
+	   struct flow_key *key)
+{
+	uint16_t map;
+
+	return flow_parse_map(data, len, in_port, key, &map);
 }
 
 const char *

@@ -21,7 +21,13 @@
  *
  * Slots: the pool is allocated at creation. A removed slot waits on the
  * pending list until megaflow_synchronize() has seen a grace period, then
- * goes back to the free list. Its serial is bumped at removal.
+ * goes back to the free list. Its serial is bumped at removal. The live
+ * slots are also kept in a dense list (swap-remove), so foreach, flush and
+ * the slowpath's expiry pass cost the number of megaflows, not the pool.
+ *
+ * Ranking: every subtable counts its hits (the PMD adds once per burst);
+ * megaflow_rank() reorders the array by hits since the last ranking and
+ * publishes it; readers never wait for it.
  */
 
 #include <errno.h>
@@ -29,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_hash_crc.h>
@@ -66,8 +73,10 @@ struct megaflow_table {
 
 	/* Writer side. */
 	struct rte_rcu_qsbr *qs;
-	struct megaflow *pool;
+	struct megaflow *pool;		/* Anonymous mapping. */
+	size_t pool_bytes;
 	uint32_t max_entries;
+	uint32_t *live_slots;		/* Dense list of live slot indices. */
 	uint32_t n_live;		/* Atomic: read by anyone. */
 	uint32_t *free_slots;		/* Stack of reusable slot indices. */
 	uint32_t n_free;
@@ -176,14 +185,20 @@ megaflow_table_create(uint32_t max_entries, struct rte_rcu_qsbr *qs)
 	t->max_entries = max_entries;
 	t->bucket_mask = n_buckets - 1;
 	t->buckets = calloc(n_buckets, sizeof(*t->buckets));
-	t->pool = alloc_aligned((size_t)max_entries * sizeof(*t->pool));
+	/* Zero pages on demand: a large pool costs only what is used. */
+	t->pool_bytes = (size_t)max_entries * sizeof(*t->pool);
+	t->pool = mmap(NULL, t->pool_bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->pool == MAP_FAILED)
+		t->pool = NULL;
 	t->free_slots = calloc(max_entries, sizeof(*t->free_slots));
 	t->pending_slots = calloc(max_entries, sizeof(*t->pending_slots));
+	t->live_slots = calloc(max_entries, sizeof(*t->live_slots));
 	t->subtables = calloc(1, sizeof(*t->subtables));
 	if (t->buckets == NULL || t->pool == NULL || t->free_slots == NULL ||
-	    t->pending_slots == NULL || t->subtables == NULL)
+	    t->pending_slots == NULL || t->live_slots == NULL ||
+	    t->subtables == NULL)
 		goto nomem;
-	memset(t->pool, 0, (size_t)max_entries * sizeof(*t->pool));
 	/* Hand out slot 0 first. */
 	for (uint32_t i = 0; i < max_entries; i++)
 		t->free_slots[i] = max_entries - 1 - i;
@@ -216,7 +231,9 @@ megaflow_table_destroy(struct megaflow_table *t)
 	free_deferred(t);
 	free(t->deferred);
 	free(t->buckets);
-	free(t->pool);
+	if (t->pool != NULL)
+		munmap(t->pool, t->pool_bytes);
+	free(t->live_slots);
 	free(t->free_slots);
 	free(t->pending_slots);
 	free(t);
@@ -319,6 +336,20 @@ sort_subtables(struct megaflow_table *t)
 		v->st[j] = cur->st[i];
 	}
 	publish_subtables(t, v);
+}
+
+void
+megaflow_rank(struct megaflow_table *t)
+{
+	sort_subtables(t);
+}
+
+size_t
+megaflow_table_mem_size(const struct megaflow_table *t)
+{
+	return t->pool_bytes +
+	       ((size_t)t->bucket_mask + 1) * sizeof(*t->buckets) +
+	       (size_t)t->max_entries * 3 * sizeof(uint32_t);
 }
 
 void
@@ -465,6 +496,9 @@ megaflow_insert(struct megaflow_table *t, const struct flow_key *key,
 		mf->actions = *actions;
 	else
 		memset(&mf->actions, 0, sizeof(mf->actions));
+	mf->fast_output = mf->actions.n == 1 &&
+		mf->actions.a[0].type == DP_ACTION_OUTPUT ?
+		mf->actions.a[0].arg : MEGAFLOW_NO_FAST_OUTPUT;
 	__atomic_store_n(&mf->n_packets, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mf->n_bytes, 0, __ATOMIC_RELAXED);
 	mf->created_ms = now_ms();
@@ -485,6 +519,8 @@ megaflow_insert(struct megaflow_table *t, const struct flow_key *key,
 	__atomic_store_n(bucket, mf, __ATOMIC_RELEASE);
 
 	st->n_flows++;
+	mf->live_pos = t->n_live;
+	t->live_slots[t->n_live] = slot;
 	__atomic_store_n(&t->n_live, t->n_live + 1, __ATOMIC_RELAXED);
 	maybe_synchronize(t);
 	return mf;
@@ -505,6 +541,11 @@ remove_one(struct megaflow_table *t, struct megaflow *mf)
 	__atomic_store_n(&mf->live, false, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&mf->serial, 1, __ATOMIC_RELEASE);
 	t->pending_slots[t->n_pending++] = (uint32_t)(mf - t->pool);
+	/* Swap-remove from the live list. */
+	uint32_t last = t->live_slots[t->n_live - 1];
+
+	t->live_slots[mf->live_pos] = last;
+	t->pool[last].live_pos = mf->live_pos;
 	__atomic_store_n(&t->n_live, t->n_live - 1, __ATOMIC_RELAXED);
 	if (--st->n_flows == 0)
 		subtable_drop(t, st);
@@ -523,9 +564,8 @@ megaflow_remove(struct megaflow_table *t, struct megaflow *mf)
 void
 megaflow_flush(struct megaflow_table *t)
 {
-	for (uint32_t i = 0; i < t->max_entries; i++)
-		if (t->pool[i].live)
-			remove_one(t, &t->pool[i]);
+	while (t->n_live > 0)
+		remove_one(t, &t->pool[t->live_slots[t->n_live - 1]]);
 	maybe_synchronize(t);
 }
 
@@ -533,9 +573,13 @@ void
 megaflow_foreach(struct megaflow_table *t,
 		 void (*cb)(struct megaflow *mf, void *arg), void *arg)
 {
-	for (uint32_t i = 0; i < t->max_entries; i++)
-		if (t->pool[i].live)
-			cb(&t->pool[i], arg);
+	/* Backwards: cb may remove the megaflow it is given, which moves
+	 * the last one (already visited) into its place. */
+	for (uint32_t i = t->n_live; i-- > 0;) {
+		if (i >= t->n_live)
+			continue;
+		cb(&t->pool[t->live_slots[i]], arg);
+	}
 }
 
 uint32_t
@@ -590,6 +634,16 @@ megaflow_lookup_burst(struct megaflow_table *t,
 		      const struct flow_key *const keys[], unsigned n,
 		      struct megaflow *out[])
 {
+	uint64_t probes = 0;
+
+	return megaflow_lookup_burst_probes(t, keys, n, out, &probes);
+}
+
+unsigned
+megaflow_lookup_burst_probes(struct megaflow_table *t,
+			     const struct flow_key *const keys[], unsigned n,
+			     struct megaflow *out[], uint64_t *probes)
+{
 	const struct mf_subtable_vec *v =
 		__atomic_load_n(&t->subtables, __ATOMIC_ACQUIRE);
 	uint32_t hashes[MF_BURST_MAX];
@@ -625,7 +679,7 @@ megaflow_lookup_burst(struct megaflow_table *t,
 					     __ATOMIC_ACQUIRE);
 			heads[i] = mf;
 			if (mf != NULL) {
-				rte_prefetch0(&mf->subtable);
+				rte_prefetch0(mf);
 				rte_prefetch0(&mf->key);
 			}
 		}
@@ -643,8 +697,10 @@ megaflow_lookup_burst(struct megaflow_table *t,
 				hits++;
 			}
 		}
-		if (hits != 0)
+		if (hits != 0) {
 			subtable_credit(st, hits);
+			*probes += (uint64_t)(s + 1) * hits;
+		}
 	}
 	return (unsigned)__builtin_popcount(all & ~todo);
 }

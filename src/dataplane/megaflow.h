@@ -23,9 +23,14 @@
  *    executing its actions.
  *  - n_packets / n_bytes / last_used are written by the owning PMD only,
  *    with relaxed atomic stores; anyone may read them.
+ *  - Memory: the pool is one anonymous mapping of max_entries slots
+ *    (megaflow_table_mem_size(): about 450 bytes a slot, 1M megaflows are
+ *    about 460 MB); pages are touched only when slots are first used.
  */
 
+#include <stdalign.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_rcu_qsbr.h>
@@ -35,13 +40,33 @@
 
 #define MEGAFLOW_MAX_COOKIES 8
 
+/* megaflow.fast_output when the actions are not exactly one output. */
+#define MEGAFLOW_NO_FAST_OUTPUT UINT32_MAX
+
+/* Laid out for the lookup: the first cache line holds everything a hit
+ * reads and writes (chain link, subtable and hash for the compare, serial
+ * for the EMC's check, the counters, the single output port of the common
+ * case); the masked key follows, then the actions, then what only the
+ * writer side reads. */
 struct megaflow {
-	struct flow_key key;		/* Masked key. */
-	const struct flow_key *mask;	/* The subtable's mask. */
-	struct dp_actions actions;
-	uint64_t n_packets;		/* Written by the owning PMD. */
+	/* Classifier internals (first line): not for users. */
+	alignas(64) struct megaflow *next;	/* Hash chain (atomic, RCU). */
+	void *subtable;
+	uint32_t hash;
+	uint32_t serial;		/* Changes on removal (atomic). */
+	/* Written by the owning PMD (relaxed atomic stores). */
+	uint64_t n_packets;
 	uint64_t n_bytes;
 	uint64_t last_used_ms;		/* Monotonic ms of the last hit. */
+	/* DP port of the only action when the actions are one OUTPUT, else
+	 * MEGAFLOW_NO_FAST_OUTPUT: the PMD's bulk path. */
+	uint32_t fast_output;
+	bool live;
+	uint32_t live_pos;		/* Writer only: index in the live list. */
+
+	struct flow_key key;		/* Masked key. */
+	struct dp_actions actions;
+	const struct flow_key *mask;	/* The subtable's mask. */
 	uint64_t created_ms;
 	/* Owner data the classifier does not interpret: the slowpath keeps
 	 * the ids of the OpenFlow rules that produced this megaflow and the
@@ -49,13 +74,10 @@ struct megaflow {
 	uint32_t n_cookies;
 	uint64_t cookies[MEGAFLOW_MAX_COOKIES];
 	uint64_t credited_packets, credited_bytes;
-	/* Classifier internals follow: not for users. */
-	uint32_t serial;		/* Changes on removal (atomic). */
-	uint32_t hash;
-	bool live;
-	struct megaflow *next;		/* Hash chain (atomic, RCU). */
-	void *subtable;
 };
+
+_Static_assert(offsetof(struct megaflow, key) == 64,
+	       "a megaflow's hot fields fill its first cache line");
 
 struct megaflow_table;
 
@@ -86,11 +108,25 @@ void megaflow_foreach(struct megaflow_table *t,
 uint32_t megaflow_count(const struct megaflow_table *t);
 uint32_t megaflow_subtable_count(const struct megaflow_table *t);
 
+/* Re-rank the subtables by hits since the last ranking (busiest first),
+ * without waiting for a grace period: the new order is published and the
+ * old array is freed at the next megaflow_synchronize(). Writer side; the
+ * slowpath calls it periodically. */
+void megaflow_rank(struct megaflow_table *t);
+/* Bytes the table allocated (pool, buckets, slot lists). */
+size_t megaflow_table_mem_size(const struct megaflow_table *t);
+
 /* Reader side (owning PMD). Lookup of a burst: out[i] = the megaflow that
  * matches keys[i], or NULL. Returns the number of hits. n <= 32. */
 unsigned megaflow_lookup_burst(struct megaflow_table *t,
 			       const struct flow_key *const keys[],
 			       unsigned n, struct megaflow *out[]);
+/* The same; *probes += the subtables probed for the hits (a hit in the
+ * k-th subtable of the ranking counts k). */
+unsigned megaflow_lookup_burst_probes(struct megaflow_table *t,
+				      const struct flow_key *const keys[],
+				      unsigned n, struct megaflow *out[],
+				      uint64_t *probes);
 struct megaflow *megaflow_lookup(struct megaflow_table *t,
 				 const struct flow_key *key);
 

@@ -1,4 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The PMD loop. A received burst goes through four passes, each over the
+ * whole burst so that memory accesses of one packet overlap the work on
+ * the others:
+ *  1. parse every frame (prefetching the next frames' data), hash the
+ *     words the parser filled and prefetch the EMC slots;
+ *  2. EMC lookups; prefetch the hit megaflows' first line;
+ *  3. one classifier lookup for all EMC misses (hash, prefetch, compare);
+ *  4. execute: runs of packets with the same megaflow update its counters
+ *     once; a megaflow whose actions are one output appends the packets
+ *     to the port's tx batch directly, without the action interpreter.
+ * The mbuf private area (a third cache line per packet) is written only
+ * for packets that go to the slowpath, wait, or go through the
+ * interpreter.
+ */
 #include "pmd.h"
 
 #include <errno.h>
@@ -14,6 +29,13 @@
 #include <rte_prefetch.h>
 
 #include "flow_parse.h"
+
+/* No cached tx batch in process_burst(): never a megaflow's fast_output
+ * (ports are < PMD_MAX_PORTS; MEGAFLOW_NO_FAST_OUTPUT is UINT32_MAX). */
+#define PMD_NO_TX_PORT (UINT32_MAX - 1)
+
+/* Frames ahead whose data the parse pass prefetches. */
+#define PMD_PREFETCH_AHEAD 4
 
 /* Counters: single writer (this PMD), readers on other threads. */
 #define PMD_COUNT(pmd, field, n) \
@@ -51,6 +73,13 @@ pmd_create(unsigned index, unsigned lcore_id,
 	pmd->rcu_thread_id = index;
 	pmd->ports = ports;
 	pmd->qs = qs;
+	pmd->rxqs = rte_zmalloc_socket("pmd_rxqs", sizeof(*pmd->rxqs),
+				       RTE_CACHE_LINE_SIZE, socket);
+	if (pmd->rxqs == NULL) {
+		rte_free(pmd);
+		errno = ENOMEM;
+		return NULL;
+	}
 
 	snprintf(name, sizeof(name), "upcall_%u", index);
 	pmd->upcall_ring = rte_ring_create(name, upcall_ring_size, socket,
@@ -99,22 +128,47 @@ pmd_destroy(struct pmd *pmd)
 		emc_destroy(pmd->emc);
 	if (pmd->megaflows)
 		megaflow_table_destroy(pmd->megaflows);
+	for (uint32_t i = 0; i < pmd->rxqs->n; i++)
+		rte_free(pmd->rxqs->q[i]);
+	rte_free(pmd->rxqs);
 	rte_free(pmd);
+}
+
+struct pmd_rxq_list *
+pmd_rxq_list_publish(struct pmd *pmd, struct pmd_rxq_list *list)
+{
+	struct pmd_rxq_list *old = pmd->rxqs;
+
+	__atomic_store_n(&pmd->rxqs, list, __ATOMIC_RELEASE);
+	return old;
 }
 
 int
 pmd_add_rxq(struct pmd *pmd, uint32_t dp_port, uint16_t dpdk_port_id,
 	    uint16_t queue_id, uint32_t ofport)
 {
-	if (pmd->n_rxqs >= PMD_MAX_RXQS)
-		return -ENOSPC;
-	struct pmd_rxq *q = &pmd->rxqs[pmd->n_rxqs++];
+	struct pmd_rxq_list *cur = pmd->rxqs, *list;
+	struct pmd_rxq *q;
 
-	memset(q, 0, sizeof(*q));
+	if (cur->n >= PMD_MAX_RXQS)
+		return -ENOSPC;
+	q = rte_zmalloc("pmd_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE);
+	list = rte_malloc("pmd_rxqs", sizeof(*list), RTE_CACHE_LINE_SIZE);
+	if (q == NULL || list == NULL) {
+		rte_free(q);
+		rte_free(list);
+		return -ENOMEM;
+	}
 	q->dp_port = dp_port;
 	q->dpdk_port_id = dpdk_port_id;
 	q->queue_id = queue_id;
 	q->ofport = ofport;
+	*list = *cur;
+	list->q[list->n++] = q;
+	pmd_rxq_list_publish(pmd, list);
+	/* Returns at once while no PMD has registered (before the start). */
+	rte_rcu_qsbr_synchronize(pmd->qs, RTE_QSBR_THRID_INVALID);
+	rte_free(cur);
 	return 0;
 }
 
@@ -131,6 +185,9 @@ tx_flush(struct pmd *pmd, uint32_t dp_port)
 	PMD_COUNT(pmd, tx_packets, sent);
 	if (sent < b->n) {
 		PMD_COUNT(pmd, tx_drops, b->n - sent);
+		__atomic_store_n(&pmd->port_tx_drops[dp_port],
+				 pmd->port_tx_drops[dp_port] + (b->n - sent),
+				 __ATOMIC_RELAXED);
 		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
 	}
 	b->n = 0;
@@ -145,7 +202,7 @@ tx_flush_all(struct pmd *pmd)
 		tx_flush(pmd, p);
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 tx_enqueue(struct pmd *pmd, uint32_t dp_port, struct rte_mbuf *m)
 {
 	struct pmd_tx_batch *b;
@@ -228,38 +285,49 @@ ordering_stall(const struct pmd *pmd)
 
 static void
 park(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
-     uint32_t hash)
+     uint32_t hash, uint16_t map)
 {
 	struct pmd_parked *p;
 
 	if (unlikely(pmd->n_parked == PMD_PARK_MAX)) {
-		/* Waiting room full: send it up now (it may overtake). */
+		/* Waiting room full: drop it. Sending it up instead would keep
+		 * the upcall ring full and a miss always in flight, so the
+		 * PMD would never leave the stall (and it may overtake). */
 		PMD_COUNT(pmd, park_overflows, 1);
-		upcall(pmd, m, PMD_UPCALL_MISS, 0);
+		rte_pktmbuf_free(m);
 		return;
 	}
 	p = &pmd->parked[pmd->n_parked++];
 	p->m = m;
 	p->hash = hash;
+	p->map = map;
 	p->key = *key;
 	PMD_COUNT(pmd, parked, 1);
 }
 
-/* A miss: send it up unless it has to wait behind an earlier one. */
+/* A miss (or a packet behind one): send it up unless it has to wait
+ * behind an earlier one. */
 static void
-handle_miss(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
-	    uint32_t hash)
+handle_miss(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf *m,
+	    const struct flow_key *key, uint32_t hash, uint16_t map,
+	    bool stalled)
 {
-	if (!ordering_stall(pmd))
+	struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
+
+	priv->in_port = q->ofport;
+	priv->in_dp_port = q->dp_port;
+	if (!stalled && !ordering_stall(pmd))
 		upcall(pmd, m, PMD_UPCALL_MISS, 0);
 	else
-		park(pmd, m, key, hash);
+		park(pmd, m, key, hash, map);
 }
 
 static inline void
-megaflow_hit(struct pmd *pmd, struct megaflow *mf, uint32_t len)
+megaflow_hit(struct pmd *pmd, struct megaflow *mf, uint32_t n_pkts,
+	     uint64_t len)
 {
-	__atomic_store_n(&mf->n_packets, mf->n_packets + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&mf->n_packets, mf->n_packets + n_pkts,
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&mf->n_bytes, mf->n_bytes + len, __ATOMIC_RELAXED);
 	if (mf->last_used_ms != pmd->now_ms)
 		__atomic_store_n(&mf->last_used_ms, pmd->now_ms,
@@ -267,90 +335,187 @@ megaflow_hit(struct pmd *pmd, struct megaflow *mf, uint32_t len)
 }
 
 /* One received burst: parse, look up in the EMC, then the megaflow
- * classifier, execute hits and send misses up. */
+ * classifier, execute hits and send misses up (see the top of the file).
+ * While an earlier miss is in flight, the whole burst waits behind it. */
 static void
-process_burst(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
-	      uint16_t n)
+process_burst(struct pmd *pmd, const struct pmd_rxq *q,
+	      struct rte_mbuf **pkts, uint16_t n)
 {
 	struct flow_key keys[PMD_BURST];
 	const struct flow_key *miss_keys[PMD_BURST];
 	struct megaflow *found[PMD_BURST];
 	struct megaflow *mf_out[PMD_BURST];
 	uint32_t hashes[PMD_BURST];
+	uint16_t maps[PMD_BURST];
+	bool same[PMD_BURST];
 	uint16_t miss_idx[PMD_BURST];
 	unsigned n_miss = 0, emc_hits = 0, mf_hits = 0;
-	uint64_t bytes = 0;
-
+	uint64_t bytes = 0, probes = 0;
+	struct megaflow *run = NULL;
+	uint64_t run_bytes = 0;
+	uint32_t run_pkts = 0;
+	struct pmd_tx_batch *b = NULL;	/* The batch of tx_port ... */
+	uint32_t tx_port = PMD_NO_TX_PORT;	/* ... a valid port. */
+	uint16_t bn = 0;		/* b->n while b is cached. */
 	bool stalled = ordering_stall(pmd);
 
+	for (uint16_t i = 0; i < n && i < PMD_PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		enum flow_parse_result r;
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		r = flow_parse(rte_pktmbuf_mtod(m, const void *),
-			       rte_pktmbuf_data_len(m), q->ofport, &keys[i]);
+		if (i + PMD_PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(
+				pkts[i + PMD_PREFETCH_AHEAD], void *));
+		r = flow_parse_fast(rte_pktmbuf_mtod(m, const void *),
+				    rte_pktmbuf_data_len(m), q->ofport,
+				    &keys[i], &maps[i]);
 		if (unlikely(r != FLOW_PARSE_OK))
 			PMD_COUNT(pmd, parse_errors[r], 1);
 		bytes += rte_pktmbuf_pkt_len(m);
-		hashes[i] = emc_hash(&keys[i]);
-		if (unlikely(stalled)) {
-			/* Behind a miss: no lookup, wait in order. */
-			found[i] = NULL;
+		/* A packet of the same flow as the one before it (a train)
+		 * takes its lookup result: no hash, no EMC probe. */
+		same[i] = i > 0 && maps[i] == maps[i - 1] &&
+			  flow_key_map_equal(&keys[i], &keys[i - 1], maps[i]);
+		if (same[i]) {
+			hashes[i] = hashes[i - 1];
 			continue;
 		}
-		found[i] = emc_lookup(pmd->emc, &keys[i], hashes[i]);
+		hashes[i] = emc_hash_map(&keys[i], maps[i]);
+		emc_prefetch(pmd->emc, hashes[i]);
+	}
+	PMD_COUNT(pmd, packets, n);
+	PMD_COUNT(pmd, bytes, bytes);
+	if (unlikely(stalled)) {
+		/* Behind a miss: no lookup, wait in order. */
+		for (uint16_t i = 0; i < n; i++)
+			handle_miss(pmd, q, pkts[i], &keys[i], hashes[i],
+				    maps[i], true);
+		return;
+	}
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (same[i] && found[i - 1] != NULL)
+			found[i] = found[i - 1];
+		else
+			found[i] = emc_lookup_map(pmd->emc, &keys[i],
+						  hashes[i], maps[i]);
 		if (found[i] != NULL) {
+			rte_prefetch0(found[i]);
 			emc_hits++;
 		} else {
 			miss_idx[n_miss] = i;
 			miss_keys[n_miss++] = &keys[i];
 		}
 	}
-	if (n_miss > 0 && !stalled) {
-		megaflow_lookup_burst(pmd->megaflows, miss_keys, n_miss,
-				      mf_out);
+	if (n_miss > 0) {
+		megaflow_lookup_burst_probes(pmd->megaflows, miss_keys, n_miss,
+					     mf_out, &probes);
 		for (unsigned j = 0; j < n_miss; j++) {
 			uint16_t i = miss_idx[j];
 
 			found[i] = mf_out[j];
 			if (found[i] != NULL) {
 				mf_hits++;
-				emc_insert(pmd->emc, &keys[i], hashes[i],
-					   found[i]);
+				emc_insert_map(pmd->emc, &keys[i], hashes[i],
+					       maps[i], found[i]);
 			}
 		}
 	}
-	PMD_COUNT(pmd, packets, n);
-	PMD_COUNT(pmd, bytes, bytes);
 	PMD_COUNT(pmd, emc_hits, emc_hits);
-	PMD_COUNT(pmd, megaflow_hits, mf_hits);
+	if (mf_hits) {
+		PMD_COUNT(pmd, megaflow_hits, mf_hits);
+		PMD_COUNT(pmd, subtable_lookups, probes);
+	}
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
+		struct megaflow *mf = found[i];
 
-		priv->in_port = q->ofport;
-		priv->in_dp_port = q->dp_port;
-		if (found[i] != NULL) {
-			megaflow_hit(pmd, found[i], rte_pktmbuf_pkt_len(m));
-			pmd_execute(pmd, m, &found[i]->actions, q->dp_port);
-		} else if (stalled) {
-			park(pmd, m, &keys[i], hashes[i]);
+		if (unlikely(mf == NULL)) {
+			handle_miss(pmd, q, m, &keys[i], hashes[i], maps[i],
+				    false);
+			continue;
+		}
+		if (mf != run) {
+			if (run != NULL)
+				megaflow_hit(pmd, run, run_pkts, run_bytes);
+			run = mf;
+			run_pkts = 0;
+			run_bytes = 0;
+		}
+		run_pkts++;
+		run_bytes += rte_pktmbuf_pkt_len(m);
+		if (likely(b != NULL && mf->fast_output == tx_port)) {
+			b->pkts[bn++] = m;
+			if (unlikely(bn == PMD_BURST)) {
+				b->n = bn;
+				tx_flush(pmd, tx_port);
+				bn = 0;
+			}
+		} else if (mf->fast_output != MEGAFLOW_NO_FAST_OUTPUT &&
+			   mf->fast_output < pmd->ports->n_ports &&
+			   pmd->ports->ports[mf->fast_output].in_use) {
+			if (b != NULL)
+				b->n = bn;
+			tx_port = mf->fast_output;
+			b = &pmd->tx[tx_port];
+			bn = b->n;
+			b->pkts[bn++] = m;
+			if (unlikely(bn == PMD_BURST)) {
+				b->n = bn;
+				tx_flush(pmd, tx_port);
+				bn = 0;
+			}
 		} else {
-			handle_miss(pmd, m, &keys[i], hashes[i]);
+			if (b != NULL) {
+				b->n = bn;	/* The interpreter may use it. */
+				b = NULL;
+				tx_port = PMD_NO_TX_PORT;
+			}
+			struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
+
+			priv->in_port = q->ofport;
+			priv->in_dp_port = q->dp_port;
+			pmd_execute(pmd, m, &mf->actions, q->dp_port);
 		}
 	}
+	if (b != NULL)
+		b->n = bn;
+	if (run != NULL)
+		megaflow_hit(pmd, run, run_pkts, run_bytes);
+}
+
+/* A key process_parked() sent up in this pass. */
+struct parked_sent {
+	uint32_t hash;
+	uint16_t map;
+	struct flow_key key;
+};
+
+static bool
+parked_behind(const struct parked_sent *sent, unsigned n,
+	      const struct pmd_parked *p)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (sent[i].hash == p->hash && sent[i].map == p->map &&
+		    flow_key_map_equal(&sent[i].key, &p->key, p->map))
+			return true;
+	return false;
 }
 
 /* Once no miss upcall is in flight, look the waiting misses up again: the
- * megaflows just installed cover most of them. Order is kept: the first
- * that still misses goes up, and the ones behind it keep waiting. */
+ * megaflows just installed cover most of them. Order is kept per flow: the
+ * first packet of each still-missing flow goes up (up to
+ * PMD_PARKED_UPCALLS flows at once, so a stream of new flows is set up in
+ * parallel), the packets of those flows behind it keep waiting, and once
+ * the limit is reached everything behind waits. */
 static unsigned
 process_parked(struct pmd *pmd)
 {
-	unsigned n = pmd->n_parked, keep = 0, hits = 0;
+	struct parked_sent sent[PMD_PARKED_UPCALLS];
+	unsigned n = pmd->n_parked, keep = 0, hits = 0, n_sent = 0;
 	bool waiting = false;
 
 	if (n == 0 || pmd->miss_upcalls_sent != pmd->done_snapshot)
@@ -358,20 +523,22 @@ process_parked(struct pmd *pmd)
 	for (unsigned i = 0; i < n; i++) {
 		struct pmd_parked *p = &pmd->parked[i];
 		struct pmd_mbuf_priv *priv = pmd_mbuf_priv(p->m);
+		bool behind = waiting || parked_behind(sent, n_sent, p);
 		struct megaflow *mf = NULL;
 
-		if (!waiting)
+		if (!behind)
 			mf = megaflow_lookup(pmd->megaflows, &p->key);
 		if (mf != NULL) {
 			hits++;
-			emc_insert(pmd->emc, &p->key, p->hash, mf);
-			megaflow_hit(pmd, mf, rte_pktmbuf_pkt_len(p->m));
+			emc_insert_map(pmd->emc, &p->key, p->hash, p->map, mf);
+			megaflow_hit(pmd, mf, 1, rte_pktmbuf_pkt_len(p->m));
 			pmd_execute(pmd, p->m, &mf->actions, priv->in_dp_port);
-		} else if (!waiting) {
-			/* The first that still misses goes up; the ones
-			 * behind it wait for it. */
+		} else if (!behind) {
+			sent[n_sent].hash = p->hash;
+			sent[n_sent].map = p->map;
+			sent[n_sent].key = p->key;
 			upcall(pmd, p->m, PMD_UPCALL_MISS, 0);
-			waiting = true;
+			waiting = ++n_sent == PMD_PARKED_UPCALLS;
 		} else {
 			pmd->parked[keep++] = *p;
 		}
@@ -409,9 +576,42 @@ pmd_main(void *arg)
 	rte_rcu_qsbr_thread_online(pmd->qs, pmd->rcu_thread_id);
 	pmd->running = true;
 
+	/* One clock read per iteration (rdtsc can be slow under a
+	 * hypervisor): an iteration's cycles are those up to the next read,
+	 * charged to busy or idle, and to the queues that had packets in it
+	 * in proportion to their packets (the exec ring's and the parked
+	 * packets' share too). */
+	struct pmd_rxq *busy_q[PMD_MAX_RXQS];
+	uint16_t busy_n[PMD_MAX_RXQS];
+	unsigned n_busy = 0, work = 0, rx_work = 0;
+	uint64_t prev = rte_rdtsc();
+
 	while (!pmd->stop) {
-		uint64_t start = rte_rdtsc();
-		unsigned work = 0;
+		const struct pmd_rxq_list *rxqs;
+		uint64_t now = rte_rdtsc(), spent = now - prev;
+
+		prev = now;
+		if (work) {
+			PMD_COUNT(pmd, busy_cycles, spent);
+			for (unsigned k = 0; k < n_busy; k++) {
+				struct pmd_rxq *q = busy_q[k];
+				uint64_t c = n_busy == 1 ? spent :
+					     spent * busy_n[k] / rx_work;
+
+				__atomic_store_n(&q->cycles, q->cycles + c,
+						 __ATOMIC_RELAXED);
+			}
+		} else {
+			PMD_COUNT(pmd, idle_cycles, spent);
+		}
+		work = 0;
+		rx_work = 0;
+		n_busy = 0;
+		/* The last access to the previous iteration's queues and
+		 * megaflows is above: from here they may be freed, and a
+		 * queue moved away is no longer touched. */
+		rte_rcu_qsbr_quiescent(pmd->qs, pmd->rcu_thread_id);
+		rxqs = __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE);
 
 		pmd->now_ms = pmd_clock_ms();
 		/* Packets the slowpath handed back go before the misses that
@@ -420,9 +620,8 @@ pmd_main(void *arg)
 						     __ATOMIC_ACQUIRE);
 		work += process_exec_ring(pmd);
 		work += process_parked(pmd);
-		for (uint32_t i = 0; i < pmd->n_rxqs; i++) {
-			struct pmd_rxq *q = &pmd->rxqs[i];
-			uint64_t t0 = rte_rdtsc();
+		for (uint32_t i = 0; i < rxqs->n; i++) {
+			struct pmd_rxq *q = rxqs->q[i];
 			uint16_t n;
 
 			n = rte_eth_rx_burst(q->dpdk_port_id, q->queue_id,
@@ -430,22 +629,14 @@ pmd_main(void *arg)
 			if (n == 0)
 				continue;
 			process_burst(pmd, q, pkts, n);
-			work += n;
+			rx_work += n;
+			busy_q[n_busy] = q;
+			busy_n[n_busy++] = n;
 			__atomic_store_n(&q->packets, q->packets + n,
 					 __ATOMIC_RELAXED);
-			__atomic_store_n(&q->cycles,
-					 q->cycles + (rte_rdtsc() - t0),
-					 __ATOMIC_RELAXED);
 		}
+		work += rx_work;
 		tx_flush_all(pmd);
-		rte_rcu_qsbr_quiescent(pmd->qs, pmd->rcu_thread_id);
-
-		uint64_t spent = rte_rdtsc() - start;
-
-		if (work)
-			PMD_COUNT(pmd, busy_cycles, spent);
-		else
-			PMD_COUNT(pmd, idle_cycles, spent);
 	}
 	tx_flush_all(pmd);
 	rte_rcu_qsbr_thread_offline(pmd->qs, pmd->rcu_thread_id);

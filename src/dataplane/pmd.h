@@ -16,7 +16,15 @@
  *
  * Thread safety:
  *  - struct pmd fields are set up before the PMD starts and not changed
- *    while it runs, except `stop` (set by the main thread).
+ *    while it runs, except `stop` (set by the main thread) and the rx
+ *    queue list: the PMD reads it through an RCU-published pointer, once
+ *    per iteration; pmd_add_rxq() and pmd_rxq_rebalance() (rxq_sched.h)
+ *    build a new list, publish it and free the old one after a grace
+ *    period. Those writers run on one control thread at a time; readers
+ *    of pmd_rxq_count() / pmd_rxq_at() run on that thread too.
+ *  - A struct pmd_rxq moves between PMDs whole (its counters with it),
+ *    and is never polled by two PMDs at once: a move first removes it
+ *    from its PMD, waits a grace period, then gives it to the new one.
  *  - Counters in struct pmd_stats are written by the PMD only, with
  *    relaxed atomic stores; readers sum them when they read.
  *  - The megaflow table is read by the PMD under RCU (the PMD reports a
@@ -44,6 +52,8 @@
  * back: a burst of new flows that one megaflow covers costs one upcall,
  * not one per flow, and no packet overtakes an earlier one of its flow. */
 #define PMD_PARK_MAX 2048
+/* Distinct waiting flows process_parked() sends up at once. */
+#define PMD_PARKED_UPCALLS 8
 
 /* Why a packet went up to the slowpath. */
 enum pmd_upcall_kind {
@@ -86,6 +96,14 @@ struct pmd_rxq {
 	uint32_t ofport;
 	uint64_t packets;	/* Received on this queue by its PMD. */
 	uint64_t cycles;	/* Cycles spent on this queue's bursts. */
+	uint64_t cycles_base;	/* Control thread: cycles at the last
+				 * rebalance. */
+};
+
+/* The rx queues one PMD polls (RCU-published). */
+struct pmd_rxq_list {
+	uint32_t n;
+	struct pmd_rxq *q[PMD_MAX_RXQS];
 };
 
 struct pmd_stats {
@@ -104,13 +122,16 @@ struct pmd_stats {
 	uint64_t busy_cycles;	/* Iterations that handled packets. */
 	uint64_t idle_cycles;	/* Iterations that found nothing. */
 	uint64_t parked;	/* Misses that waited for an in-flight upcall. */
-	uint64_t park_overflows;	/* Waiting room full: sent up at once. */
+	uint64_t park_overflows;	/* Waiting room full: dropped. */
+	uint64_t subtable_lookups;	/* Subtables probed for the megaflow
+					 * hits (average = this / hits). */
 };
 
 /* A miss waiting for the in-flight upcalls to be installed. */
 struct pmd_parked {
 	struct rte_mbuf *m;
 	uint32_t hash;
+	uint16_t map;		/* The parser's word map of key. */
 	struct flow_key key;
 };
 
@@ -129,10 +150,12 @@ struct pmd {
 	struct emc *emc;
 	struct rte_ring *upcall_ring;	/* PMD → slowpath, SP/SC. */
 	struct rte_ring *exec_ring;	/* slowpath, packet-out → PMD, MP/SC. */
-	uint32_t n_rxqs;
-	struct pmd_rxq rxqs[PMD_MAX_RXQS];
+	struct pmd_rxq_list *rxqs;	/* RCU-published, never NULL. */
 	struct pmd_stats stats;
 	struct pmd_tx_batch tx[PMD_MAX_PORTS];
+	/* Packets a port's tx queue refused (freed here), per datapath port:
+	 * written by the PMD (relaxed), summed by pmd_port_tx_drops(). */
+	uint64_t port_tx_drops[PMD_MAX_PORTS];
 	uint64_t now_ms;		/* Refreshed once per iteration. */
 	uint64_t miss_upcalls_sent;	/* Written by the PMD. */
 	uint64_t miss_upcalls_done;	/* Written by the slowpath, after it
@@ -154,8 +177,28 @@ struct pmd *pmd_create(unsigned index, unsigned lcore_id,
 		       uint32_t emc_insert_inv_prob, uint32_t megaflow_max,
 		       uint32_t upcall_ring_size);
 void pmd_destroy(struct pmd *pmd);
+/* Give the PMD an rx queue (allocated here, freed by pmd_destroy() of the
+ * PMD that has it last). Safe while the PMD runs (waits a grace period). */
 int pmd_add_rxq(struct pmd *pmd, uint32_t dp_port, uint16_t dpdk_port_id,
 		uint16_t queue_id, uint32_t ofport);
+
+/* The rx queues of a PMD, for the control thread. */
+static inline uint32_t
+pmd_rxq_count(const struct pmd *pmd)
+{
+	return __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE)->n;
+}
+
+static inline struct pmd_rxq *
+pmd_rxq_at(const struct pmd *pmd, uint32_t i)
+{
+	return __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE)->q[i];
+}
+
+/* Publish a new rx queue list for a PMD; returns the old one, which the
+ * caller frees after a grace period. */
+struct pmd_rxq_list *pmd_rxq_list_publish(struct pmd *pmd,
+					  struct pmd_rxq_list *list);
 
 /* The lcore entry point (rte_eal_remote_launch); arg is a struct pmd. */
 int pmd_main(void *arg);
@@ -171,6 +214,15 @@ static inline void
 pmd_miss_upcall_done(struct pmd *pmd)
 {
 	__atomic_fetch_add(&pmd->miss_upcalls_done, 1, __ATOMIC_RELEASE);
+}
+
+/* Packets the PMD dropped because the port's tx queue refused them. */
+static inline uint64_t
+pmd_port_tx_drops(const struct pmd *pmd, uint32_t dp_port)
+{
+	return dp_port < PMD_MAX_PORTS ?
+	       __atomic_load_n(&pmd->port_tx_drops[dp_port], __ATOMIC_RELAXED) :
+	       0;
 }
 
 /* Read a consistent-enough copy of the counters (any thread). */

@@ -28,6 +28,7 @@ ofp_action_check_port(uint32_t port, bool packet_out)
 		return OFPERR_OK;
 	switch (port) {
 	case OFPP13_IN_PORT:
+	case OFPP13_NORMAL:
 	case OFPP13_FLOOD:
 	case OFPP13_ALL:
 	case OFPP13_CONTROLLER:

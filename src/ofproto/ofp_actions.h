@@ -8,8 +8,8 @@
  * Supported instructions: APPLY_ACTIONS, WRITE_ACTIONS and CLEAR_ACTIONS
  * (GOTO_TABLE, WRITE_METADATA, METER and experimenter instructions are
  * BAD_INSTRUCTION/UNSUP_INST, unknown types UNKNOWN_INST). Supported
- * actions: OUTPUT to an ofport (1..OFPP_MAX) or to IN_PORT, FLOOD, ALL,
- * LOCAL, CONTROLLER (and TABLE in packet-out only). Other actions are
+ * actions: OUTPUT to an ofport (1..OFPP_MAX) or to IN_PORT, NORMAL, FLOOD,
+ * ALL, LOCAL, CONTROLLER (and TABLE in packet-out only). Other actions are
  * BAD_ACTION/BAD_TYPE; other ports BAD_ACTION/BAD_OUT_PORT.
  *
  * Output to CONTROLLER becomes OFPACT_CONTROLLER (port OFPP13_CONTROLLER,

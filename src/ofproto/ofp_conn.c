@@ -20,57 +20,95 @@
 #include "ofp_buf.h"
 #include "ofp_log.h"
 #include "ofp_msg.h"
+#include "ofp_stream.h"
 #include "ofp_table.h"
 #include "ofp_wire.h"
 #include "ofproto_priv.h"
 
 #define MAX_LISTENERS 16
+#define MAX_CONTROLLERS 16
 #define MAX_CONNS 256
 #define RX_CHUNK 65536
 #define RX_MAX_PER_RUN (256 * 1024)
 #define TX_PAUSE_LEN (1024 * 1024)
 #define TX_MAX_LEN (4 * 1024 * 1024)
-#define TX_STALL_NS (10ull * 1000000000ull)
-#define PIN_QUEUE_MAX 1024
-#define PIN_QUEUE_BYTES (8 * 1024 * 1024)
+#define NS_PER_MS 1000000ull
+#define TX_STALL_NS (10000 * NS_PER_MS)
+#define OPEN_TIMEOUT_NS (10000 * NS_PER_MS)	/* Connect + TLS + HELLO. */
+#define ASYNC_PIN_MAX 1024
+#define ASYNC_MAX 65536
+#define ASYNC_BYTES_MAX (16 * 1024 * 1024)
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 8000
+#define DEFAULT_PROBE_MS 5000
+#define DEFAULT_PIN_RATE 1000
+#define DEFAULT_PIN_BURST 100
+#define ECHO_PROBE_XID 0x70726f62u
 
 struct ofp_listener {
 	int fd;
 	int port;		/* Bound TCP port. */
+	bool ssl;
+};
+
+struct ofp_conn;
+
+struct ofp_controller {
+	char target[128];
+	char host[96];
+	uint16_t port;
+	bool ssl;
+	struct ofp_conn *conn;	/* Current attempt or connection. */
+	uint64_t next_attempt_ns;
+	uint32_t backoff_ms;
+	bool up;		/* HELLO done on the current connection. */
+	bool quiet;		/* Failures already logged for this state. */
 };
 
 struct ofp_conn {
-	int fd;
+	struct ofp_stream st;
 	struct ofp_session sess;
 	struct ofp_buf rx;
 	struct ofp_buf tx;
+	bool open;		/* Connect and TLS handshake done. */
 	bool closing;		/* Close once tx is flushed. */
 	bool dead;		/* Close now. */
+	struct ofp_controller *ctrl;	/* NULL: accepted by a listener. */
+	uint64_t created_ns;
 	uint64_t tx_progress_ns;	/* Last time tx shrank (or was empty). */
-	uint64_t pins_dropped;
+	uint64_t last_rx_ns;
+	uint64_t echo_sent_ns;
+	bool echo_pending;
+	double tokens;		/* Packet-in token bucket. */
+	uint64_t tokens_ns;
+	char why[256];		/* Why it died, for the log. */
+	bool got_rx;		/* Received something this loop iteration. */
+	uint64_t dirty_ns;	/* When flows changed first since the last
+				 * flows_changed call (0: clean). */
 	struct ofp_conn *next;
-};
-
-struct pin_msg {
-	struct pin_msg *next;
-	size_t len;
-	uint8_t data[];
 };
 
 struct ofp_conn_mgr {
 	struct ofproto *ofp;
-	pthread_mutex_t lock;	/* Listeners and the packet-in queue. */
+	pthread_mutex_t lock;	/* Everything up to the thread members. */
 	struct ofp_listener listeners[MAX_LISTENERS];
 	size_t n_listeners;
-	struct pin_msg *pin_head, *pin_tail;
-	size_t pin_count, pin_bytes;
-	uint64_t pin_dropped;
+	struct ofp_controller controllers[MAX_CONTROLLERS];
+	size_t n_controllers;
+	struct ofp_tls *tls;
+	struct ofp_async *q_head, *q_tail;
+	size_t q_count, q_pins, q_bytes;
+	uint32_t pin_rate, pin_burst, probe_ms;
+	uint64_t pins_sent, pins_rate_dropped, pins_backlog_dropped;
+	uint64_t pins_queue_dropped, async_dropped;
+	atomic_bool q_ready;
 
 	int wake_fd;		/* eventfd */
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
 	atomic_size_t n_conns;	/* Established (HELLO done). */
+	atomic_size_t n_ctrl_up;
 	struct ofp_conn *conns;	/* Control thread only. */
 	struct ofp_ratelimit rl;
 };
@@ -102,18 +140,34 @@ ofp_conn_mgr_create(struct ofproto *ofp)
 	}
 	pthread_mutex_init(&mgr->lock, NULL);
 	atomic_init(&mgr->stop, false);
+	atomic_init(&mgr->q_ready, false);
 	atomic_init(&mgr->n_conns, 0);
+	atomic_init(&mgr->n_ctrl_up, 0);
+	mgr->pin_rate = DEFAULT_PIN_RATE;
+	mgr->pin_burst = DEFAULT_PIN_BURST;
+	mgr->probe_ms = DEFAULT_PROBE_MS;
 	mgr->rl = (struct ofp_ratelimit)OFP_RATELIMIT_INIT(10);
 	return mgr;
 }
 
 static void
-conn_free(struct ofp_conn *c)
+conn_free(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 {
-	close(c->fd);
+	ofp_session_destroy(mgr->ofp, &c->sess);
+	ofp_stream_close(&c->st);
 	ofp_buf_free(&c->rx);
 	ofp_buf_free(&c->tx);
 	free(c);
+}
+
+static void
+free_async_list(struct ofp_async *a)
+{
+	while (a != NULL) {
+		struct ofp_async *next = a->next;
+		free(a);
+		a = next;
+	}
 }
 
 void
@@ -129,15 +183,12 @@ ofp_conn_mgr_destroy(struct ofp_conn_mgr *mgr)
 	while (mgr->conns != NULL) {
 		struct ofp_conn *c = mgr->conns;
 		mgr->conns = c->next;
-		conn_free(c);
+		conn_free(mgr, c);
 	}
 	for (size_t i = 0; i < mgr->n_listeners; i++)
 		close(mgr->listeners[i].fd);
-	while (mgr->pin_head != NULL) {
-		struct pin_msg *p = mgr->pin_head;
-		mgr->pin_head = p->next;
-		free(p);
-	}
+	free_async_list(mgr->q_head);
+	ofp_tls_destroy(mgr->tls);
 	close(mgr->wake_fd);
 	pthread_mutex_destroy(&mgr->lock);
 	free(mgr);
@@ -151,6 +202,48 @@ fail(char *err, size_t errlen, int rc, const char *fmt, const char *arg)
 	return rc;
 }
 
+/* ---- Configuration (any thread). ---- */
+
+int
+ofp_conn_mgr_set_ssl(struct ofp_conn_mgr *mgr, const char *key,
+		     const char *cert, const char *ca, char *err,
+		     size_t errlen)
+{
+	char buf[512];
+	struct ofp_tls *tls = ofp_tls_create(key, cert, ca, buf, sizeof(buf));
+
+	if (tls == NULL) {
+		int e = errno ? errno : EINVAL;
+		return fail(err, errlen, -e, "%s", buf);
+	}
+	pthread_mutex_lock(&mgr->lock);
+	struct ofp_tls *old = mgr->tls;
+	mgr->tls = tls;
+	pthread_mutex_unlock(&mgr->lock);
+	/* Connections in use keep their SSL objects; the old contexts are
+	 * reference-counted by OpenSSL. */
+	ofp_tls_destroy(old);
+	return 0;
+}
+
+void
+ofp_conn_mgr_set_pin_rate(struct ofp_conn_mgr *mgr, uint32_t rate,
+			  uint32_t burst)
+{
+	pthread_mutex_lock(&mgr->lock);
+	mgr->pin_rate = rate;
+	mgr->pin_burst = burst ? burst : 1;
+	pthread_mutex_unlock(&mgr->lock);
+}
+
+void
+ofp_conn_mgr_set_probe(struct ofp_conn_mgr *mgr, uint32_t ms)
+{
+	pthread_mutex_lock(&mgr->lock);
+	mgr->probe_ms = ms;
+	pthread_mutex_unlock(&mgr->lock);
+}
+
 int
 ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 			  char *err, size_t errlen)
@@ -159,11 +252,16 @@ ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 	unsigned long port;
 	char *end;
 	struct sockaddr_in sin;
+	bool ssl;
 
-	if (target == NULL || strncmp(target, "ptcp:", 5) != 0)
+	if (target != NULL && !strncmp(target, "ptcp:", 5))
+		ssl = false;
+	else if (target != NULL && !strncmp(target, "pssl:", 5))
+		ssl = true;
+	else
 		return fail(err, errlen, -EINVAL,
-			    "unsupported target '%s' (expected ptcp:PORT[:IP])",
-			    target ? target : "");
+			    "unsupported target '%s' (expected ptcp:PORT[:IP] "
+			    "or pssl:PORT[:IP])", target ? target : "");
 	errno = 0;
 	port = strtoul(target + 5, &end, 10);
 	if (end == target + 5 || errno || port > 65535 ||
@@ -181,6 +279,13 @@ ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
 		return fail(err, errlen, -EINVAL, "bad IPv4 address in '%s'",
 			    target);
+	pthread_mutex_lock(&mgr->lock);
+	bool have_tls = mgr->tls != NULL;
+	pthread_mutex_unlock(&mgr->lock);
+	if (ssl && !have_tls)
+		return fail(err, errlen, -EINVAL, "%s: TLS needs a private "
+			    "key, a certificate and a CA certificate (ssl: "
+			    "private-key, certificate, ca-cert)", target);
 
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -207,10 +312,82 @@ ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 	}
 	mgr->listeners[mgr->n_listeners].fd = fd;
 	mgr->listeners[mgr->n_listeners].port = ntohs(sin.sin_port);
+	mgr->listeners[mgr->n_listeners].ssl = ssl;
 	mgr->n_listeners++;
 	pthread_mutex_unlock(&mgr->lock);
-	ofp_log(OFP_LOG_INFO, "%s: listening on %s:%u", mgr->ofp->name, ip,
-		ntohs(sin.sin_port));
+	ofp_log(OFP_LOG_INFO, "%s: listening on %s %s:%u", mgr->ofp->name,
+		ssl ? "TLS" : "TCP", ip, ntohs(sin.sin_port));
+	wake(mgr);
+	return 0;
+}
+
+int
+ofp_conn_mgr_add_controller(struct ofp_conn_mgr *mgr, const char *target,
+			    char *err, size_t errlen)
+{
+	struct ofp_controller c;
+	const char *rest, *colon;
+	unsigned long port = 6653;
+
+	memset(&c, 0, sizeof(c));
+	if (target != NULL && !strncmp(target, "tcp:", 4))
+		c.ssl = false;
+	else if (target != NULL && !strncmp(target, "ssl:", 4))
+		c.ssl = true;
+	else
+		return fail(err, errlen, -EINVAL, "unsupported controller '%s' "
+			    "(expected tcp:HOST[:PORT] or ssl:HOST[:PORT])",
+			    target ? target : "");
+	if (strlen(target) >= sizeof(c.target))
+		return fail(err, errlen, -EINVAL, "target too long: '%s'",
+			    target);
+	snprintf(c.target, sizeof(c.target), "%s", target);
+	rest = target + 4;
+	if (rest[0] == '[') {		/* [IPv6]:PORT */
+		const char *close = strchr(rest, ']');
+		if (close == NULL || (size_t)(close - rest - 1) >= sizeof(c.host))
+			return fail(err, errlen, -EINVAL, "bad host in '%s'",
+				    target);
+		memcpy(c.host, rest + 1, (size_t)(close - rest - 1));
+		colon = close[1] == ':' ? close + 1 :
+			close[1] == '\0' ? NULL : close;
+		if (colon == close)
+			return fail(err, errlen, -EINVAL, "bad host in '%s'",
+				    target);
+	} else {
+		colon = strrchr(rest, ':');
+		size_t hl = colon ? (size_t)(colon - rest) : strlen(rest);
+		if (hl == 0 || hl >= sizeof(c.host))
+			return fail(err, errlen, -EINVAL, "bad host in '%s'",
+				    target);
+		memcpy(c.host, rest, hl);
+	}
+	if (colon != NULL) {
+		char *end;
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (end == colon + 1 || *end != '\0' || errno || port == 0 ||
+		    port > 65535)
+			return fail(err, errlen, -EINVAL, "bad port in '%s'",
+				    target);
+	}
+	c.port = (uint16_t)port;
+	c.backoff_ms = BACKOFF_MIN_MS;
+
+	pthread_mutex_lock(&mgr->lock);
+	if (c.ssl && mgr->tls == NULL) {
+		pthread_mutex_unlock(&mgr->lock);
+		return fail(err, errlen, -EINVAL, "%s: TLS needs a private "
+			    "key, a certificate and a CA certificate (ssl: "
+			    "private-key, certificate, ca-cert)", target);
+	}
+	if (mgr->n_controllers >= MAX_CONTROLLERS) {
+		pthread_mutex_unlock(&mgr->lock);
+		return fail(err, errlen, -ENOSPC, "too many controllers (%s)",
+			    target);
+	}
+	mgr->controllers[mgr->n_controllers++] = c;
+	pthread_mutex_unlock(&mgr->lock);
 	wake(mgr);
 	return 0;
 }
@@ -234,41 +411,156 @@ ofp_conn_mgr_count(struct ofp_conn_mgr *mgr)
 }
 
 void
-ofp_conn_mgr_broadcast(struct ofp_conn_mgr *mgr, const void *msg, size_t len)
+ofp_conn_mgr_stats(struct ofp_conn_mgr *mgr, struct ofproto_stats *st)
 {
-	struct pin_msg *p;
+	pthread_mutex_lock(&mgr->lock);
+	st->packet_ins_sent = mgr->pins_sent;
+	st->packet_ins_rate_dropped = mgr->pins_rate_dropped;
+	st->packet_ins_backlog_dropped = mgr->pins_backlog_dropped;
+	st->packet_ins_queue_dropped = mgr->pins_queue_dropped;
+	st->async_dropped = mgr->async_dropped;
+	st->n_controllers = mgr->n_controllers;
+	pthread_mutex_unlock(&mgr->lock);
+	st->n_connections = atomic_load(&mgr->n_conns);
+}
+
+void
+ofp_conn_mgr_post(struct ofp_conn_mgr *mgr, struct ofp_async *a)
+{
+	bool pin = a->kind == OFP_ASYNC_PACKET_IN;
 
 	pthread_mutex_lock(&mgr->lock);
-	if (mgr->pin_count >= PIN_QUEUE_MAX ||
-	    mgr->pin_bytes + len > PIN_QUEUE_BYTES ||
-	    (p = malloc(sizeof(*p) + len)) == NULL) {
-		mgr->pin_dropped++;
+	if ((pin && mgr->q_pins >= ASYNC_PIN_MAX) ||
+	    mgr->q_count >= ASYNC_MAX ||
+	    mgr->q_bytes + a->len > ASYNC_BYTES_MAX) {
+		if (pin)
+			mgr->pins_queue_dropped++;
+		else
+			mgr->async_dropped++;
 		pthread_mutex_unlock(&mgr->lock);
+		free(a);
 		return;
 	}
-	p->next = NULL;
-	p->len = len;
-	memcpy(p->data, msg, len);
-	if (mgr->pin_tail != NULL)
-		mgr->pin_tail->next = p;
+	a->next = NULL;
+	if (mgr->q_tail != NULL)
+		mgr->q_tail->next = a;
 	else
-		mgr->pin_head = p;
-	mgr->pin_tail = p;
-	mgr->pin_count++;
-	mgr->pin_bytes += len;
+		mgr->q_head = a;
+	mgr->q_tail = a;
+	mgr->q_count++;
+	mgr->q_pins += pin;
+	mgr->q_bytes += a->len;
+	atomic_store(&mgr->q_ready, true);
 	pthread_mutex_unlock(&mgr->lock);
 	wake(mgr);
 }
 
-/* ---- Control thread. ---- */
+/* ---- Control thread: async delivery. ---- */
+
+/* Token bucket: true when the connection may get one more packet-in. */
+static bool
+pin_allowed(struct ofp_conn *c, uint32_t rate, uint32_t burst, uint64_t now)
+{
+	if (rate == 0)
+		return true;
+	if (c->tokens_ns == 0) {
+		c->tokens = burst;
+	} else {
+		c->tokens += (double)(now - c->tokens_ns) * rate / 1e9;
+		if (c->tokens > burst)
+			c->tokens = burst;
+	}
+	c->tokens_ns = now;
+	if (c->tokens < 1.0)
+		return false;
+	c->tokens -= 1.0;
+	return true;
+}
 
 static void
-conn_accept(struct ofp_conn_mgr *mgr, int lfd)
+deliver_async(struct ofp_conn_mgr *mgr)
+{
+	struct ofp_async *list;
+	uint32_t rate, burst;
+	uint64_t sent = 0, rate_drop = 0, backlog_drop = 0, other_drop = 0;
+	uint64_t now = ofp_time_ns();
+
+	if (!atomic_load(&mgr->q_ready))
+		return;
+	pthread_mutex_lock(&mgr->lock);
+	list = mgr->q_head;
+	mgr->q_head = mgr->q_tail = NULL;
+	mgr->q_count = mgr->q_pins = mgr->q_bytes = 0;
+	atomic_store(&mgr->q_ready, false);
+	rate = mgr->pin_rate;
+	burst = mgr->pin_burst;
+	pthread_mutex_unlock(&mgr->lock);
+
+	for (struct ofp_async *a = list; a != NULL; a = a->next) {
+		bool pin = a->kind == OFP_ASYNC_PACKET_IN;
+
+		for (struct ofp_conn *c = mgr->conns; c; c = c->next) {
+			if (c->dead || c->closing ||
+			    !ofp_session_wants(&c->sess, a))
+				continue;
+			if (pin && c->tx.len >= TX_PAUSE_LEN) {
+				backlog_drop++;
+				continue;
+			}
+			if (!pin && c->tx.len >= TX_MAX_LEN) {
+				other_drop++;
+				continue;
+			}
+			if (pin && !pin_allowed(c, rate, burst, now)) {
+				rate_drop++;
+				continue;
+			}
+			ofp_msg_put_async(&c->sess, a, &c->tx);
+			sent += pin;
+		}
+	}
+	free_async_list(list);
+	pthread_mutex_lock(&mgr->lock);
+	mgr->pins_sent += sent;
+	mgr->pins_rate_dropped += rate_drop;
+	mgr->pins_backlog_dropped += backlog_drop;
+	mgr->async_dropped += other_drop;
+	pthread_mutex_unlock(&mgr->lock);
+}
+
+/* ---- Control thread: connections. ---- */
+
+static struct ofp_conn *
+conn_new(struct ofp_conn_mgr *mgr, const char *peer)
+{
+	size_t n = 0;
+
+	for (struct ofp_conn *c = mgr->conns; c; c = c->next)
+		n++;
+	if (n >= MAX_CONNS) {
+		if (ofp_ratelimit_allow(&mgr->rl))
+			ofp_log(OFP_LOG_WARN, "%s: too many connections",
+				mgr->ofp->name);
+		return NULL;
+	}
+	struct ofp_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->st.fd = -1;
+	ofp_session_init(&c->sess, peer);
+	c->created_ns = c->tx_progress_ns = c->last_rx_ns = ofp_time_ns();
+	c->next = mgr->conns;
+	mgr->conns = c;
+	return c;
+}
+
+static void
+conn_accept(struct ofp_conn_mgr *mgr, const struct ofp_listener *l)
 {
 	for (;;) {
 		struct sockaddr_in sin;
 		socklen_t slen = sizeof(sin);
-		int fd = accept4(lfd, (struct sockaddr *)&sin, &slen,
+		int fd = accept4(l->fd, (struct sockaddr *)&sin, &slen,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -277,33 +569,102 @@ conn_accept(struct ofp_conn_mgr *mgr, int lfd)
 					strerror(errno));
 			return;
 		}
-		size_t n = 0;
-		for (struct ofp_conn *c = mgr->conns; c; c = c->next)
-			n++;
-		if (n >= MAX_CONNS) {
-			if (ofp_ratelimit_allow(&mgr->rl))
-				ofp_log(OFP_LOG_WARN, "too many connections");
-			close(fd);
-			continue;
-		}
-		struct ofp_conn *c = calloc(1, sizeof(*c));
-		if (c == NULL) {
-			close(fd);
-			return;
-		}
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		char peer[64], ip[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip));
 		snprintf(peer, sizeof(peer), "%s:%u", ip, ntohs(sin.sin_port));
-		c->fd = fd;
-		ofp_session_init(&c->sess, peer);
-		c->tx_progress_ns = ofp_time_ns();
-		ofp_msg_put_hello(&c->tx);
-		c->next = mgr->conns;
-		mgr->conns = c;
+		struct ofp_conn *c = conn_new(mgr, peer);
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		ofp_stream_attach(&c->st, fd);
+		if (!l->ssl) {
+			c->open = true;
+			ofp_msg_put_hello(&c->tx);
+		} else {
+			pthread_mutex_lock(&mgr->lock);
+			int rc = mgr->tls ? ofp_stream_start_tls(&c->st,
+								 mgr->tls,
+								 true) :
+					    -EINVAL;
+			pthread_mutex_unlock(&mgr->lock);
+			if (rc < 0) {
+				snprintf(c->why, sizeof(c->why),
+					 "cannot start TLS");
+				c->dead = true;
+			}
+		}
 		ofp_log(OFP_LOG_DBG, "%s: connection from %s", mgr->ofp->name,
 			peer);
+	}
+}
+
+/* The controller's connection failed or ended: schedule the next try. */
+static void
+ctrl_lost(struct ofp_conn_mgr *mgr, struct ofp_controller *ctl,
+	  const char *why)
+{
+	uint64_t now = ofp_time_ns();
+
+	if (ctl->up) {
+		ofp_log(OFP_LOG_WARN, "%s: controller %s: disconnected (%s); "
+			"reconnecting", mgr->ofp->name, ctl->target, why);
+		ctl->quiet = true;
+		ctl->backoff_ms = BACKOFF_MIN_MS;
+	} else if (!ctl->quiet) {
+		ofp_log(OFP_LOG_WARN, "%s: controller %s: connection failed "
+			"(%s); retrying every %u-%u s, further failures are "
+			"not logged", mgr->ofp->name, ctl->target, why,
+			BACKOFF_MIN_MS / 1000, BACKOFF_MAX_MS / 1000);
+		ctl->quiet = true;
+	} else {
+		ofp_log(OFP_LOG_DBG, "%s: controller %s: connection failed "
+			"(%s)", mgr->ofp->name, ctl->target, why);
+	}
+	ctl->up = false;
+	ctl->conn = NULL;
+	ctl->next_attempt_ns = now + ctl->backoff_ms * NS_PER_MS;
+	ctl->backoff_ms = ctl->backoff_ms * 2 > BACKOFF_MAX_MS ?
+			  BACKOFF_MAX_MS : ctl->backoff_ms * 2;
+}
+
+static void
+controllers_run(struct ofp_conn_mgr *mgr, uint64_t now)
+{
+	size_t n;
+
+	pthread_mutex_lock(&mgr->lock);
+	n = mgr->n_controllers;
+	pthread_mutex_unlock(&mgr->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct ofp_controller *ctl = &mgr->controllers[i];
+		char err[256];
+
+		if (ctl->conn != NULL || now < ctl->next_attempt_ns)
+			continue;
+		struct ofp_conn *c = conn_new(mgr, ctl->target);
+		if (c == NULL) {
+			ctrl_lost(mgr, ctl, "too many connections");
+			continue;
+		}
+		c->ctrl = ctl;
+		c->sess.is_controller = true;
+		ctl->conn = c;
+		int rc = ofp_stream_connect(&c->st, ctl->host, ctl->port, err,
+					    sizeof(err));
+		if (rc == 0 && ctl->ssl) {
+			pthread_mutex_lock(&mgr->lock);
+			rc = ofp_stream_start_tls(&c->st, mgr->tls, false);
+			pthread_mutex_unlock(&mgr->lock);
+			if (rc < 0)
+				snprintf(err, sizeof(err), "cannot start TLS");
+		}
+		if (rc < 0) {
+			snprintf(c->why, sizeof(c->why), "%s", err);
+			c->dead = true;
+		}
 	}
 }
 
@@ -311,12 +672,14 @@ static void
 conn_write(struct ofp_conn *c)
 {
 	while (c->tx.len > 0) {
-		ssize_t n = send(c->fd, c->tx.data, c->tx.len, MSG_NOSIGNAL);
+		ssize_t n = ofp_stream_send(&c->st, c->tx.data, c->tx.len);
 
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
+			if (n != -EAGAIN) {
+				snprintf(c->why, sizeof(c->why), "send: %s",
+					 strerror((int)-n));
 				c->dead = true;
+			}
 			break;
 		}
 		ofp_buf_pull(&c->tx, (size_t)n);
@@ -324,6 +687,24 @@ conn_write(struct ofp_conn *c)
 	}
 	if (c->tx.len == 0)
 		c->tx_progress_ns = ofp_time_ns();
+}
+
+static void
+session_established(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
+{
+	atomic_fetch_add(&mgr->n_conns, 1);
+	if (c->ctrl != NULL) {
+		struct ofp_controller *ctl = c->ctrl;
+
+		ctl->up = true;
+		ctl->quiet = false;
+		ctl->backoff_ms = BACKOFF_MIN_MS;
+		atomic_fetch_add(&mgr->n_ctrl_up, 1);
+		ofp_log(OFP_LOG_INFO, "%s: controller %s: connected "
+			"(OpenFlow 1.%u%s%s)", mgr->ofp->name, ctl->target,
+			c->sess.version == OFP13_VERSION ? 3 : 0,
+			c->st.peer_cn[0] ? ", peer " : "", c->st.peer_cn);
+	}
 }
 
 /* Frames and handles every complete message in rx. */
@@ -347,6 +728,7 @@ conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 					  c->sess.version : OFP13_VERSION,
 					  OFPERR_BAD_REQUEST_BAD_LEN, msg,
 					  OFP_HEADER_LEN);
+			snprintf(c->why, sizeof(c->why), "bad message length");
 			c->closing = true;
 			break;
 		}
@@ -354,27 +736,37 @@ conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 			/* Not our version once negotiated: the stream is not
 			 * OpenFlow any more (a length taken from it may never
 			 * arrive), so answer and close instead of waiting. */
-			if (ofp_ratelimit_allow(&c->sess.rl))
-				ofp_log(OFP_LOG_WARN, "%s: version 0x%02x after "
-					"negotiating 0x%02x, closing",
-					c->sess.peer, msg[0], c->sess.version);
 			ofp_msg_put_error(&c->tx, c->sess.version,
 					  OFPERR_BAD_REQUEST_BAD_VERSION, msg,
 					  c->rx.len - off < 64 ?
 					  c->rx.len - off : 64);
+			snprintf(c->why, sizeof(c->why),
+				 "version 0x%02x after negotiating 0x%02x",
+				 msg[0], c->sess.version);
 			c->closing = true;
 			break;
 		}
 		if (c->rx.len - off < len)
 			break;
-		if (ofp_msg_handle(mgr->ofp, &c->sess, msg, len, &c->tx) < 0)
+		if (ofp_msg_handle(mgr->ofp, &c->sess, msg, len, &c->tx) < 0) {
+			snprintf(c->why, sizeof(c->why),
+				 "OpenFlow version negotiation failed");
 			c->closing = true;
+		}
 		off += len;
+		/* Async messages this one caused go out before the reply to
+		 * the next one (e.g. FLOW_REMOVED before a BARRIER reply). */
+		if (atomic_load(&mgr->q_ready))
+			deliver_async(mgr);
 	}
 	ofp_buf_pull(&c->rx, off);
-	ofp_session_flush_changes(mgr->ofp, &c->sess);
+	/* flows_changed (a datapath cache flush) is folded over consecutive
+	 * reads: see flush_changes(). Replies that follow a change (barrier,
+	 * stats) flush before they are built. */
+	if (c->sess.flows_dirty && c->dirty_ns == 0)
+		c->dirty_ns = ofp_time_ns();
 	if (!was_established && c->sess.version != 0)
-		atomic_fetch_add(&mgr->n_conns, 1);
+		session_established(mgr, c);
 }
 
 static void
@@ -385,54 +777,104 @@ conn_read(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 	while (total < RX_MAX_PER_RUN && !c->closing) {
 		size_t before = c->rx.len;
 		ofp_buf_put_zeros(&c->rx, RX_CHUNK);
-		ssize_t n = recv(c->fd, c->rx.data + before, RX_CHUNK, 0);
+		ssize_t n = ofp_stream_recv(&c->st, c->rx.data + before,
+					    RX_CHUNK);
 
 		c->rx.len = before + (n > 0 ? (size_t)n : 0);
 		if (n == 0) {
+			snprintf(c->why, sizeof(c->why), "closed by peer");
 			c->dead = true;
 			break;
 		}
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
+			if (n != -EAGAIN) {
+				snprintf(c->why, sizeof(c->why), "recv: %s",
+					 strerror((int)-n));
 				c->dead = true;
+			}
 			break;
 		}
 		total += (size_t)n;
-		if ((size_t)n < RX_CHUNK)
+		if (c->st.ssl == NULL && (size_t)n < RX_CHUNK)
 			break;
 	}
-	if (total > 0)
+	if (total > 0) {
+		c->got_rx = true;
+		c->last_rx_ns = ofp_time_ns();
+		c->echo_pending = false;
 		conn_process(mgr, c);
+	}
+}
+
+/* Connect / TLS progress of a connection that is not open yet. */
+static void
+conn_progress(struct ofp_conn *c)
+{
+	char err[256];
+	int rc = ofp_stream_progress(&c->st, err, sizeof(err));
+
+	if (rc == -EAGAIN)
+		return;
+	if (rc < 0) {
+		snprintf(c->why, sizeof(c->why), "%s", err);
+		c->dead = true;
+		return;
+	}
+	c->open = true;
+	c->last_rx_ns = ofp_time_ns();
+	ofp_msg_put_hello(&c->tx);
 }
 
 static void
-deliver_packet_ins(struct ofp_conn_mgr *mgr)
+conn_timers(struct ofp_conn_mgr *mgr, struct ofp_conn *c, uint64_t now,
+	    uint32_t probe_ms)
 {
-	struct pin_msg *list;
-
-	pthread_mutex_lock(&mgr->lock);
-	list = mgr->pin_head;
-	mgr->pin_head = mgr->pin_tail = NULL;
-	mgr->pin_count = mgr->pin_bytes = 0;
-	pthread_mutex_unlock(&mgr->lock);
-
-	while (list != NULL) {
-		struct pin_msg *p = list;
-
-		list = p->next;
-		for (struct ofp_conn *c = mgr->conns; c; c = c->next) {
-			if (c->sess.version == 0 || c->closing ||
-			    c->sess.role == OFPCR_ROLE_SLAVE)
-				continue;
-			if (c->tx.len >= TX_PAUSE_LEN) {
-				c->pins_dropped++;
-				continue;
-			}
-			ofp_buf_put(&c->tx, p->data, p->len);
+	(void)mgr;
+	if (c->dead)
+		return;
+	if (c->sess.version == 0) {
+		if (now - c->created_ns > OPEN_TIMEOUT_NS) {
+			snprintf(c->why, sizeof(c->why), "%s timed out",
+				 !c->open ? "connect" : "HELLO exchange");
+			c->dead = true;
 		}
-		free(p);
+		return;
 	}
+	if (probe_ms == 0 || c->closing)
+		return;
+	uint64_t probe_ns = probe_ms * NS_PER_MS;
+	if (c->echo_pending) {
+		if (now - c->echo_sent_ns >= 2 * probe_ns) {
+			snprintf(c->why, sizeof(c->why), "no reply to the "
+				 "inactivity probe for %u s",
+				 2 * probe_ms / 1000);
+			c->dead = true;
+		}
+	} else if (now - c->last_rx_ns >= probe_ns) {
+		ofp_msg_put_echo_request(&c->tx, c->sess.version,
+					 ECHO_PROBE_XID);
+		c->echo_pending = true;
+		c->echo_sent_ns = now;
+	}
+}
+
+/* Reports a connection's flow changes to the host once its burst of
+ * messages pauses (nothing received in this loop iteration) or after
+ * FLUSH_DELAY_NS, whichever comes first: a 100k-flow add-flows then costs
+ * a handful of cache flushes, not one per TCP segment. */
+#define FLUSH_DELAY_NS (20 * NS_PER_MS)
+
+static void
+flush_changes(struct ofp_conn_mgr *mgr, struct ofp_conn *c, uint64_t now)
+{
+	if (!c->sess.flows_dirty) {
+		c->dirty_ns = 0;
+	} else if (!c->got_rx || c->dead || c->closing ||
+		   now - c->dirty_ns >= FLUSH_DELAY_NS) {
+		ofp_session_flush_changes(mgr->ofp, &c->sess);
+		c->dirty_ns = 0;
+	}
+	c->got_rx = false;
 }
 
 static void
@@ -448,6 +890,7 @@ reap(struct ofp_conn_mgr *mgr)
 		    now - c->tx_progress_ns > TX_STALL_NS) {
 			ofp_log(OFP_LOG_WARN, "%s: %zu bytes unsent for 10 s, "
 				"closing", c->sess.peer, c->tx.len);
+			snprintf(c->why, sizeof(c->why), "tx stalled");
 			c->dead = true;
 		}
 		if (c->closing && c->tx.len == 0)
@@ -459,8 +902,15 @@ reap(struct ofp_conn_mgr *mgr)
 		*pp = c->next;
 		if (c->sess.version != 0)
 			atomic_fetch_sub(&mgr->n_conns, 1);
-		ofp_log(OFP_LOG_DBG, "%s: connection closed", c->sess.peer);
-		conn_free(c);
+		if (c->ctrl != NULL) {
+			if (c->ctrl->up)
+				atomic_fetch_sub(&mgr->n_ctrl_up, 1);
+			ctrl_lost(mgr, c->ctrl, c->why[0] ? c->why : "closed");
+		} else {
+			ofp_log(OFP_LOG_DBG, "%s: connection closed (%s)",
+				c->sess.peer, c->why[0] ? c->why : "done");
+		}
+		conn_free(mgr, c);
 	}
 }
 
@@ -470,31 +920,49 @@ control_main(void *arg)
 	struct ofp_conn_mgr *mgr = arg;
 	struct pollfd pfds[1 + MAX_LISTENERS + MAX_CONNS];
 	struct ofp_conn *pconns[MAX_CONNS];
+	struct ofp_listener ls[MAX_LISTENERS];
 	uint64_t next_expiry = ofp_time_ns();
+	size_t ctrl_up_reported = 0;
 
+	pthread_setname_np(pthread_self(), "ofproto");
 	while (!atomic_load(&mgr->stop)) {
 		size_t n = 0, n_l, n_c = 0;
+		uint64_t now = ofp_time_ns();
+		int timeout = 100;
 
+		for (struct ofp_conn *c = mgr->conns; c; c = c->next)
+			if (c->sess.flows_dirty)
+				timeout = 1;	/* Flush soon after a pause. */
+
+		controllers_run(mgr, now);
 		pfds[n++] = (struct pollfd){ .fd = mgr->wake_fd,
 					     .events = POLLIN };
 		pthread_mutex_lock(&mgr->lock);
 		n_l = mgr->n_listeners;
-		for (size_t i = 0; i < n_l; i++)
-			pfds[n++] = (struct pollfd){
-				.fd = mgr->listeners[i].fd, .events = POLLIN };
+		memcpy(ls, mgr->listeners, n_l * sizeof(ls[0]));
+		uint32_t probe_ms = mgr->probe_ms;
 		pthread_mutex_unlock(&mgr->lock);
+		for (size_t i = 0; i < n_l; i++)
+			pfds[n++] = (struct pollfd){ .fd = ls[i].fd,
+						     .events = POLLIN };
 		for (struct ofp_conn *c = mgr->conns; c && n_c < MAX_CONNS;
 		     c = c->next) {
-			short ev = 0;
-			if (!c->closing && c->tx.len < TX_PAUSE_LEN)
-				ev |= POLLIN;
-			if (c->tx.len > 0)
-				ev |= POLLOUT;
+			bool rx = !c->closing && c->tx.len < TX_PAUSE_LEN;
+
+			if (c->dead)
+				continue;
+			if (rx && ofp_stream_pending(&c->st))
+				timeout = 0;
 			pconns[n_c++] = c;
-			pfds[n++] = (struct pollfd){ .fd = c->fd, .events = ev };
+			pfds[n++] = (struct pollfd){
+				.fd = c->st.fd,
+				.events = c->open ? ofp_stream_events(
+					&c->st, rx, c->tx.len > 0) :
+					ofp_stream_events(&c->st, false,
+							  false) };
 		}
 
-		int rc = poll(pfds, n, 1000);
+		int rc = poll(pfds, n, timeout);
 		if (rc < 0 && errno != EINTR) {
 			ofp_log(OFP_LOG_ERR, "poll: %s", strerror(errno));
 			break;
@@ -508,26 +976,41 @@ control_main(void *arg)
 		}
 		for (size_t i = 0; rc > 0 && i < n_l; i++)
 			if (pfds[1 + i].revents & POLLIN)
-				conn_accept(mgr, pfds[1 + i].fd);
-		for (size_t i = 0; rc > 0 && i < n_c; i++) {
+				conn_accept(mgr, &ls[i]);
+		for (size_t i = 0; i < n_c; i++) {
 			struct ofp_conn *c = pconns[i];
-			short re = pfds[1 + n_l + i].revents;
+			short re = rc > 0 ? pfds[1 + n_l + i].revents : 0;
 
-			if (re & POLLIN)
+			if (!c->open) {
+				if (re || c->st.connecting)
+					conn_progress(c);
+				continue;
+			}
+			if ((re & (POLLIN | POLLERR | POLLHUP)) ||
+			    (!c->closing && ofp_stream_pending(&c->st)) ||
+			    (c->st.want_write && (re & POLLOUT)))
 				conn_read(mgr, c);
-			else if (re & (POLLERR | POLLHUP | POLLNVAL))
+			if (re & POLLNVAL)
 				c->dead = true;
 		}
-		deliver_packet_ins(mgr);
-		for (struct ofp_conn *c = mgr->conns; c; c = c->next)
-			if (!c->dead && c->tx.len > 0)
+		deliver_async(mgr);
+		now = ofp_time_ns();
+		for (struct ofp_conn *c = mgr->conns; c; c = c->next) {
+			flush_changes(mgr, c, now);
+			conn_timers(mgr, c, now, probe_ms);
+			if (!c->dead && c->open && c->tx.len > 0)
 				conn_write(c);
+		}
 		reap(mgr);
 
-		uint64_t now = ofp_time_ns();
+		size_t up = atomic_load(&mgr->n_ctrl_up);
+		if (up != ctrl_up_reported) {
+			ctrl_up_reported = up;
+			ofproto_controllers_up(mgr->ofp, up);
+		}
 		if (now >= next_expiry) {
 			ofproto_run_expiry(mgr->ofp);
-			next_expiry = now + 1000000000ull;
+			next_expiry = now + 1000 * NS_PER_MS;
 		}
 	}
 	return NULL;

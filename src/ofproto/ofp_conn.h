@@ -3,22 +3,40 @@
 #define PMDSWITCH_OFP_CONN_H
 
 /*
- * The OpenFlow connection manager of one ofproto: passive TCP listeners
- * ("ptcp:PORT[:IP]"), the connections they accept, and the control thread
- * that serves them with one poll() loop.
+ * The OpenFlow connection manager of one ofproto: passive listeners
+ * ("ptcp:PORT[:IP]", "pssl:PORT[:IP]"), active controllers
+ * ("tcp:HOST[:PORT]", "ssl:HOST[:PORT]"), the connections, and the control
+ * thread that serves them all with one poll() loop.
  *
- * Per connection: a non-blocking socket, an rx buffer framed by the
- * OpenFlow header length (a length below 8 gets BAD_REQUEST/BAD_LEN and a
- * close: the stream cannot be re-synced), and a tx queue. Backpressure:
- * the manager stops reading a connection whose tx backlog reaches 1 MiB,
- * drops packet-ins for it, and closes it (with a log line) when more than
- * 4 MiB stay unsent for 10 seconds. The backlog is therefore bounded by
- * 1 MiB plus the replies to one batch of requests.
+ * Active controllers: a non-blocking connect (and TLS handshake), then
+ * HELLO. A failed attempt or a lost connection is retried after a backoff
+ * that starts at 1 s and doubles up to 8 s; it goes back to 1 s once a
+ * connection is established. State changes are logged once (connected,
+ * disconnected, first failure), not per retry. Every established
+ * connection is probed: after probe_ms without receiving anything an echo
+ * request is sent; with no answer within 2 * probe_ms the connection is
+ * closed (and, for a controller, reconnected).
  *
- * Thread safety: listeners may be added from any thread (mgr->lock);
- * packet-ins are queued from any thread (bounded queue under mgr->lock,
- * then an eventfd wakes the control thread); connections themselves are
- * touched only by the control thread.
+ * Per connection: an rx buffer framed by the OpenFlow header length (a
+ * length below 8 gets BAD_REQUEST/BAD_LEN and a close: the stream cannot be
+ * re-synced), and a tx queue. Backpressure: the manager stops reading a
+ * connection whose tx backlog reaches 1 MiB, drops packet-ins for it, and
+ * closes it (with a log line) when more than 4 MiB stay unsent for 10
+ * seconds.
+ *
+ * Async messages (packet-in, port status, flow removed) are posted by any
+ * thread into one bounded queue (1024 packet-ins, 65536 messages, 16 MiB)
+ * and fanned out by the control thread to every session that wants them,
+ * encoded for its version. Packet-ins are rate-limited per connection by a
+ * token bucket (default 1000/s, burst 100). Every drop is counted
+ * (ofp_conn_mgr_stats()). Queued async messages are delivered between two
+ * received messages too, so that a FLOW_REMOVED caused by a delete goes
+ * out before the reply to a following BARRIER.
+ *
+ * Thread safety: listeners, controllers, TLS files and settings may be
+ * added from any thread (mgr->lock); async messages are queued from any
+ * thread (mgr->lock, then an eventfd wakes the control thread);
+ * connections themselves are touched only by the control thread.
  */
 
 #include <stddef.h>
@@ -26,6 +44,8 @@
 
 struct ofproto;
 struct ofp_conn_mgr;
+struct ofp_async;
+struct ofproto_stats;
 
 struct ofp_conn_mgr *ofp_conn_mgr_create(struct ofproto *ofp);
 /* Stops the control thread and closes every socket. */
@@ -33,12 +53,20 @@ void ofp_conn_mgr_destroy(struct ofp_conn_mgr *mgr);
 
 int ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 			      char *err, size_t errlen);
+int ofp_conn_mgr_add_controller(struct ofp_conn_mgr *mgr, const char *target,
+				char *err, size_t errlen);
+int ofp_conn_mgr_set_ssl(struct ofp_conn_mgr *mgr, const char *key,
+			 const char *cert, const char *ca, char *err,
+			 size_t errlen);
+void ofp_conn_mgr_set_pin_rate(struct ofp_conn_mgr *mgr, uint32_t rate,
+			       uint32_t burst);
+void ofp_conn_mgr_set_probe(struct ofp_conn_mgr *mgr, uint32_t ms);
 int ofp_conn_mgr_start(struct ofp_conn_mgr *mgr);
 int ofp_conn_mgr_listener_port(struct ofp_conn_mgr *mgr, size_t index);
 size_t ofp_conn_mgr_count(struct ofp_conn_mgr *mgr);
+void ofp_conn_mgr_stats(struct ofp_conn_mgr *mgr, struct ofproto_stats *st);
 
-/* Queues one complete message for every established connection. */
-void ofp_conn_mgr_broadcast(struct ofp_conn_mgr *mgr, const void *msg,
-			    size_t len);
+/* Queues an async message (takes ownership; freed when dropped). */
+void ofp_conn_mgr_post(struct ofp_conn_mgr *mgr, struct ofp_async *a);
 
 #endif /* PMDSWITCH_OFP_CONN_H */

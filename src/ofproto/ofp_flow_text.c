@@ -753,8 +753,6 @@ parse_one_action(struct parse_ctx *c, char *a, struct ofp_insts *insts,
 		p = a + 7;
 	if (!parse_port(p, &port))
 		return fail(c, "unknown action '%s'", a);
-	if (port == OFPP13_NORMAL)
-		return fail(c, "%s: NORMAL output is not supported", a);
 	if (port == OFPP13_CONTROLLER)
 		return add_action(c, insts, write, OFPACT_CONTROLLER, port,
 				  UINT16_MAX, a);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * OFPT_MULTIPART_REQUEST: desc, flow, aggregate, table, port stats, port
- * desc and table features. Replies larger than one message are split with
- * OFPMPF_REPLY_MORE.
+ * OFPT_MULTIPART_REQUEST: desc, flow, aggregate, table, port stats, queue,
+ * group, group desc, group features, meter, meter config, meter features,
+ * table features and port desc. Replies larger than one message are split
+ * with OFPMPF_REPLY_MORE; requests split with OFPMPF_REQ_MORE are
+ * reassembled (up to OFP_MP_REQ_MAX bytes) and handled when the last part
+ * arrives. Groups and meters have no model yet: their replies are empty
+ * and their features say that none are supported.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -84,23 +88,26 @@ decode_flow_req(struct ofproto *ofp, const uint8_t *body, size_t blen,
 	return OFPERR_OK;
 }
 
+static void
+put_flow_cb(const struct ofp_flow_stats_entry *e, void *arg)
+{
+	struct mp_reply *r = arg;
+
+	/* An entry is at most 48 + match + instructions (< 1 KiB). */
+	mp_room(r, 1024);
+	ofp_flow_stats_entry_encode(e, r->out);
+}
+
 static enum ofperr
 put_flows(struct ofproto *ofp, const uint8_t *body, size_t blen,
 	  struct mp_reply *r)
 {
 	struct ofp_flow_stats_req req;
-	struct ofp_flow_stats_entry *fs;
 	enum ofperr err = decode_flow_req(ofp, body, blen, &req);
 
 	if (err)
 		return err;
-	size_t n = ofproto_collect_flows(ofp, req.table_id, &req.filter, &fs);
-	for (size_t i = 0; i < n; i++) {
-		/* An entry is at most 48 + match + instructions (< 1 KiB). */
-		mp_room(r, 1024);
-		ofp_flow_stats_entry_encode(&fs[i], r->out);
-	}
-	free(fs);
+	ofproto_foreach_flow(ofp, req.table_id, &req.filter, put_flow_cb, r);
 	return OFPERR_OK;
 }
 
@@ -109,18 +116,13 @@ put_aggregate(struct ofproto *ofp, const uint8_t *body, size_t blen,
 	      struct mp_reply *r)
 {
 	struct ofp_flow_stats_req req;
-	struct ofp_flow_stats_entry *fs;
 	uint64_t packets = 0, bytes = 0;
 	enum ofperr err = decode_flow_req(ofp, body, blen, &req);
 
 	if (err)
 		return err;
-	size_t n = ofproto_collect_flows(ofp, req.table_id, &req.filter, &fs);
-	for (size_t i = 0; i < n; i++) {
-		packets += fs[i].n_packets;
-		bytes += fs[i].n_bytes;
-	}
-	free(fs);
+	size_t n = ofproto_aggregate_flows(ofp, req.table_id, &req.filter,
+					   &packets, &bytes);
 	struct ofp13_aggregate_stats_reply *a =
 		ofp_buf_put_zeros(r->out, sizeof(*a));
 	a->packet_count = htobe64(packets);
@@ -196,17 +198,67 @@ put_port_desc(struct ofproto *ofp, struct mp_reply *r)
 
 	for (size_t i = 0; i < n; i++) {
 		mp_room(r, sizeof(struct ofp13_port));
-		struct ofp13_port *p = ofp_buf_put_zeros(r->out, sizeof(*p));
-		p->port_no = htonl(ports[i].ofport);
-		memcpy(p->hw_addr, ports[i].hw_addr, 6);
-		memcpy(p->name, ports[i].name, sizeof(p->name));
-		p->name[sizeof(p->name) - 1] = '\0';
-		p->state = htonl(OFPPS_LIVE);
-		p->curr = htonl(OFPPF_10GB_FD | OFPPF_COPPER);
-		p->curr_speed = htonl(10000000);
-		p->max_speed = htonl(10000000);
+		ofp13_put_port(r->out, &ports[i]);
 	}
 	free(ports);
+}
+
+/* Queue stats: port (ANY or a port) and queue id; we have no queues. */
+static enum ofperr
+check_queue_req(struct ofproto *ofp, const uint8_t *body, size_t blen)
+{
+	uint32_t port;
+
+	if (blen != 8)
+		return OFPERR_BAD_REQUEST_BAD_LEN;
+	memcpy(&port, body, 4);
+	port = ntohl(port);
+	if (port != OFPP13_ANY && !ofproto_port_exists(ofp, port))
+		return OFPERR_QUEUE_OP_BAD_PORT;
+	return OFPERR_OK;
+}
+
+/* Group / meter stats and config: an id and padding, nothing to report. */
+static enum ofperr
+check_id_req(size_t blen)
+{
+	return blen == 8 ? OFPERR_OK : OFPERR_BAD_REQUEST_BAD_LEN;
+}
+
+static void
+put_group_features(struct mp_reply *r)
+{
+	/* No group types, no capabilities, no groups, no actions. */
+	ofp_buf_put_zeros(r->out, sizeof(struct ofp13_group_features));
+}
+
+static void
+put_meter_features(struct mp_reply *r)
+{
+	/* max_meter 0: no meters. */
+	ofp_buf_put_zeros(r->out, sizeof(struct ofp13_meter_features));
+}
+
+/* A TABLE_FEATURES request with a body asks to change the pipeline: we
+ * check its framing and refuse it. */
+static enum ofperr
+check_table_features_body(const uint8_t *body, size_t blen)
+{
+	while (blen > 0) {
+		uint16_t len;
+
+		if (blen < 64)
+			return OFPERR_TABLE_FEATURES_BAD_LEN;
+		memcpy(&len, body, 2);
+		len = ntohs(len);
+		if (len < 64 || len > blen || len % 8)
+			return OFPERR_TABLE_FEATURES_BAD_LEN;
+		if (body[2] != 0)
+			return OFPERR_TABLE_FEATURES_BAD_TABLE;
+		body += len;
+		blen -= len;
+	}
+	return OFPERR_TABLE_FEATURES_EPERM;
 }
 
 /* Table features properties. */
@@ -309,6 +361,43 @@ put_table_features(struct mp_reply *r)
 	memcpy(b->data + start, &len, 2);
 }
 
+/* Collects a REQ_MORE part; *complete when the request is whole (then
+ * body and blen point at all of it). */
+static enum ofperr
+reassemble(struct ofp_session *s, uint16_t type, uint32_t xid, bool more,
+	   const uint8_t **body, size_t *blen, bool *complete)
+{
+	*complete = false;
+	if (s->mp_active && (s->mp_type != type || s->mp_xid != xid)) {
+		s->mp_active = false;
+		ofp_buf_clear(&s->mp_body);
+		return OFPERR_BAD_REQUEST_BAD_MULTIPART;
+	}
+	if (!s->mp_active && !more) {
+		*complete = true;
+		return OFPERR_OK;
+	}
+	if (s->mp_body.len + *blen > OFP_MP_REQ_MAX) {
+		s->mp_active = false;
+		ofp_buf_clear(&s->mp_body);
+		return OFPERR_BAD_REQUEST_MULTIPART_BUFFER_OVERFLOW;
+	}
+	if (!s->mp_active) {
+		ofp_buf_clear(&s->mp_body);
+		s->mp_active = true;
+		s->mp_type = type;
+		s->mp_xid = xid;
+	}
+	ofp_buf_put(&s->mp_body, *body, *blen);
+	if (more)
+		return OFPERR_OK;
+	s->mp_active = false;
+	*body = s->mp_body.data;
+	*blen = s->mp_body.len;
+	*complete = true;
+	return OFPERR_OK;
+}
+
 enum ofperr
 ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	      size_t len, struct ofp_buf *out)
@@ -316,18 +405,21 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	const struct ofp13_multipart_header *h = (const void *)msg;
 	struct mp_reply r;
 	enum ofperr err = OFPERR_OK;
+	bool complete;
 
-	(void)s;
 	if (len < MP_HDR_LEN)
 		return OFPERR_BAD_REQUEST_BAD_LEN;
 	uint16_t type = ntohs(h->type);
+	uint32_t xid = ntohl(h->header.xid);
 	const uint8_t *body = msg + MP_HDR_LEN;
 	size_t blen = len - MP_HDR_LEN;
 	size_t mark = out->len;
 
-	if (ntohs(h->flags) & OFPMPF_REQ_MORE)
-		return OFPERR_BAD_REQUEST_BAD_MULTIPART;
-	mp_start(&r, out, ntohl(h->header.xid), type);
+	err = reassemble(s, type, xid, ntohs(h->flags) & OFPMPF_REQ_MORE,
+			 &body, &blen, &complete);
+	if (err || !complete)
+		return err;
+	mp_start(&r, out, xid, type);
 	switch (type) {
 	case OFPMP_DESC:
 		if (blen)
@@ -350,6 +442,30 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	case OFPMP_PORT_STATS:
 		err = put_port_stats(ofp, body, blen, &r);
 		break;
+	case OFPMP_QUEUE:
+		err = check_queue_req(ofp, body, blen);
+		break;
+	case OFPMP_GROUP:
+	case OFPMP_METER:
+	case OFPMP_METER_CONFIG:
+		err = check_id_req(blen);
+		break;
+	case OFPMP_GROUP_DESC:
+		if (blen)
+			err = OFPERR_BAD_REQUEST_BAD_LEN;
+		break;
+	case OFPMP_GROUP_FEATURES:
+		if (blen)
+			err = OFPERR_BAD_REQUEST_BAD_LEN;
+		else
+			put_group_features(&r);
+		break;
+	case OFPMP_METER_FEATURES:
+		if (blen)
+			err = OFPERR_BAD_REQUEST_BAD_LEN;
+		else
+			put_meter_features(&r);
+		break;
 	case OFPMP_PORT_DESC:
 		if (blen)
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
@@ -357,8 +473,10 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 			put_port_desc(ofp, &r);
 		break;
 	case OFPMP_TABLE_FEATURES:
-		if (blen)
-			err = OFPERR_TABLE_FEATURES_EPERM;
+		if (blen && s->role == OFPCR_ROLE_SLAVE)
+			err = OFPERR_BAD_REQUEST_IS_SLAVE;
+		else if (blen)
+			err = check_table_features_body(body, blen);
 		else
 			put_table_features(&r);
 		break;

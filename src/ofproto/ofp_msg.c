@@ -15,14 +15,40 @@
 
 #define ERROR_DATA_MAX 64
 
+#define OUR_VERSIONS ((1u << OFP10_VERSION) | (1u << OFP13_VERSION))
+
+void
+ofp_session_default_async(struct ofp_session *s)
+{
+	s->pin_mask[0] = (1u << OFPR_NO_MATCH) | (1u << OFPR_ACTION);
+	s->pin_mask[1] = 0;
+	s->port_status_mask[0] = s->port_status_mask[1] =
+		(1u << OFPPR_ADD) | (1u << OFPPR_DELETE) | (1u << OFPPR_MODIFY);
+	s->flow_removed_mask[0] = (1u << OFPRR_IDLE_TIMEOUT) |
+				  (1u << OFPRR_HARD_TIMEOUT) |
+				  (1u << OFPRR_DELETE) |
+				  (1u << OFPRR_GROUP_DELETE);
+	s->flow_removed_mask[1] = 0;
+}
+
 void
 ofp_session_init(struct ofp_session *s, const char *peer)
 {
 	memset(s, 0, sizeof(*s));
 	s->role = OFPCR_ROLE_EQUAL;
 	s->miss_send_len = OFP_DEFAULT_MISS_SEND_LEN;
+	ofp_session_default_async(s);
 	s->rl = (struct ofp_ratelimit)OFP_RATELIMIT_INIT(5);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer ? peer : "?");
+}
+
+void
+ofp_session_destroy(struct ofproto *ofp, struct ofp_session *s)
+{
+	if (ofp != NULL)
+		ofproto_session_unregister(ofp, s);
+	ofp_buf_free(&s->mp_body);
+	s->mp_active = false;
 }
 
 void
@@ -33,8 +59,15 @@ ofp_msg_put_hello(struct ofp_buf *out)
 
 	ofp_buf_put_be16(out, OFPHET_VERSIONBITMAP);
 	ofp_buf_put_be16(out, 8);
-	ofp_buf_put_be32(out, 1u << OFP13_VERSION);
+	ofp_buf_put_be32(out, OUR_VERSIONS);
 	ofp_buf_msg_finish(out, start);
+}
+
+void
+ofp_msg_put_echo_request(struct ofp_buf *out, uint8_t version, uint32_t xid)
+{
+	ofp_buf_msg_start(out, version, OFPT_ECHO_REQUEST, xid,
+			  OFP_HEADER_LEN);
 }
 
 static uint32_t
@@ -54,9 +87,12 @@ ofp_msg_put_error(struct ofp_buf *out, uint8_t version, enum ofperr err,
 					 len >= 8 ? msg_xid(msg) : 0,
 					 sizeof(struct ofp13_error_msg));
 	struct ofp13_error_msg *e = (void *)(out->data + start);
+	uint16_t type = OFPERR_TYPE(err), code = OFPERR_CODE(err);
 
-	e->type = htons(OFPERR_TYPE(err));
-	e->code = htons(OFPERR_CODE(err));
+	if (version == OFP10_VERSION)
+		ofp10_error_code(err, &type, &code);
+	e->type = htons(type);
+	e->code = htons(code);
 	ofp_buf_put(out, msg, len < ERROR_DATA_MAX ? len : ERROR_DATA_MAX);
 	ofp_buf_msg_finish(out, start);
 }
@@ -72,11 +108,12 @@ ofp_session_flush_changes(struct ofproto *ofp, struct ofp_session *s)
 
 /* HELLO: the peer's highest version, and maybe a version bitmap. */
 static int
-handle_hello(struct ofp_session *s, const uint8_t *msg, size_t len,
-	     struct ofp_buf *out)
+handle_hello(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
+	     size_t len, struct ofp_buf *out)
 {
 	uint8_t peer_version = msg[0];
-	bool have_bitmap = false, common = false;
+	bool have_bitmap = false;
+	uint32_t common = 0;
 	size_t off = OFP_HEADER_LEN;
 
 	while (off + 4 <= len) {
@@ -93,23 +130,28 @@ handle_hello(struct ofp_session *s, const uint8_t *msg, size_t len,
 
 			have_bitmap = true;
 			memcpy(&word, msg + off + 4, 4);
-			common = ntohl(word) & (1u << OFP13_VERSION);
+			common = ntohl(word) & OUR_VERSIONS;
 		}
 		off += (elen + 7u) / 8 * 8;
 	}
-	if (!have_bitmap)
-		common = peer_version >= OFP13_VERSION;
+	if (!have_bitmap) {
+		uint8_t v = peer_version < OFP13_VERSION ? peer_version :
+							   OFP13_VERSION;
+		common = v < 32 ? (1u << v) & OUR_VERSIONS : 0;
+	}
 	if (!common) {
 		if (ofp_ratelimit_allow(&s->rl))
 			ofp_log(OFP_LOG_WARN, "%s: no common OpenFlow version "
-				"(peer offers 0x%02x, we speak 0x04 only)",
+				"(peer offers 0x%02x, we speak 0x01 and 0x04)",
 				s->peer, peer_version);
 		ofp_msg_put_error(out, peer_version < OFP13_VERSION ?
 				  peer_version : OFP13_VERSION,
 				  OFPERR_HELLO_INCOMPATIBLE, msg, len);
 		return -EPROTO;
 	}
-	s->version = OFP13_VERSION;
+	s->version = (common & (1u << OFP13_VERSION)) ? OFP13_VERSION :
+							OFP10_VERSION;
+	ofproto_session_register(ofp, s);
 	return 0;
 }
 
@@ -125,7 +167,7 @@ put_features_reply(struct ofproto *ofp, uint32_t xid, struct ofp_buf *out)
 	f->n_buffers = 0;
 	f->n_tables = 1;
 	f->capabilities = htonl(OFPC_FLOW_STATS | OFPC_TABLE_STATS |
-				OFPC_PORT_STATS);
+				OFPC_PORT_STATS | OFPC_QUEUE_STATS);
 }
 
 static enum ofperr
@@ -174,33 +216,11 @@ handle_packet_out(struct ofproto *ofp, struct ofp_session *s,
 					     true);
 	if (err)
 		return err;
-	if (ofp->ops.packet_out != NULL)
-		ofp->ops.packet_out(ofp->host, in_port, acts, n_acts,
-				    msg + sizeof(*po) + alen,
-				    len - sizeof(*po) - alen);
-	return OFPERR_OK;
-}
-
-static enum ofperr
-handle_role_request(struct ofp_session *s, const uint8_t *msg, size_t len,
-		    struct ofp_buf *out)
-{
-	const struct ofp13_role_request *rr = (const void *)msg;
-
-	if (len != sizeof(*rr))
-		return OFPERR_BAD_REQUEST_BAD_LEN;
-	uint32_t role = ntohl(rr->role);
-	if (role > OFPCR_ROLE_SLAVE)
-		return OFPERR_ROLE_REQUEST_BAD_ROLE;
-	if (role != OFPCR_ROLE_NOCHANGE) {
-		s->role = role;
-		s->generation_id = be64toh(rr->generation_id);
-	}
-	size_t start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_ROLE_REPLY,
-					 msg_xid(msg), sizeof(*rr));
-	struct ofp13_role_request *rep = (void *)(out->data + start);
-	rep->role = htonl(s->role);
-	rep->generation_id = htobe64(s->generation_id);
+	if (len - sizeof(*po) - alen == 0)
+		return OFPERR_BAD_REQUEST_BAD_PACKET;
+	ofproto_host_packet_out(ofp, in_port, acts, n_acts,
+				msg + sizeof(*po) + alen,
+				len - sizeof(*po) - alen);
 	return OFPERR_OK;
 }
 
@@ -257,8 +277,6 @@ dispatch(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 
 		if (len != sizeof(*c))
 			return OFPERR_BAD_REQUEST_BAD_LEN;
-		if (s->role == OFPCR_ROLE_SLAVE)
-			return OFPERR_BAD_REQUEST_IS_SLAVE;
 		s->config_flags = ntohs(c->flags) & OFPC_FRAG_MASK;
 		s->miss_send_len = ntohs(c->miss_send_len);
 		return OFPERR_OK;
@@ -277,12 +295,13 @@ dispatch(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		ofp_buf_msg_start(out, OFP13_VERSION, OFPT_BARRIER_REPLY, xid,
 				  OFP_HEADER_LEN);
 		return OFPERR_OK;
-	case OFPT_ROLE_REQUEST:
-		return handle_role_request(s, msg, len, out);
-	default:
-		/* Unknown types, types only a switch sends, and requests we do
-		 * not implement (groups, meters, port/table mod, async). */
-		return OFPERR_BAD_REQUEST_BAD_TYPE;
+	default: {
+		bool handled = false;
+		enum ofperr err = ofp_ctl_handle(ofp, s, msg, len, out,
+						 &handled);
+		/* Unknown types and types only a switch sends. */
+		return handled ? err : OFPERR_BAD_REQUEST_BAD_TYPE;
+	}
 	}
 }
 
@@ -304,14 +323,16 @@ ofp_msg_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 					  OFPERR_HELLO_INCOMPATIBLE, msg, len);
 			return -EPROTO;
 		}
-		return handle_hello(s, msg, len, out);
+		return handle_hello(ofp, s, msg, len, out);
 	}
 	if (msg[0] != s->version) {
 		ofp_msg_put_error(out, s->version,
 				  OFPERR_BAD_REQUEST_BAD_VERSION, msg, len);
 		return 0;
 	}
-	enum ofperr err = dispatch(ofp, s, msg, len, out);
+	enum ofperr err = s->version == OFP10_VERSION ?
+			  ofp10_handle(ofp, s, msg, len, out) :
+			  dispatch(ofp, s, msg, len, out);
 	if (err) {
 		if (ofp_ratelimit_allow(&s->rl))
 			ofp_log(OFP_LOG_DBG, "%s: message type %u: %s", s->peer,
@@ -346,4 +367,67 @@ ofp_msg_put_packet_in(struct ofp_buf *out, uint8_t reason, uint8_t table_id,
 	size_t room = OFP_MAX_MSG_LEN - (out->len - start);
 	ofp_buf_put(out, packet, len < room ? len : room);
 	ofp_buf_msg_finish(out, start);
+}
+
+/* ---- Async messages. ---- */
+
+bool
+ofp_session_wants(const struct ofp_session *s, const struct ofp_async *a)
+{
+	int slave = s->role == OFPCR_ROLE_SLAVE;
+	const uint32_t *mask;
+
+	if (s->version == 0)
+		return false;
+	switch (a->kind) {
+	case OFP_ASYNC_PACKET_IN:
+		mask = s->pin_mask;
+		break;
+	case OFP_ASYNC_PORT_STATUS:
+		mask = s->port_status_mask;
+		break;
+	case OFP_ASYNC_FLOW_REMOVED:
+		mask = s->flow_removed_mask;
+		break;
+	default:
+		return false;
+	}
+	return a->reason < 32 && (mask[slave] & (1u << a->reason));
+}
+
+/* Bytes of a packet-in's frame this session gets. */
+static size_t
+pin_data_len(const struct ofp_session *s, const struct ofp_async *a)
+{
+	size_t n = a->len;
+
+	/* miss_send_len applies to table-miss packet-ins whose length the
+	 * controller action left to the switch (OFPCML_NO_BUFFER). */
+	if (a->reason == OFPR_NO_MATCH && !a->action_truncated &&
+	    s->miss_send_len != OFPCML_NO_BUFFER && n > s->miss_send_len)
+		n = s->miss_send_len;
+	return n;
+}
+
+void
+ofp_msg_put_async(const struct ofp_session *s, const struct ofp_async *a,
+		  struct ofp_buf *out)
+{
+	if (s->version == OFP10_VERSION) {
+		ofp10_put_async(s, a, out);
+		return;
+	}
+	switch (a->kind) {
+	case OFP_ASYNC_PACKET_IN:
+		ofp_msg_put_packet_in(out, a->reason, a->table_id, a->cookie,
+				      a->in_port, a->data, pin_data_len(s, a),
+				      a->total_len);
+		break;
+	case OFP_ASYNC_PORT_STATUS:
+		ofp13_put_port_status(out, a);
+		break;
+	case OFP_ASYNC_FLOW_REMOVED:
+		ofp13_put_flow_removed(out, a);
+		break;
+	}
 }

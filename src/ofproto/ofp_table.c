@@ -10,6 +10,23 @@
 
 #define NS_PER_SEC 1000000000ull
 
+/* A distinct priority within a subtable and how many rules have it. */
+struct prio_count {
+	uint16_t priority;
+	uint32_t count;
+};
+
+struct ofp_subtable {
+	struct flow_key mask;
+	uint8_t words[FLOW_KEY_WORDS];	/* Indices of the non-zero words. */
+	uint8_t n_words;
+	size_t n_rules;
+	struct ofp_rule **buckets;	/* By st_hash; power of two. */
+	size_t n_buckets;
+	struct prio_count *prios;	/* Ascending priority. */
+	size_t n_prios, prios_cap;
+};
+
 uint64_t
 ofp_time_ns(void)
 {
@@ -19,13 +36,50 @@ ofp_time_ns(void)
 	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+static inline uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
 static size_t
 id_hash(uint64_t id, size_t n_buckets)
 {
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdull;
-	id ^= id >> 33;
-	return (size_t)id & (n_buckets - 1);
+	return (size_t)mix64(id) & (n_buckets - 1);
+}
+
+static uint32_t
+match_hash(const struct ofp_flow_match *m, uint16_t priority)
+{
+	const flow_word_t *k = flow_key_words(&m->key);
+	const flow_word_t *mk = flow_key_words(&m->mask);
+	uint64_t h = priority;
+
+	for (size_t i = 0; i < FLOW_KEY_WORDS; i++) {
+		h = mix64(h ^ k[i]) + i;
+		h = mix64(h ^ mk[i]);
+	}
+	return (uint32_t)h;
+}
+
+/* Hash of key & st->mask, over the mask's non-zero words only. */
+static uint32_t
+masked_hash(const struct ofp_subtable *st, const struct flow_key *key)
+{
+	const flow_word_t *k = flow_key_words(key);
+	const flow_word_t *m = flow_key_words(&st->mask);
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	for (uint8_t i = 0; i < st->n_words; i++) {
+		uint8_t w = st->words[i];
+		h = mix64(h ^ (k[w] & m[w])) + w;
+	}
+	return (uint32_t)h;
 }
 
 int
@@ -34,10 +88,23 @@ ofp_table_init(struct ofp_table *t)
 	memset(t, 0, sizeof(*t));
 	t->n_buckets = 64;
 	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
-	if (t->buckets == NULL)
+	t->n_dup_buckets = 64;
+	t->dup_buckets = calloc(t->n_dup_buckets, sizeof(*t->dup_buckets));
+	if (t->buckets == NULL || t->dup_buckets == NULL) {
+		free(t->buckets);
+		free(t->dup_buckets);
 		return -ENOMEM;
+	}
 	t->next_id = 1;
 	return 0;
+}
+
+static void
+subtable_free(struct ofp_subtable *st)
+{
+	free(st->buckets);
+	free(st->prios);
+	free(st);
 }
 
 void
@@ -45,10 +112,16 @@ ofp_table_destroy(struct ofp_table *t)
 {
 	for (size_t i = 0; i < t->n_rules; i++)
 		free(t->rules[i]);
+	for (size_t i = 0; i < t->n_subtables; i++)
+		subtable_free(t->subtables[i]);
+	free(t->subtables);
 	free(t->rules);
 	free(t->buckets);
+	free(t->dup_buckets);
 	memset(t, 0, sizeof(*t));
 }
+
+/* ---- Hash maps (chains through the rules). ---- */
 
 static int
 id_map_grow(struct ofp_table *t)
@@ -74,25 +147,38 @@ id_map_grow(struct ofp_table *t)
 	return 0;
 }
 
-static void
-id_map_insert(struct ofp_table *t, struct ofp_rule *r)
+static int
+dup_map_grow(struct ofp_table *t)
 {
-	size_t h = id_hash(r->id, t->n_buckets);
+	size_t n = t->n_dup_buckets * 2;
+	struct ofp_rule **b = calloc(n, sizeof(*b));
 
-	r->id_next = t->buckets[h];
-	t->buckets[h] = r;
+	if (b == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_dup_buckets; i++) {
+		struct ofp_rule *r = t->dup_buckets[i], *next;
+
+		for (; r != NULL; r = next) {
+			next = r->dup_next;
+			r->dup_next = b[r->dup_hash & (n - 1)];
+			b[r->dup_hash & (n - 1)] = r;
+		}
+	}
+	free(t->dup_buckets);
+	t->dup_buckets = b;
+	t->n_dup_buckets = n;
+	return 0;
 }
 
 static void
-id_map_remove(struct ofp_table *t, struct ofp_rule *r)
+chain_remove(struct ofp_rule **pp, struct ofp_rule *r, size_t next_off)
 {
-	struct ofp_rule **pp = &t->buckets[id_hash(r->id, t->n_buckets)];
-
-	for (; *pp != NULL; pp = &(*pp)->id_next) {
+	while (*pp != NULL) {
 		if (*pp == r) {
-			*pp = r->id_next;
+			*pp = *(struct ofp_rule **)((char *)r + next_off);
 			return;
 		}
+		pp = (struct ofp_rule **)((char *)*pp + next_off);
 	}
 }
 
@@ -106,40 +192,182 @@ ofp_table_find_id(const struct ofp_table *t, uint64_t id)
 	return r;
 }
 
-struct ofp_rule *
-ofp_table_lookup(struct ofp_table *t, const struct flow_key *key,
-		 struct flow_key *consulted, uint64_t now_ns)
+static struct ofp_rule *
+find_identical(const struct ofp_table *t, const struct ofp_flow_match *m,
+	       uint16_t priority)
 {
-	t->lookup_count++;
-	for (size_t i = 0; i < t->n_rules; i++) {
-		struct ofp_rule *r = t->rules[i];
+	uint32_t h = match_hash(m, priority);
+	struct ofp_rule *r = t->dup_buckets[h & (t->n_dup_buckets - 1)];
 
-		flow_key_or(consulted, &r->match.mask);
-		if (flow_key_masked_equal(key, &r->match.mask, &r->match.key)) {
-			t->matched_count++;
-			r->used_ns = now_ns;
+	for (; r != NULL; r = r->dup_next)
+		if (r->dup_hash == h && r->priority == priority &&
+		    ofp_match_equal(&r->match, m))
 			return r;
-		}
-	}
 	return NULL;
 }
 
-/* Index where a new rule of this priority goes: after every rule with a
- * priority >= it. */
-static size_t
-insert_pos(const struct ofp_table *t, uint16_t priority)
+/* ---- Subtables. ---- */
+
+static void
+subtables_sort(struct ofp_table *t)
 {
-	size_t lo = 0, hi = t->n_rules;
+	/* Insertion sort: few subtables, and usually nearly sorted. */
+	for (size_t i = 1; i < t->n_subtables; i++) {
+		struct ofp_subtable *st = t->subtables[i];
+		uint16_t p = st->prios[st->n_prios - 1].priority;
+		size_t j = i;
+
+		while (j > 0) {
+			struct ofp_subtable *o = t->subtables[j - 1];
+			if (o->prios[o->n_prios - 1].priority >= p)
+				break;
+			t->subtables[j] = o;
+			j--;
+		}
+		t->subtables[j] = st;
+	}
+}
+
+static struct ofp_subtable *
+subtable_find(struct ofp_table *t, const struct flow_key *mask)
+{
+	for (size_t i = 0; i < t->n_subtables; i++)
+		if (flow_key_equal(&t->subtables[i]->mask, mask))
+			return t->subtables[i];
+	return NULL;
+}
+
+static struct ofp_subtable *
+subtable_create(struct ofp_table *t, const struct flow_key *mask)
+{
+	struct ofp_subtable *st = calloc(1, sizeof(*st));
+	const flow_word_t *m = flow_key_words(mask);
+
+	if (st == NULL)
+		return NULL;
+	if (t->n_subtables == t->subtables_cap) {
+		size_t cap = t->subtables_cap ? t->subtables_cap * 2 : 16;
+		struct ofp_subtable **s = realloc(t->subtables,
+						  cap * sizeof(*s));
+		if (s == NULL) {
+			free(st);
+			return NULL;
+		}
+		t->subtables = s;
+		t->subtables_cap = cap;
+	}
+	st->mask = *mask;
+	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
+		if (m[i])
+			st->words[st->n_words++] = (uint8_t)i;
+	st->n_buckets = 16;
+	st->buckets = calloc(st->n_buckets, sizeof(*st->buckets));
+	if (st->buckets == NULL) {
+		free(st);
+		return NULL;
+	}
+	t->subtables[t->n_subtables++] = st;
+	return st;
+}
+
+static int
+subtable_prio_add(struct ofp_subtable *st, uint16_t priority)
+{
+	size_t lo = 0, hi = st->n_prios;
 
 	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->rules[mid]->priority >= priority)
+		size_t mid = (lo + hi) / 2;
+		if (st->prios[mid].priority < priority)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo;
+	if (lo < st->n_prios && st->prios[lo].priority == priority) {
+		st->prios[lo].count++;
+		return 0;
+	}
+	if (st->n_prios == st->prios_cap) {
+		size_t cap = st->prios_cap ? st->prios_cap * 2 : 4;
+		struct prio_count *p = realloc(st->prios, cap * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		st->prios = p;
+		st->prios_cap = cap;
+	}
+	memmove(&st->prios[lo + 1], &st->prios[lo],
+		(st->n_prios - lo) * sizeof(*st->prios));
+	st->prios[lo].priority = priority;
+	st->prios[lo].count = 1;
+	st->n_prios++;
+	return 0;
+}
+
+/* Returns true when the maximum priority changed. */
+static bool
+subtable_prio_remove(struct ofp_subtable *st, uint16_t priority)
+{
+	size_t lo = 0, hi = st->n_prios;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (st->prios[mid].priority < priority)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= st->n_prios || st->prios[lo].priority != priority)
+		return false;
+	if (--st->prios[lo].count > 0)
+		return false;
+	memmove(&st->prios[lo], &st->prios[lo + 1],
+		(st->n_prios - lo - 1) * sizeof(*st->prios));
+	st->n_prios--;
+	return lo == st->n_prios;
+}
+
+static int
+subtable_grow(struct ofp_subtable *st)
+{
+	size_t n = st->n_buckets * 2;
+	struct ofp_rule **b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n_buckets; i++) {
+		struct ofp_rule *r = st->buckets[i], *next;
+
+		for (; r != NULL; r = next) {
+			next = r->st_next;
+			r->st_next = b[r->st_hash & (n - 1)];
+			b[r->st_hash & (n - 1)] = r;
+		}
+	}
+	free(st->buckets);
+	st->buckets = b;
+	st->n_buckets = n;
+	return 0;
+}
+
+static void
+subtable_destroy_at(struct ofp_table *t, struct ofp_subtable *st)
+{
+	for (size_t i = 0; i < t->n_subtables; i++) {
+		if (t->subtables[i] == st) {
+			memmove(&t->subtables[i], &t->subtables[i + 1],
+				(t->n_subtables - i - 1) * sizeof(st));
+			t->n_subtables--;
+			break;
+		}
+	}
+	subtable_free(st);
+}
+
+/* ---- Insertion and removal. ---- */
+
+static bool
+has_timeout(const struct ofp_rule *r)
+{
+	return r->idle_timeout != 0 || r->hard_timeout != 0;
 }
 
 static enum ofperr
@@ -158,15 +386,104 @@ table_insert(struct ofp_table *t, struct ofp_rule *r)
 	}
 	if (t->n_rules + 1 > t->n_buckets && id_map_grow(t) != 0)
 		return OFPERR_FLOW_MOD_TABLE_FULL;
-	size_t pos = insert_pos(t, r->priority);
-	memmove(&t->rules[pos + 1], &t->rules[pos],
-		(t->n_rules - pos) * sizeof(*t->rules));
-	t->rules[pos] = r;
-	t->n_rules++;
+	if (t->n_rules + 1 > t->n_dup_buckets && dup_map_grow(t) != 0)
+		return OFPERR_FLOW_MOD_TABLE_FULL;
+	struct ofp_subtable *st = subtable_find(t, &r->match.mask);
+	if (st == NULL && (st = subtable_create(t, &r->match.mask)) == NULL)
+		return OFPERR_FLOW_MOD_TABLE_FULL;
+	if ((st->n_rules + 1 > st->n_buckets && subtable_grow(st) != 0) ||
+	    subtable_prio_add(st, r->priority) != 0) {
+		if (st->n_rules == 0)
+			subtable_destroy_at(t, st);
+		return OFPERR_FLOW_MOD_TABLE_FULL;
+	}
+
 	r->id = t->next_id++;
-	id_map_insert(t, r);
+	r->index = t->n_rules;
+	t->rules[t->n_rules++] = r;
+	size_t h = id_hash(r->id, t->n_buckets);
+	r->id_next = t->buckets[h];
+	t->buckets[h] = r;
+	r->dup_hash = match_hash(&r->match, r->priority);
+	r->dup_next = t->dup_buckets[r->dup_hash & (t->n_dup_buckets - 1)];
+	t->dup_buckets[r->dup_hash & (t->n_dup_buckets - 1)] = r;
+	r->st = st;
+	r->st_hash = masked_hash(st, &r->match.key);
+	r->st_next = st->buckets[r->st_hash & (st->n_buckets - 1)];
+	st->buckets[r->st_hash & (st->n_buckets - 1)] = r;
+	st->n_rules++;
+	subtables_sort(t);
+	if (has_timeout(r))
+		t->n_timeouts++;
 	return OFPERR_OK;
 }
+
+/* Unlinks r from every index and frees it. *resort is set when the
+ * subtable order may have changed. */
+static void
+table_remove(struct ofp_table *t, struct ofp_rule *r,
+	     enum ofp_rule_removed_reason reason, bool *resort)
+{
+	struct ofp_subtable *st = r->st;
+
+	if (t->on_remove != NULL)
+		t->on_remove(t->on_remove_arg, r, reason);
+	chain_remove(&t->buckets[id_hash(r->id, t->n_buckets)], r,
+		     offsetof(struct ofp_rule, id_next));
+	chain_remove(&t->dup_buckets[r->dup_hash & (t->n_dup_buckets - 1)], r,
+		     offsetof(struct ofp_rule, dup_next));
+	chain_remove(&st->buckets[r->st_hash & (st->n_buckets - 1)], r,
+		     offsetof(struct ofp_rule, st_next));
+	st->n_rules--;
+	if (st->n_rules == 0) {
+		subtable_destroy_at(t, st);
+	} else if (subtable_prio_remove(st, r->priority)) {
+		*resort = true;
+	}
+	struct ofp_rule *last = t->rules[--t->n_rules];
+	t->rules[r->index] = last;
+	last->index = r->index;
+	if (has_timeout(r))
+		t->n_timeouts--;
+	free(r);
+}
+
+/* ---- Lookup. ---- */
+
+struct ofp_rule *
+ofp_table_lookup(struct ofp_table *t, const struct flow_key *key,
+		 struct flow_key *consulted, uint64_t now_ns)
+{
+	struct ofp_rule *best = NULL;
+
+	t->lookup_count++;
+	for (size_t i = 0; i < t->n_subtables; i++) {
+		struct ofp_subtable *st = t->subtables[i];
+		uint16_t max = st->prios[st->n_prios - 1].priority;
+
+		if (best != NULL && max < best->priority)
+			break;
+		flow_key_or(consulted, &st->mask);
+		uint32_t h = masked_hash(st, key);
+		for (struct ofp_rule *r = st->buckets[h & (st->n_buckets - 1)];
+		     r != NULL; r = r->st_next) {
+			if (r->st_hash != h ||
+			    !flow_key_masked_equal(key, &st->mask,
+						   &r->match.key))
+				continue;
+			if (best == NULL || r->priority > best->priority ||
+			    (r->priority == best->priority && r->id < best->id))
+				best = r;
+		}
+	}
+	if (best != NULL) {
+		t->matched_count++;
+		best->used_ns = now_ns;
+	}
+	return best;
+}
+
+/* ---- Filters. ---- */
 
 void
 ofp_rule_filter_from_flow_mod(struct ofp_rule_filter *f,
@@ -199,17 +516,31 @@ ofp_rule_filter_match(const struct ofp_rule_filter *f,
 	return ofp_insts_outputs_to(&r->insts, f->out_port);
 }
 
-static struct ofp_rule *
-find_identical(const struct ofp_table *t, const struct ofp_flow_match *m,
-	       uint16_t priority)
+/* The rules a filter selects, into a malloc'ed array. */
+static size_t
+select_rules(struct ofp_table *t, const struct ofp_rule_filter *f,
+	     struct ofp_rule ***out)
 {
-	for (size_t i = 0; i < t->n_rules; i++) {
-		struct ofp_rule *r = t->rules[i];
+	size_t n = 0;
 
-		if (r->priority == priority && ofp_match_equal(&r->match, m))
-			return r;
+	*out = NULL;
+	if (f->strict) {
+		struct ofp_rule *r = find_identical(t, &f->match, f->priority);
+		if (r == NULL || !ofp_rule_filter_match(f, r))
+			return 0;
+		*out = malloc(sizeof(**out));
+		if (*out == NULL)
+			return 0;
+		(*out)[0] = r;
+		return 1;
 	}
-	return NULL;
+	*out = malloc((t->n_rules ? t->n_rules : 1) * sizeof(**out));
+	if (*out == NULL)
+		return 0;
+	for (size_t i = 0; i < t->n_rules; i++)
+		if (ofp_rule_filter_match(f, t->rules[i]))
+			(*out)[n++] = t->rules[i];
+	return n;
 }
 
 static bool
@@ -249,12 +580,14 @@ flow_mod_add(struct ofp_table *t, const struct ofp_flow_mod *fm,
 	if (old != NULL) {
 		/* Replace: keep the id and, without RESET_COUNTS, counters. */
 		uint64_t np = old->n_packets, nb = old->n_bytes;
+		bool had = has_timeout(old);
 
 		rule_set_from_fm(old, fm, now_ns);
 		if (fm->flags & OFPFF_RESET_COUNTS)
 			np = nb = 0;
 		old->n_packets = np;
 		old->n_bytes = nb;
+		t->n_timeouts += (size_t)has_timeout(old) - (size_t)had;
 		return OFPERR_OK;
 	}
 	if ((fm->flags & OFPFF_CHECK_OVERLAP) && overlaps_any(t, fm))
@@ -275,21 +608,18 @@ flow_mod_modify(struct ofp_table *t, const struct ofp_flow_mod *fm,
 		bool strict)
 {
 	struct ofp_rule_filter f;
-	size_t n = 0;
+	struct ofp_rule **sel;
 
 	ofp_rule_filter_from_flow_mod(&f, fm, strict);
 	f.out_port = OFPP13_ANY;	/* Modify ignores out_port/out_group. */
 	f.out_group = OFPG_ANY;
-	for (size_t i = 0; i < t->n_rules; i++) {
-		struct ofp_rule *r = t->rules[i];
-
-		if (!ofp_rule_filter_match(&f, r))
-			continue;
-		r->insts = fm->insts;
+	size_t n = select_rules(t, &f, &sel);
+	for (size_t i = 0; i < n; i++) {
+		sel[i]->insts = fm->insts;
 		if (fm->flags & OFPFF_RESET_COUNTS)
-			r->n_packets = r->n_bytes = 0;
-		n++;
+			sel[i]->n_packets = sel[i]->n_bytes = 0;
 	}
+	free(sel);
 	return n;
 }
 
@@ -298,21 +628,16 @@ flow_mod_delete(struct ofp_table *t, const struct ofp_flow_mod *fm,
 		bool strict)
 {
 	struct ofp_rule_filter f;
-	size_t kept = 0, n = 0;
+	struct ofp_rule **sel;
+	bool resort = false;
 
 	ofp_rule_filter_from_flow_mod(&f, fm, strict);
-	for (size_t i = 0; i < t->n_rules; i++) {
-		struct ofp_rule *r = t->rules[i];
-
-		if (ofp_rule_filter_match(&f, r)) {
-			id_map_remove(t, r);
-			free(r);
-			n++;
-		} else {
-			t->rules[kept++] = r;
-		}
-	}
-	t->n_rules = kept;
+	size_t n = select_rules(t, &f, &sel);
+	for (size_t i = 0; i < n; i++)
+		table_remove(t, sel[i], OFP_RULE_REMOVED_DELETE, &resort);
+	free(sel);
+	if (resort)
+		subtables_sort(t);
 	return n;
 }
 
@@ -334,6 +659,10 @@ ofp_table_flow_mod(struct ofp_table *t, const struct ofp_flow_mod *fm,
 	case OFPFC_MODIFY_STRICT:
 		*changed = flow_mod_modify(t, fm,
 					   fm->command == OFPFC_MODIFY_STRICT) > 0;
+		if (!*changed && fm->modify_may_add) {
+			err = flow_mod_add(t, fm, now_ns);
+			*changed = err == OFPERR_OK;
+		}
 		break;
 	case OFPFC_DELETE:
 	case OFPFC_DELETE_STRICT:
@@ -350,9 +679,12 @@ ofp_table_flow_mod(struct ofp_table *t, const struct ofp_flow_mod *fm,
 size_t
 ofp_table_expire(struct ofp_table *t, uint64_t now_ns)
 {
-	size_t kept = 0, n = 0;
+	size_t n = 0;
+	bool resort = false;
 
-	for (size_t i = 0; i < t->n_rules; i++) {
+	if (t->n_timeouts == 0)
+		return 0;
+	for (size_t i = 0; i < t->n_rules;) {
 		struct ofp_rule *r = t->rules[i];
 		bool hard = r->hard_timeout &&
 			    now_ns - r->created_ns >=
@@ -361,13 +693,43 @@ ofp_table_expire(struct ofp_table *t, uint64_t now_ns)
 			    now_ns - r->used_ns >= r->idle_timeout * NS_PER_SEC;
 
 		if (hard || idle) {
-			id_map_remove(t, r);
-			free(r);
+			/* The last rule moves into slot i: look at it next. */
+			table_remove(t, r, hard ? OFP_RULE_REMOVED_HARD :
+					   OFP_RULE_REMOVED_IDLE, &resort);
 			n++;
 		} else {
-			t->rules[kept++] = r;
+			i++;
 		}
 	}
-	t->n_rules = kept;
+	if (resort)
+		subtables_sort(t);
 	return n;
+}
+
+static int
+rule_order(const void *a, const void *b)
+{
+	const struct ofp_rule *x = *(struct ofp_rule *const *)a;
+	const struct ofp_rule *y = *(struct ofp_rule *const *)b;
+
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+size_t
+ofp_table_sorted(const struct ofp_table *t, struct ofp_rule ***out)
+{
+	*out = malloc((t->n_rules ? t->n_rules : 1) * sizeof(**out));
+	if (*out == NULL)
+		return 0;
+	memcpy(*out, t->rules, t->n_rules * sizeof(**out));
+	qsort(*out, t->n_rules, sizeof(**out), rule_order);
+	return t->n_rules;
+}
+
+size_t
+ofp_table_n_subtables(const struct ofp_table *t)
+{
+	return t->n_subtables;
 }

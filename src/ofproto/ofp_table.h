@@ -3,15 +3,20 @@
 #define PMDSWITCH_OFP_TABLE_H
 
 /*
- * One OpenFlow flow table: rules kept in an array sorted by priority
- * (descending; equal priorities in insertion order), plus a hash map from
- * the 64-bit rule id to the rule for ofproto_credit_rule().
+ * One OpenFlow flow table, organised for 100k+ rules:
+ *  - rules: an unordered array (each rule knows its index) for iteration;
+ *  - an id map (64-bit rule id -> rule) for ofproto_credit_rule();
+ *  - a duplicate map keyed by (priority, match) so that an add finds the
+ *    rule it replaces, and strict modify/delete find their rule, in O(1);
+ *  - tuple space search for lookups: one subtable per distinct mask, each a
+ *    hash of masked keys; subtables are visited by decreasing maximum
+ *    priority and the search stops once no subtable left can beat the best
+ *    match so far. Priority ties go to the older rule (lower id).
  *
- * Lookup walks the array and stops at the first rule whose masked key
- * matches. The "consulted" mask it returns is the union of the masks of
- * every rule it examined (the rejected ones and the winner): any key equal
- * to the looked-up key under that mask is rejected by the same rules and
- * accepted by the same winner, so it is a valid megaflow mask.
+ * The "consulted" mask a lookup returns is the union of the masks of the
+ * subtables it visited: any key equal to the looked-up key under that mask
+ * hashes to the same buckets of the same subtables, so it gets the same
+ * winner; that makes it a valid megaflow mask.
  *
  * flow_mod semantics follow OpenFlow 1.3 section 6.4 (see ofp_table.c).
  *
@@ -43,8 +48,23 @@ struct ofp_rule {
 	uint64_t created_ns;	/* CLOCK_MONOTONIC of the add (or replace). */
 	uint64_t used_ns;	/* Last lookup hit or credit. */
 	struct ofp_insts insts;
-	struct ofp_rule *id_next;	/* Hash chain. */
+	struct ofp_rule *id_next;	/* Id map chain. */
+	struct ofp_rule *dup_next;	/* Duplicate map chain. */
+	struct ofp_rule *st_next;	/* Subtable bucket chain. */
+	struct ofp_subtable *st;	/* The subtable of its mask. */
+	uint32_t dup_hash;
+	uint32_t st_hash;
+	size_t index;			/* In ofp_table.rules. */
 };
+
+/* Why a rule left the table (OFPRR_* of FLOW_REMOVED). */
+enum ofp_rule_removed_reason {
+	OFP_RULE_REMOVED_IDLE = 0,
+	OFP_RULE_REMOVED_HARD = 1,
+	OFP_RULE_REMOVED_DELETE = 2,
+};
+
+struct ofp_subtable;
 
 /* A flow_mod in model form (decoded from the wire or from text). */
 struct ofp_flow_mod {
@@ -60,6 +80,8 @@ struct ofp_flow_mod {
 	uint32_t buffer_id;
 	uint32_t out_port;	/* Filter of delete commands; OFPP13_ANY = none. */
 	uint32_t out_group;	/* Filter of delete commands; OFPG_ANY = none. */
+	bool modify_may_add;	/* OpenFlow 1.0: a modify that matches no
+				 * rule adds one. */
 	struct ofp_insts insts;
 };
 
@@ -75,14 +97,25 @@ struct ofp_rule_filter {
 };
 
 struct ofp_table {
-	struct ofp_rule **rules;	/* Sorted, see above. */
+	struct ofp_rule **rules;	/* Unordered; rule->index. */
 	size_t n_rules;
 	size_t cap;
 	struct ofp_rule **buckets;	/* id -> rule. */
 	size_t n_buckets;		/* Power of two. */
+	struct ofp_rule **dup_buckets;	/* (priority, match) -> rule. */
+	size_t n_dup_buckets;		/* Power of two. */
+	struct ofp_subtable **subtables;	/* By max priority, desc. */
+	size_t n_subtables;
+	size_t subtables_cap;
+	size_t n_timeouts;		/* Rules with an idle/hard timeout. */
 	uint64_t next_id;
 	uint64_t lookup_count;
 	uint64_t matched_count;
+	/* Called for every rule removed by a delete or an expiry, before it
+	 * is freed (FLOW_REMOVED). May be NULL. */
+	void (*on_remove)(void *arg, const struct ofp_rule *r,
+			  enum ofp_rule_removed_reason reason);
+	void *on_remove_arg;
 };
 
 int ofp_table_init(struct ofp_table *t);
@@ -111,6 +144,13 @@ bool ofp_rule_filter_match(const struct ofp_rule_filter *f,
 
 /* Removes the rules whose idle or hard timeout expired; returns how many. */
 size_t ofp_table_expire(struct ofp_table *t, uint64_t now_ns);
+
+/* The rules sorted by priority (descending), then age (oldest first).
+ * *out is malloc'ed (free() it); returns the count. */
+size_t ofp_table_sorted(const struct ofp_table *t, struct ofp_rule ***out);
+
+/* Number of subtables (distinct masks). */
+size_t ofp_table_n_subtables(const struct ofp_table *t);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t ofp_time_ns(void);

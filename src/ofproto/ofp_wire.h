@@ -451,6 +451,144 @@ struct ofp13_port {
 } __attribute__((packed));
 _Static_assert(sizeof(struct ofp13_port) == 64, "ofp_port");
 
+/* Flow removed. */
+enum ofp_flow_removed_reason {
+	OFPRR_IDLE_TIMEOUT = 0,
+	OFPRR_HARD_TIMEOUT = 1,
+	OFPRR_DELETE = 2,
+	OFPRR_GROUP_DELETE = 3,
+};
+
+struct ofp13_flow_removed {
+	struct ofp13_header header;
+	uint64_t cookie;
+	uint16_t priority;
+	uint8_t reason;
+	uint8_t table_id;
+	uint32_t duration_sec;
+	uint32_t duration_nsec;
+	uint16_t idle_timeout;
+	uint16_t hard_timeout;
+	uint64_t packet_count;
+	uint64_t byte_count;
+	/* struct ofp13_match follows. */
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_flow_removed) == 48, "flow_removed");
+
+/* Port status and port mod. */
+enum ofp_port_reason {
+	OFPPR_ADD = 0,
+	OFPPR_DELETE = 1,
+	OFPPR_MODIFY = 2,
+};
+
+#define OFPPC_PORT_DOWN (1u << 0)
+#define OFPPC_NO_STP (1u << 1)		/* OpenFlow 1.0 only. */
+#define OFPPC_NO_RECV (1u << 2)
+#define OFPPC_NO_RECV_STP (1u << 3)	/* OpenFlow 1.0 only. */
+#define OFPPC_NO_FLOOD (1u << 4)	/* OpenFlow 1.0 only. */
+#define OFPPC_NO_FWD (1u << 5)
+#define OFPPC_NO_PACKET_IN (1u << 6)
+#define OFPPC13_ALL (OFPPC_PORT_DOWN | OFPPC_NO_RECV | OFPPC_NO_FWD | \
+		     OFPPC_NO_PACKET_IN)
+#define OFPPC10_ALL 0x7fu
+
+#define OFPPS_LINK_DOWN (1u << 0)
+#define OFPPS_BLOCKED (1u << 1)
+
+struct ofp13_port_status {
+	struct ofp13_header header;
+	uint8_t reason;
+	uint8_t pad[7];
+	/* struct ofp13_port desc follows (64 bytes). */
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_port_status) == 16, "port_status");
+
+struct ofp13_port_mod {
+	struct ofp13_header header;
+	uint32_t port_no;
+	uint8_t pad[4];
+	uint8_t hw_addr[6];
+	uint8_t pad2[2];
+	uint32_t config;
+	uint32_t mask;
+	uint32_t advertise;
+	uint8_t pad3[4];
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_port_mod) == 40, "port_mod");
+
+/* Async configuration (SET_ASYNC / GET_ASYNC_REPLY). Index 0: master or
+ * equal role, 1: slave. */
+struct ofp13_async_config {
+	struct ofp13_header header;
+	uint32_t packet_in_mask[2];
+	uint32_t port_status_mask[2];
+	uint32_t flow_removed_mask[2];
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_async_config) == 32, "async_config");
+
+/* Queue get config. */
+struct ofp13_queue_get_config_request {
+	struct ofp13_header header;
+	uint32_t port;
+	uint8_t pad[4];
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_queue_get_config_request) == 16, "qgc");
+
+/* Group and meter mods (only their headers: they are refused). */
+#define OFPG_MAX 0xffffff00u
+#define OFPG_ALL 0xfffffffcu
+#define OFPM_MAX 0xffff0000u
+#define OFPM_ALL 0xffffffffu
+
+enum ofp_group_mod_command { OFPGC_ADD = 0, OFPGC_MODIFY = 1, OFPGC_DELETE = 2 };
+enum ofp_meter_mod_command { OFPMC_ADD = 0, OFPMC_MODIFY = 1, OFPMC_DELETE = 2 };
+
+struct ofp13_group_mod {
+	struct ofp13_header header;
+	uint16_t command;
+	uint8_t type;
+	uint8_t pad;
+	uint32_t group_id;
+	/* Buckets follow. */
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_group_mod) == 16, "group_mod");
+
+struct ofp13_meter_mod {
+	struct ofp13_header header;
+	uint16_t command;
+	uint16_t flags;
+	uint32_t meter_id;
+	/* Bands follow. */
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_meter_mod) == 16, "meter_mod");
+
+struct ofp13_table_mod {
+	struct ofp13_header header;
+	uint8_t table_id;
+	uint8_t pad[3];
+	uint32_t config;
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_table_mod) == 16, "table_mod");
+
+struct ofp13_group_features {
+	uint32_t types;
+	uint32_t capabilities;
+	uint32_t max_groups[4];
+	uint32_t actions[4];
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_group_features) == 40, "group_features");
+
+struct ofp13_meter_features {
+	uint32_t max_meter;
+	uint32_t band_types;
+	uint32_t capabilities;
+	uint8_t max_bands;
+	uint8_t max_color;
+	uint8_t pad[2];
+} __attribute__((packed));
+_Static_assert(sizeof(struct ofp13_meter_features) == 16, "meter_features");
+
 /* Error types and codes. */
 enum ofp_error_type {
 	OFPET_HELLO_FAILED = 0,

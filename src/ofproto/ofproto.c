@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The public API of ofproto.h: the model (table, ports) behind one mutex,
- * the text entry points, and the glue to the connection manager.
+ * The public API of ofproto.h: the model (table, ports, MAC table, fail
+ * mode) behind one mutex, the pipeline, and the glue to the connection
+ * manager. The text entry points are in ofproto_text.c.
  */
 #include "ofproto.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,6 +22,9 @@
 
 #define NS_PER_SEC 1000000000ull
 
+static void rule_removed(void *arg, const struct ofp_rule *r,
+			 enum ofp_rule_removed_reason reason);
+
 struct ofproto *
 ofproto_create(const char *name, uint64_t datapath_id,
 	       const struct ofproto_host_ops *ops, void *host)
@@ -34,20 +39,29 @@ ofproto_create(const char *name, uint64_t datapath_id,
 		ofp->ops = *ops;
 	ofp->host = host;
 	pthread_mutex_init(&ofp->mutex, NULL);
-	if (ofp_table_init(&ofp->table) != 0) {
-		free(ofp);
-		errno = ENOMEM;
-		return NULL;
+	atomic_init(&ofp->pins_port_suppressed, 0);
+	if (ofp_table_init(&ofp->table) != 0)
+		goto nomem;
+	if (ofp_mac_table_init(&ofp->macs) != 0) {
+		ofp_table_destroy(&ofp->table);
+		goto nomem;
 	}
+	ofp->table.on_remove = rule_removed;
+	ofp->table.on_remove_arg = ofp;
 	ofp->mgr = ofp_conn_mgr_create(ofp);
 	if (ofp->mgr == NULL) {
 		int e = errno;
 		ofp_table_destroy(&ofp->table);
+		ofp_mac_table_destroy(&ofp->macs);
 		free(ofp);
 		errno = e;
 		return NULL;
 	}
 	return ofp;
+nomem:
+	free(ofp);
+	errno = ENOMEM;
+	return NULL;
 }
 
 void
@@ -56,13 +70,88 @@ ofproto_destroy(struct ofproto *ofp)
 	if (ofp == NULL)
 		return;
 	ofp_conn_mgr_destroy(ofp->mgr);
+	ofp->table.on_remove = NULL;
 	ofp_table_destroy(&ofp->table);
+	ofp_mac_table_destroy(&ofp->macs);
 	free(ofp->ports);
 	pthread_mutex_destroy(&ofp->mutex);
 	free(ofp);
 }
 
+/* ---- Async messages from the model. ---- */
+
+static struct ofp_async *
+async_new(enum ofp_async_kind kind, size_t len)
+{
+	struct ofp_async *a = calloc(1, sizeof(*a) + len);
+
+	if (a != NULL) {
+		a->kind = kind;
+		a->len = len;
+	}
+	return a;
+}
+
+static void
+post_port_status(struct ofproto *ofp, const struct ofproto_port *p,
+		 uint8_t reason)
+{
+	struct ofp_async *a = async_new(OFP_ASYNC_PORT_STATUS, 0);
+
+	if (a == NULL)
+		return;
+	a->reason = reason;
+	a->port = *p;
+	ofp_conn_mgr_post(ofp->mgr, a);
+}
+
+/* Table callback, with the mutex held: FLOW_REMOVED for rules that ask. */
+static void
+rule_removed(void *arg, const struct ofp_rule *r,
+	     enum ofp_rule_removed_reason reason)
+{
+	struct ofproto *ofp = arg;
+
+	if (!(r->flags & OFPFF_SEND_FLOW_REM))
+		return;
+	struct ofp_async *a = async_new(OFP_ASYNC_FLOW_REMOVED, 0);
+	if (a == NULL)
+		return;
+	uint64_t age = ofp_time_ns() - r->created_ns;
+	a->reason = (uint8_t)reason;
+	a->table_id = 0;
+	a->cookie = r->cookie;
+	a->match = r->match;
+	a->priority = r->priority;
+	a->idle_timeout = r->idle_timeout;
+	a->hard_timeout = r->hard_timeout;
+	a->duration_sec = (uint32_t)(age / NS_PER_SEC);
+	a->duration_nsec = (uint32_t)(age % NS_PER_SEC);
+	a->packet_count = r->n_packets;
+	a->byte_count = r->n_bytes;
+	ofp_conn_mgr_post(ofp->mgr, a);
+}
+
 /* ---- Ports. ---- */
+
+static struct ofproto_port *
+port_find(struct ofproto *ofp, uint32_t ofport)
+{
+	for (size_t i = 0; i < ofp->n_ports; i++)
+		if (ofp->ports[i].ofport == ofport)
+			return &ofp->ports[i];
+	return NULL;
+}
+
+static void
+ports_update_restricted(struct ofproto *ofp)
+{
+	ofp->ports_restricted = false;
+	for (size_t i = 0; i < ofp->n_ports; i++)
+		if (ofp->ports[i].config & (OFPPC_PORT_DOWN | OFPPC_NO_RECV |
+					    OFPPC_NO_FWD | OFPPC_NO_FLOOD))
+			ofp->ports_restricted = true;
+}
 
 int
 ofproto_port_add(struct ofproto *ofp, uint32_t ofport, const char *name,
@@ -102,10 +191,90 @@ ofproto_port_add(struct ofproto *ofp, uint32_t ofport, const char *name,
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	if (hw_addr != NULL)
 		memcpy(p->hw_addr, hw_addr, 6);
+	p->state = OFPPS_LIVE;
 	ofp->n_ports++;
+	post_port_status(ofp, p, OFPPR_ADD);
 out:
 	pthread_mutex_unlock(&ofp->mutex);
+	if (rc == 0)
+		ofproto_notify_flows_changed(ofp);	/* FLOOD sets grew. */
 	return rc;
+}
+
+int
+ofproto_port_del(struct ofproto *ofp, uint32_t ofport)
+{
+	pthread_mutex_lock(&ofp->mutex);
+	struct ofproto_port *p = port_find(ofp, ofport);
+	if (p == NULL) {
+		pthread_mutex_unlock(&ofp->mutex);
+		return -ENOENT;
+	}
+	post_port_status(ofp, p, OFPPR_DELETE);
+	size_t i = (size_t)(p - ofp->ports);
+	memmove(&ofp->ports[i], &ofp->ports[i + 1],
+		(ofp->n_ports - i - 1) * sizeof(*ofp->ports));
+	ofp->n_ports--;
+	ofp_mac_table_flush_port(&ofp->macs, ofport);
+	ports_update_restricted(ofp);
+	pthread_mutex_unlock(&ofp->mutex);
+	ofproto_notify_flows_changed(ofp);
+	return 0;
+}
+
+int
+ofproto_port_set_link(struct ofproto *ofp, uint32_t ofport, bool up)
+{
+	bool changed = false;
+
+	pthread_mutex_lock(&ofp->mutex);
+	struct ofproto_port *p = port_find(ofp, ofport);
+	if (p == NULL) {
+		pthread_mutex_unlock(&ofp->mutex);
+		return -ENOENT;
+	}
+	uint32_t state = up ? OFPPS_LIVE : OFPPS_LINK_DOWN;
+	if (p->state != state) {
+		p->state = state;
+		changed = true;
+		post_port_status(ofp, p, OFPPR_MODIFY);
+		if (!up)
+			ofp_mac_table_flush_port(&ofp->macs, ofport);
+		ports_update_restricted(ofp);
+	}
+	pthread_mutex_unlock(&ofp->mutex);
+	if (changed)
+		ofproto_notify_flows_changed(ofp);
+	return 0;
+}
+
+enum ofperr
+ofproto_port_mod(struct ofproto *ofp, uint32_t ofport,
+		 const uint8_t hw_addr[6], uint32_t config, uint32_t mask)
+{
+	bool changed = false;
+
+	pthread_mutex_lock(&ofp->mutex);
+	struct ofproto_port *p = port_find(ofp, ofport);
+	if (p == NULL) {
+		pthread_mutex_unlock(&ofp->mutex);
+		return OFPERR_PORT_MOD_BAD_PORT;
+	}
+	if (memcmp(p->hw_addr, hw_addr, 6) != 0) {
+		pthread_mutex_unlock(&ofp->mutex);
+		return OFPERR_PORT_MOD_BAD_HW_ADDR;
+	}
+	uint32_t nc = (p->config & ~mask) | (config & mask);
+	if (nc != p->config) {
+		p->config = nc;
+		changed = true;
+		post_port_status(ofp, p, OFPPR_MODIFY);
+		ports_update_restricted(ofp);
+	}
+	pthread_mutex_unlock(&ofp->mutex);
+	if (changed)
+		ofproto_notify_flows_changed(ofp);
+	return OFPERR_OK;
 }
 
 size_t
@@ -134,15 +303,21 @@ ofproto_ports_snapshot(struct ofproto *ofp, struct ofproto_port **out)
 }
 
 bool
+ofproto_port_get(struct ofproto *ofp, uint32_t ofport,
+		 struct ofproto_port *out)
+{
+	pthread_mutex_lock(&ofp->mutex);
+	struct ofproto_port *p = port_find(ofp, ofport);
+	if (p != NULL && out != NULL)
+		*out = *p;
+	pthread_mutex_unlock(&ofp->mutex);
+	return p != NULL;
+}
+
+bool
 ofproto_port_exists(struct ofproto *ofp, uint32_t ofport)
 {
-	bool found = false;
-
-	pthread_mutex_lock(&ofp->mutex);
-	for (size_t i = 0; i < ofp->n_ports && !found; i++)
-		found = ofp->ports[i].ofport == ofport;
-	pthread_mutex_unlock(&ofp->mutex);
-	return found;
+	return ofproto_port_get(ofp, ofport, NULL);
 }
 
 /* ---- Channels. ---- */
@@ -152,6 +327,35 @@ ofproto_add_listener(struct ofproto *ofp, const char *target, char *err,
 		     size_t errlen)
 {
 	return ofp_conn_mgr_add_listener(ofp->mgr, target, err, errlen);
+}
+
+int
+ofproto_add_controller(struct ofproto *ofp, const char *target, char *err,
+		       size_t errlen)
+{
+	return ofp_conn_mgr_add_controller(ofp->mgr, target, err, errlen);
+}
+
+int
+ofproto_set_ssl(struct ofproto *ofp, const char *private_key,
+		const char *certificate, const char *ca_cert, char *err,
+		size_t errlen)
+{
+	return ofp_conn_mgr_set_ssl(ofp->mgr, private_key, certificate,
+				    ca_cert, err, errlen);
+}
+
+void
+ofproto_set_packet_in_rate(struct ofproto *ofp, uint32_t rate,
+			   uint32_t burst)
+{
+	ofp_conn_mgr_set_pin_rate(ofp->mgr, rate, burst);
+}
+
+void
+ofproto_set_probe_interval(struct ofproto *ofp, uint32_t ms)
+{
+	ofp_conn_mgr_set_probe(ofp->mgr, ms);
 }
 
 int
@@ -173,44 +377,282 @@ ofproto_connection_count(struct ofproto *ofp)
 }
 
 void
+ofproto_get_stats(struct ofproto *ofp, struct ofproto_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	ofp_conn_mgr_stats(ofp->mgr, st);
+	st->packet_ins_port_suppressed = atomic_load(&ofp->pins_port_suppressed);
+	pthread_mutex_lock(&ofp->mutex);
+	st->mac_learned = ofp->macs.learned;
+	st->mac_entries = ofp->macs.count;
+	st->n_controllers_up = ofp->n_controllers_up;
+	st->normal_mode = ofp->fail_mode == OFPROTO_FAIL_STANDALONE &&
+			  ofp->n_controllers_up == 0;
+	pthread_mutex_unlock(&ofp->mutex);
+}
+
+/* ---- Fail mode. ---- */
+
+void
+ofproto_set_fail_mode(struct ofproto *ofp, enum ofproto_fail_mode mode)
+{
+	pthread_mutex_lock(&ofp->mutex);
+	bool changed = ofp->fail_mode != mode;
+	ofp->fail_mode = mode;
+	pthread_mutex_unlock(&ofp->mutex);
+	if (changed)
+		ofproto_notify_flows_changed(ofp);
+}
+
+void
+ofproto_controllers_up(struct ofproto *ofp, size_t n)
+{
+	pthread_mutex_lock(&ofp->mutex);
+	bool was_normal = ofp->n_controllers_up == 0;
+	bool normal = n == 0;
+	ofp->n_controllers_up = n;
+	bool switch_over = was_normal != normal &&
+			   ofp->fail_mode == OFPROTO_FAIL_STANDALONE;
+	if (switch_over && normal)
+		ofp_mac_table_flush(&ofp->macs);
+	pthread_mutex_unlock(&ofp->mutex);
+	if (switch_over) {
+		ofp_log(OFP_LOG_INFO, "%s: %s", ofp->name, normal ?
+			"no controller connected: standalone mode, acting as "
+			"a MAC-learning switch" :
+			"controller connected: leaving standalone mode, "
+			"forwarding by the flow table");
+		ofproto_notify_flows_changed(ofp);
+	}
+}
+
+/* ---- Packet-in. ---- */
+
+static bool
+port_no_packet_in(struct ofproto *ofp, uint32_t in_port)
+{
+	bool no = false;
+
+	pthread_mutex_lock(&ofp->mutex);
+	struct ofproto_port *p = port_find(ofp, in_port);
+	if (p != NULL)
+		no = (p->config & OFPPC_NO_PACKET_IN) != 0;
+	pthread_mutex_unlock(&ofp->mutex);
+	return no;
+}
+
+void
 ofproto_packet_in(struct ofproto *ofp, uint8_t reason, uint8_t table_id,
 		  uint64_t cookie, uint32_t in_port, const void *packet,
 		  size_t len, size_t total_len)
 {
-	struct ofp_buf b = OFP_BUF_INIT;
-
 	if (total_len < len)
 		total_len = len;
-	ofp_msg_put_packet_in(&b, reason, table_id, cookie, in_port, packet,
-			      len, total_len);
-	ofp_conn_mgr_broadcast(ofp->mgr, b.data, b.len);
-	ofp_buf_free(&b);
+	if (port_no_packet_in(ofp, in_port)) {
+		atomic_fetch_add(&ofp->pins_port_suppressed, 1);
+		return;
+	}
+	struct ofp_async *a = async_new(OFP_ASYNC_PACKET_IN, len);
+	if (a == NULL)
+		return;
+	a->reason = reason;
+	a->table_id = table_id;
+	a->cookie = cookie;
+	a->in_port = in_port;
+	a->total_len = total_len;
+	a->action_truncated = len < total_len;
+	memcpy(a->data, packet, len);
+	ofp_conn_mgr_post(ofp->mgr, a);
 }
 
 /* ---- Pipeline. ---- */
+
+/* Link state does not filter outputs: a port whose link is down refuses
+ * packets at the device, and they are counted as that port's tx drops, so
+ * the operator sees where they went. Only the port's configuration
+ * (admin down, no-fwd) keeps packets from it. */
+static bool
+port_can_output(const struct ofproto_port *p)
+{
+	return !(p->config & (OFPPC_PORT_DOWN | OFPPC_NO_FWD));
+}
+
+/* With the mutex held: applies port configuration to the actions
+ * (no-fwd, admin down, no-recv, no-flood). FLOOD and ALL become explicit
+ * outputs when some port is restricted. */
+static size_t
+apply_port_config(struct ofproto *ofp, uint32_t in_port, struct ofpact *acts,
+		  size_t n)
+{
+	struct ofpact out[OFPROTO_MAX_ACTIONS];
+	size_t m = 0;
+
+	if (!ofp->ports_restricted)
+		return n;
+	struct ofproto_port *ip = port_find(ofp, in_port);
+	if (ip != NULL && (ip->config & (OFPPC_PORT_DOWN | OFPPC_NO_RECV)))
+		return 0;
+	for (size_t i = 0; i < n && m < OFPROTO_MAX_ACTIONS; i++) {
+		const struct ofpact *a = &acts[i];
+
+		if (a->type != OFPACT_OUTPUT) {
+			out[m++] = *a;
+			continue;
+		}
+		if (a->port == OFPP13_FLOOD || a->port == OFPP13_ALL) {
+			for (size_t k = 0; k < ofp->n_ports &&
+					   m < OFPROTO_MAX_ACTIONS; k++) {
+				const struct ofproto_port *p = &ofp->ports[k];
+
+				if (p->ofport == in_port || !port_can_output(p) ||
+				    (a->port == OFPP13_FLOOD &&
+				     (p->config & OFPPC_NO_FLOOD)))
+					continue;
+				out[m] = *a;
+				out[m++].port = p->ofport;
+			}
+			continue;
+		}
+		uint32_t port = a->port == OFPP13_IN_PORT ? in_port : a->port;
+		struct ofproto_port *p = port_find(ofp, port);
+		if (p != NULL && !port_can_output(p))
+			continue;
+		out[m++] = *a;
+	}
+	memcpy(acts, out, m * sizeof(*out));
+	return m;
+}
+
+/* With the mutex held: replaces output:NORMAL by the learning decision. */
+static size_t
+resolve_normal(struct ofproto *ofp, const struct flow_key *key,
+	       struct flow_key *mask, struct ofpact *acts, size_t n,
+	       uint64_t now, bool *mac_changed)
+{
+	struct ofpact out[OFPROTO_MAX_ACTIONS];
+	size_t m = 0;
+	bool done = false;
+
+	for (size_t i = 0; i < n && m < OFPROTO_MAX_ACTIONS; i++) {
+		if (acts[i].type != OFPACT_OUTPUT ||
+		    acts[i].port != OFPP13_NORMAL) {
+			out[m++] = acts[i];
+			continue;
+		}
+		if (done)
+			continue;	/* One NORMAL decision per packet. */
+		done = true;
+		m += ofp_normal_decide(&ofp->macs, key, mask, &out[m], now,
+				       mac_changed);
+	}
+	memcpy(acts, out, m * sizeof(*out));
+	return m;
+}
+
+static bool
+has_normal(const struct ofpact *acts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (acts[i].type == OFPACT_OUTPUT &&
+		    acts[i].port == OFPP13_NORMAL)
+			return true;
+	return false;
+}
+
+static bool
+is_table_miss(const struct ofp_rule *r)
+{
+	static const struct flow_key zero;
+
+	return r->priority == 0 && flow_key_equal(&r->match.mask, &zero);
+}
 
 void
 ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
 	       struct ofproto_lookup_result *res)
 {
+	bool mac_changed = false;
+	uint64_t now = ofp_time_ns();
+
 	memset(&res->mask, 0, sizeof(res->mask));
 	res->mask.in_port = UINT32_MAX;
 	res->n_actions = 0;
 	res->n_rules = 0;
 	res->table_id = 0;
 	res->cookie = 0;
+	res->pin_reason = OFPR_ACTION;
+	res->normal = false;
 
 	pthread_mutex_lock(&ofp->mutex);
-	struct ofp_rule *r = ofp_table_lookup(&ofp->table, key, &res->mask,
-					      ofp_time_ns());
-	if (r != NULL) {
-		res->n_actions = ofp_insts_flatten(&r->insts, res->actions,
-						   OFPROTO_MAX_ACTIONS);
-		res->rule_ids[0] = r->id;
-		res->n_rules = 1;
-		res->cookie = r->cookie;
+	if (ofp->fail_mode == OFPROTO_FAIL_STANDALONE &&
+	    ofp->n_controllers_up == 0) {
+		res->normal = true;
+		res->n_actions = ofp_normal_decide(&ofp->macs, key, &res->mask,
+						   res->actions, now,
+						   &mac_changed);
+	} else {
+		struct ofp_rule *r = ofp_table_lookup(&ofp->table, key,
+						      &res->mask, now);
+		if (r != NULL) {
+			res->n_actions = ofp_insts_flatten(&r->insts,
+							   res->actions,
+							   OFPROTO_MAX_ACTIONS);
+			res->rule_ids[0] = r->id;
+			res->n_rules = 1;
+			res->cookie = r->cookie;
+			if (is_table_miss(r))
+				res->pin_reason = OFPR_NO_MATCH;
+			if (has_normal(res->actions, res->n_actions)) {
+				res->normal = true;
+				res->n_actions = resolve_normal(
+					ofp, key, &res->mask, res->actions,
+					res->n_actions, now, &mac_changed);
+			}
+		}
 	}
+	res->n_actions = apply_port_config(ofp, key->in_port, res->actions,
+					   res->n_actions);
 	pthread_mutex_unlock(&ofp->mutex);
+	if (mac_changed)
+		ofproto_notify_flows_changed(ofp);
+}
+
+size_t
+ofproto_packet_out_resolve(struct ofproto *ofp, const struct flow_key *key,
+			   const struct ofpact *in, size_t n_in,
+			   struct ofpact *out, size_t max)
+{
+	struct ofpact acts[OFPROTO_MAX_ACTIONS];
+	struct flow_key mask;
+	size_t m = 0;
+	bool mac_changed = false;
+
+	for (size_t i = 0; i < n_in && m < max; i++) {
+		if (in[i].type == OFPACT_OUTPUT && in[i].port == OFPP13_TABLE) {
+			struct ofproto_lookup_result res;
+
+			ofproto_lookup(ofp, key, &res);
+			for (size_t k = 0; k < res.n_actions && m < max; k++)
+				out[m++] = res.actions[k];
+			continue;
+		}
+		if (in[i].type == OFPACT_OUTPUT && in[i].port == OFPP13_NORMAL) {
+			memset(&mask, 0, sizeof(mask));
+			pthread_mutex_lock(&ofp->mutex);
+			size_t k = ofp_normal_decide(&ofp->macs, key, &mask, acts,
+						     ofp_time_ns(),
+						     &mac_changed);
+			k = apply_port_config(ofp, key->in_port, acts, k);
+			pthread_mutex_unlock(&ofp->mutex);
+			for (size_t j = 0; j < k && m < max; j++)
+				out[m++] = acts[j];
+			continue;
+		}
+		out[m++] = in[i];
+	}
+	if (mac_changed)
+		ofproto_notify_flows_changed(ofp);
+	return m;
 }
 
 void
@@ -277,17 +719,70 @@ ofproto_collect_flows(struct ofproto *ofp, uint8_t table_id,
 {
 	size_t n = 0;
 	uint64_t now = ofp_time_ns();
+	struct ofp_rule **sorted = NULL;
 
 	pthread_mutex_lock(&ofp->mutex);
-	*out = malloc((ofp->table.n_rules ? ofp->table.n_rules : 1) *
-		      sizeof(**out));
-	if (*out != NULL && (table_id == 0 || table_id == OFPTT_ALL)) {
-		for (size_t i = 0; i < ofp->table.n_rules; i++) {
-			const struct ofp_rule *r = ofp->table.rules[i];
+	size_t total = (table_id == 0 || table_id == OFPTT_ALL) ?
+		       ofp_table_sorted(&ofp->table, &sorted) : 0;
+	size_t want = 0;
+	for (size_t i = 0; i < total; i++)
+		want += filter == NULL ||
+			ofp_rule_filter_match(filter, sorted[i]);
+	*out = malloc((want ? want : 1) * sizeof(**out));
+	for (size_t i = 0; *out != NULL && i < total; i++)
+		if (filter == NULL || ofp_rule_filter_match(filter, sorted[i]))
+			rule_to_entry(sorted[i], now, &(*out)[n++]);
+	pthread_mutex_unlock(&ofp->mutex);
+	free(sorted);
+	return n;
+}
 
-			if (filter == NULL || ofp_rule_filter_match(filter, r))
-				rule_to_entry(r, now, &(*out)[n++]);
-		}
+size_t
+ofproto_foreach_flow(struct ofproto *ofp, uint8_t table_id,
+		     const struct ofp_rule_filter *filter,
+		     void (*cb)(const struct ofp_flow_stats_entry *, void *),
+		     void *arg)
+{
+	uint64_t now = ofp_time_ns();
+	struct ofp_rule **sorted = NULL;
+	struct ofp_flow_stats_entry e;
+	size_t n = 0;
+
+	if (table_id != 0 && table_id != OFPTT_ALL)
+		return 0;
+	pthread_mutex_lock(&ofp->mutex);
+	size_t total = ofp_table_sorted(&ofp->table, &sorted);
+	for (size_t i = 0; i < total; i++) {
+		if (filter != NULL && !ofp_rule_filter_match(filter, sorted[i]))
+			continue;
+		rule_to_entry(sorted[i], now, &e);
+		cb(&e, arg);
+		n++;
+	}
+	pthread_mutex_unlock(&ofp->mutex);
+	free(sorted);
+	return n;
+}
+
+size_t
+ofproto_aggregate_flows(struct ofproto *ofp, uint8_t table_id,
+			const struct ofp_rule_filter *filter,
+			uint64_t *packets, uint64_t *bytes)
+{
+	size_t n = 0;
+
+	*packets = *bytes = 0;
+	if (table_id != 0 && table_id != OFPTT_ALL)
+		return 0;
+	pthread_mutex_lock(&ofp->mutex);
+	for (size_t i = 0; i < ofp->table.n_rules; i++) {
+		const struct ofp_rule *r = ofp->table.rules[i];
+
+		if (filter != NULL && !ofp_rule_filter_match(filter, r))
+			continue;
+		n++;
+		*packets += r->n_packets;
+		*bytes += r->n_bytes;
 	}
 	pthread_mutex_unlock(&ofp->mutex);
 	return n;
@@ -339,17 +834,26 @@ ofproto_host_port_stats(struct ofproto *ofp, uint32_t ofport,
 	return ofp->ops.port_stats(ofp->host, ofport, stats);
 }
 
+int
+ofproto_host_packet_out(struct ofproto *ofp, uint32_t in_port,
+			const struct ofpact *acts, size_t n_acts,
+			const void *packet, size_t len)
+{
+	if (ofp->ops.packet_out == NULL)
+		return 0;
+	return ofp->ops.packet_out(ofp->host, in_port, acts, n_acts, packet,
+				   len);
+}
+
 void
 ofproto_run_expiry(struct ofproto *ofp)
 {
-	bool idle = false, any = false;
+	bool idle = false, any;
 
 	pthread_mutex_lock(&ofp->mutex);
-	for (size_t i = 0; i < ofp->table.n_rules; i++) {
-		const struct ofp_rule *r = ofp->table.rules[i];
-		idle |= r->idle_timeout != 0;
-		any |= r->idle_timeout != 0 || r->hard_timeout != 0;
-	}
+	any = ofp->table.n_timeouts > 0;
+	for (size_t i = 0; any && i < ofp->table.n_rules && !idle; i++)
+		idle = ofp->table.rules[i]->idle_timeout != 0;
 	pthread_mutex_unlock(&ofp->mutex);
 	if (!any)
 		return;
@@ -362,90 +866,55 @@ ofproto_run_expiry(struct ofproto *ofp)
 		ofproto_notify_flows_changed(ofp);
 }
 
-/* ---- Text API. ---- */
+/* ---- Sessions and roles (control thread). ---- */
 
-int
-ofproto_add_flow_str(struct ofproto *ofp, const char *flow, char *err,
-		     size_t errlen)
+void
+ofproto_session_register(struct ofproto *ofp, struct ofp_session *s)
 {
-	struct ofp_flow_mod fm;
-	bool changed;
-	int rc = ofp_flow_text_parse(flow, OFP_FLOW_TEXT_ADD, &fm, err, errlen);
-
-	if (rc)
-		return rc;
-	enum ofperr e = ofproto_apply_flow_mod(ofp, &fm, &changed);
-	if (changed)
-		ofproto_notify_flows_changed(ofp);
-	if (e) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "flow rejected: %s",
-				 ofperr_name(e));
-		return e == OFPERR_FLOW_MOD_TABLE_FULL ? -ENOSPC :
-		       e == OFPERR_FLOW_MOD_OVERLAP ? -EEXIST : -EINVAL;
-	}
-	return 0;
-}
-
-int
-ofproto_del_flows_str(struct ofproto *ofp, const char *match, char *err,
-		      size_t errlen)
-{
-	struct ofp_flow_mod fm;
-	bool changed;
-	int rc = ofp_flow_text_parse(match, OFP_FLOW_TEXT_MATCH, &fm, err,
-				     errlen);
-
-	if (rc)
-		return rc;
-	enum ofperr e = ofproto_apply_flow_mod(ofp, &fm, &changed);
-	if (changed)
-		ofproto_notify_flows_changed(ofp);
-	if (e) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "delete rejected: %s",
-				 ofperr_name(e));
-		return -EINVAL;
-	}
-	return 0;
+	for (struct ofp_session *x = ofp->sessions; x; x = x->reg_next)
+		if (x == s)
+			return;
+	s->reg_next = ofp->sessions;
+	ofp->sessions = s;
 }
 
 void
-ofproto_dump_flows(struct ofproto *ofp, bool json, struct strbuf *out)
+ofproto_session_unregister(struct ofproto *ofp, struct ofp_session *s)
 {
-	struct ofp_flow_stats_entry *fs;
-
-	ofproto_host_sync_stats(ofp);
-	size_t n = ofproto_collect_flows(ofp, OFPTT_ALL, NULL, &fs);
-	if (json)
-		strbuf_append(out, "[", 1);
-	for (size_t i = 0; i < n; i++) {
-		const struct ofp_flow_stats_entry *e = &fs[i];
-
-		if (!json) {
-			ofp_flow_text_format_stats(out, e);
-			strbuf_append(out, "\n", 1);
-			continue;
+	for (struct ofp_session **pp = &ofp->sessions; *pp;
+	     pp = &(*pp)->reg_next) {
+		if (*pp == s) {
+			*pp = s->reg_next;
+			s->reg_next = NULL;
+			return;
 		}
-		struct strbuf m = STRBUF_INIT, a = STRBUF_INIT;
-		/* The match without priority: it has its own member. */
-		ofp_flow_text_format_match(&m, &e->match, OFP_DEFAULT_PRIORITY);
-		ofp_flow_text_format_insts(&a, &e->insts);
-		strbuf_printf(out, "%s{\"table\":%u,\"priority\":%u,"
-			      "\"cookie\":\"0x%" PRIx64 "\",\"duration\":%u.%03u,"
-			      "\"n_packets\":%" PRIu64 ",\"n_bytes\":%" PRIu64
-			      ",\"match\":", i ? "," : "", e->table_id,
-			      e->priority, e->cookie, e->duration_sec,
-			      e->duration_nsec / 1000000, e->n_packets,
-			      e->n_bytes);
-		strbuf_json_string(out, strbuf_str(&m));
-		strbuf_append(out, ",\"actions\":", 11);
-		strbuf_json_string(out, strbuf_str(&a));
-		strbuf_append(out, "}", 1);
-		strbuf_free(&m);
-		strbuf_free(&a);
 	}
-	if (json)
-		strbuf_append(out, "]\n", 2);
-	free(fs);
+}
+
+enum ofperr
+ofproto_role_request(struct ofproto *ofp, struct ofp_session *s,
+		     uint32_t role, uint64_t gen, uint64_t *gen_out)
+{
+	if (role > OFPCR_ROLE_SLAVE)
+		return OFPERR_ROLE_REQUEST_BAD_ROLE;
+	if (role == OFPCR_ROLE_MASTER || role == OFPCR_ROLE_SLAVE) {
+		if (ofp->role_gen_defined &&
+		    (int64_t)(gen - ofp->role_gen) < 0)
+			return OFPERR_ROLE_REQUEST_STALE;
+		ofp->role_gen = gen;
+		ofp->role_gen_defined = true;
+	}
+	if (role == OFPCR_ROLE_MASTER) {
+		for (struct ofp_session *x = ofp->sessions; x; x = x->reg_next)
+			if (x != s && x->role == OFPCR_ROLE_MASTER)
+				x->role = OFPCR_ROLE_SLAVE;
+	}
+	if (role != OFPCR_ROLE_NOCHANGE && role != s->role) {
+		ofp_log(OFP_LOG_INFO, "%s: %s: role %s", ofp->name, s->peer,
+			role == OFPCR_ROLE_MASTER ? "master" :
+			role == OFPCR_ROLE_SLAVE ? "slave" : "equal");
+		s->role = role;
+	}
+	*gen_out = ofp->role_gen_defined ? ofp->role_gen : 0;
+	return OFPERR_OK;
 }

@@ -72,6 +72,13 @@ struct ofproto_lookup_result {
 	uint64_t rule_ids[OFPROTO_MAX_RULE_REFS];
 	uint8_t table_id;		/* Table of the last rule (packet-in). */
 	uint64_t cookie;		/* Cookie of the last rule (packet-in). */
+	/* Packet-in reason for a controller action in these actions:
+	 * 0 (OFPR_NO_MATCH) when the rule is a table-miss rule (priority 0,
+	 * matches everything), else 1 (OFPR_ACTION). */
+	uint8_t pin_reason;
+	/* The result came from the MAC-learning switch (OFPP_NORMAL, or
+	 * standalone fail mode without a controller). */
+	bool normal;
 };
 
 struct ofproto_port_stats {
@@ -107,6 +114,28 @@ struct ofproto_host_ops {
 			  const void *packet, size_t len);
 };
 
+/* Behaviour when no controller connection is up. */
+enum ofproto_fail_mode {
+	OFPROTO_FAIL_SECURE,	/* Keep the flows and forward by them. */
+	OFPROTO_FAIL_STANDALONE,	/* Act as a MAC-learning switch. */
+};
+
+/* Counters of the OpenFlow side (ofproto_get_stats()). */
+struct ofproto_stats {
+	uint64_t packet_ins_sent;	/* Messages queued on connections. */
+	uint64_t packet_ins_rate_dropped;	/* Over a connection's rate. */
+	uint64_t packet_ins_backlog_dropped;	/* Connection tx backlog full. */
+	uint64_t packet_ins_queue_dropped;	/* Shared queue full. */
+	uint64_t packet_ins_port_suppressed;	/* Port has no-packet-in. */
+	uint64_t async_dropped;		/* Port status / flow removed lost. */
+	uint64_t mac_learned;		/* MAC table insertions and moves. */
+	size_t mac_entries;
+	size_t n_connections;		/* Established, any kind. */
+	size_t n_controllers;		/* Configured active controllers. */
+	size_t n_controllers_up;	/* Established active controllers. */
+	bool normal_mode;		/* Standalone fallback is in force. */
+};
+
 /* Creation. datapath_id host order; name e.g. "br0". Returns NULL and sets
  * errno on failure. The control thread is not started yet. */
 struct ofproto *ofproto_create(const char *name, uint64_t datapath_id,
@@ -116,14 +145,40 @@ void ofproto_destroy(struct ofproto *ofp);	/* Stops the control thread. */
 /* Ports. hw_addr: 6 bytes. -EEXIST on a duplicate number or name. */
 int ofproto_port_add(struct ofproto *ofp, uint32_t ofport, const char *name,
 		     const uint8_t hw_addr[6]);
+/* Removes a port (PORT_STATUS delete to the controllers; MAC entries
+ * on it are forgotten). -ENOENT when unknown. */
+int ofproto_port_del(struct ofproto *ofp, uint32_t ofport);
+/* Link state change (PORT_STATUS modify when it changed). -ENOENT when
+ * unknown. */
+int ofproto_port_set_link(struct ofproto *ofp, uint32_t ofport, bool up);
 /* Number of ports and, if ofports != NULL, up to max of their numbers. */
 size_t ofproto_port_list(struct ofproto *ofp, uint32_t *ofports, size_t max);
 
-/* OpenFlow channels. target: "ptcp:PORT[:IP]" (listener, IP defaults to
- * 0.0.0.0). Returns 0 or -errno with a message in err. Listeners may be
- * added before or after ofproto_start(). */
+/* OpenFlow channels. target: "ptcp:PORT[:IP]" or "pssl:PORT[:IP]"
+ * (listener, IP defaults to 0.0.0.0). Returns 0 or -errno with a message in
+ * err. Listeners may be added before or after ofproto_start(); pssl: needs
+ * ofproto_set_ssl() first. */
 int ofproto_add_listener(struct ofproto *ofp, const char *target,
 			 char *err, size_t errlen);
+/* An active controller connection: "tcp:HOST:PORT" or "ssl:HOST:PORT"
+ * (PORT defaults to 6653). The control thread connects, reconnects with
+ * exponential backoff (1 s doubling to 8 s) and probes an idle connection
+ * with an echo request (5 s idle; no answer 10 s later: reconnect). */
+int ofproto_add_controller(struct ofproto *ofp, const char *target,
+			   char *err, size_t errlen);
+/* TLS files (PEM) for ssl: and pssl:. The peer's certificate must be
+ * signed by ca_cert. Returns 0 or -errno with a message naming the file. */
+int ofproto_set_ssl(struct ofproto *ofp, const char *private_key,
+		    const char *certificate, const char *ca_cert,
+		    char *err, size_t errlen);
+void ofproto_set_fail_mode(struct ofproto *ofp, enum ofproto_fail_mode mode);
+/* Packet-in rate limit per connection (token bucket): rate per second and
+ * burst. Default 1000/s, burst 100. rate 0 = unlimited. */
+void ofproto_set_packet_in_rate(struct ofproto *ofp, uint32_t rate,
+				uint32_t burst);
+/* Inactivity probe interval in ms (default 5000; 0 disables probing). */
+void ofproto_set_probe_interval(struct ofproto *ofp, uint32_t ms);
+void ofproto_get_stats(struct ofproto *ofp, struct ofproto_stats *st);
 /* Starts the control thread that serves listeners and connections. */
 int ofproto_start(struct ofproto *ofp);
 /* The TCP port a listener bound to (for "ptcp:0"), or -1. */
@@ -133,13 +188,26 @@ int ofproto_listener_port(struct ofproto *ofp, size_t index);
  * (a table-miss without a miss rule is a drop with n_rules == 0). */
 void ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
 		    struct ofproto_lookup_result *res);
+/* Packet-out helper for the host: the actions to execute for a
+ * packet-out's action list, with OUTPUT:TABLE replaced by the pipeline's
+ * actions for key (key->in_port = the packet-out's in_port) and
+ * OUTPUT:NORMAL by the MAC-learning decision. Returns the number of
+ * actions written to out (at most max). */
+size_t ofproto_packet_out_resolve(struct ofproto *ofp,
+				  const struct flow_key *key,
+				  const struct ofpact *in, size_t n_in,
+				  struct ofpact *out, size_t max);
 /* Add cached-datapath counts to a rule; unknown ids (deleted rules) are
  * ignored. */
 void ofproto_credit_rule(struct ofproto *ofp, uint64_t rule_id,
 			 uint64_t packets, uint64_t bytes);
 
 /* Queue a packet-in to every connection that wants it (the control thread
- * sends it). reason: 0 = no match (table-miss), 1 = action. */
+ * sends it). reason: 0 = no match (table-miss), 1 = action. Each
+ * connection gets at most its miss_send_len bytes for reason 0 when len <
+ * total_len is not already the action's choice, is rate-limited, and gets
+ * nothing while a slave (unless SET_ASYNC asked) or when in_port has
+ * OFPPC_NO_PACKET_IN. */
 void ofproto_packet_in(struct ofproto *ofp, uint8_t reason, uint8_t table_id,
 		       uint64_t cookie, uint32_t in_port, const void *packet,
 		       size_t len, size_t total_len);

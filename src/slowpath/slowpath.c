@@ -23,7 +23,12 @@
 #define SLOWPATH_SPIN_MS 2
 
 struct slowpath {
-	struct ofproto *ofp;
+	/* Bridges and their ports (see xlate.h); read by the slowpath
+	 * thread and the ofproto callbacks under the read lock, written by
+	 * the config thread under the write lock. Lock order: map_lock, then
+	 * mf_lock. */
+	pthread_rwlock_t map_lock;
+	struct xlate_map map;
 	struct pmd *pmds[PMD_MAX];
 	unsigned n_pmds;
 	const struct pmd_port_table *ports;
@@ -56,20 +61,109 @@ slowpath_create(struct ofproto *ofp, struct pmd **pmds, unsigned n_pmds,
 	sp = calloc(1, sizeof(*sp));
 	if (sp == NULL)
 		return NULL;
-	sp->ofp = ofp;
+	sp->map.bridges[0].ofp = ofp;
 	memcpy(sp->pmds, pmds, n_pmds * sizeof(pmds[0]));
 	sp->n_pmds = n_pmds;
 	sp->ports = ports;
 	sp->mp = mp;
 	sp->idle_ms = idle_ms;
 	pthread_mutex_init(&sp->mf_lock, NULL);
+	pthread_rwlock_init(&sp->map_lock, NULL);
 	return sp;
 }
 
 void
 slowpath_set_ofproto(struct slowpath *sp, struct ofproto *ofp)
 {
-	sp->ofp = ofp;
+	slowpath_bridge_set(sp, 0, ofp);
+}
+
+void
+slowpath_set_mempool(struct slowpath *sp, struct rte_mempool *mp)
+{
+	sp->mp = mp;
+}
+
+int
+slowpath_bridge_set(struct slowpath *sp, unsigned bridge, struct ofproto *ofp)
+{
+	if (bridge >= XLATE_MAX_BRIDGES)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&sp->map_lock);
+	sp->map.bridges[bridge].ofp = ofp;
+	if (ofp == NULL) {
+		memset(sp->map.bridges[bridge].ports, 0,
+		       sizeof(sp->map.bridges[bridge].ports));
+		sp->map.bridges[bridge].n_ports = 0;
+	}
+	__atomic_fetch_add(&sp->generation, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_unlock(&sp->map_lock);
+	return 0;
+}
+
+int
+slowpath_port_set(struct slowpath *sp, unsigned bridge, uint32_t ofport,
+		  int dp_port, unsigned peer_bridge, uint32_t peer_ofport)
+{
+	struct xlate_bridge *b;
+	struct xlate_port *free_slot = NULL, *xp = NULL;
+	int rc = 0;
+
+	if (bridge >= XLATE_MAX_BRIDGES || peer_bridge >= XLATE_MAX_BRIDGES ||
+	    ofport == 0)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&sp->map_lock);
+	b = &sp->map.bridges[bridge];
+	for (uint32_t i = 0; i < XLATE_MAX_BRIDGE_PORTS; i++) {
+		if (b->ports[i].ofport == ofport) {
+			xp = &b->ports[i];
+			break;
+		}
+		if (b->ports[i].ofport == 0 && free_slot == NULL)
+			free_slot = &b->ports[i];
+	}
+	if (xp == NULL)
+		xp = free_slot;
+	if (xp == NULL) {
+		rc = -ENOSPC;
+	} else {
+		xp->dp_port = dp_port;
+		xp->peer_bridge = (uint16_t)peer_bridge;
+		xp->peer_ofport = peer_ofport;
+		__atomic_store_n(&xp->ofport, ofport, __ATOMIC_RELEASE);
+		if ((uint32_t)(xp - b->ports) + 1 > b->n_ports)
+			b->n_ports = (uint32_t)(xp - b->ports) + 1;
+	}
+	__atomic_fetch_add(&sp->generation, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_unlock(&sp->map_lock);
+	return rc;
+}
+
+void
+slowpath_port_del(struct slowpath *sp, unsigned bridge, uint32_t ofport)
+{
+	struct xlate_bridge *b;
+
+	if (bridge >= XLATE_MAX_BRIDGES)
+		return;
+	pthread_rwlock_wrlock(&sp->map_lock);
+	b = &sp->map.bridges[bridge];
+	for (uint32_t i = 0; i < b->n_ports; i++)
+		if (b->ports[i].ofport == ofport)
+			memset(&b->ports[i], 0, sizeof(b->ports[i]));
+	while (b->n_ports > 0 && b->ports[b->n_ports - 1].ofport == 0)
+		b->n_ports--;
+	/* A patch port whose peer left keeps its slot without a peer. */
+	for (unsigned ob = 0; ob < XLATE_MAX_BRIDGES; ob++)
+		for (uint32_t i = 0; i < sp->map.bridges[ob].n_ports; i++) {
+			struct xlate_port *xp = &sp->map.bridges[ob].ports[i];
+
+			if (xp->dp_port < 0 && xp->peer_bridge == bridge &&
+			    xp->peer_ofport == ofport)
+				xp->peer_ofport = 0;
+		}
+	__atomic_fetch_add(&sp->generation, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_unlock(&sp->map_lock);
 }
 
 void
@@ -79,11 +173,23 @@ slowpath_destroy(struct slowpath *sp)
 		return;
 	slowpath_stop(sp);
 	pthread_mutex_destroy(&sp->mf_lock);
+	pthread_rwlock_destroy(&sp->map_lock);
 	free(sp);
 }
 
 /* Credit what a megaflow forwarded since the last time to its rules.
- * Called with mf_lock held. */
+ * Called with map_lock (read) and mf_lock held. */
+static void
+credit_cookie(struct slowpath *sp, uint64_t cookie, uint64_t packets,
+	      uint64_t bytes)
+{
+	unsigned b = XLATE_COOKIE_BRIDGE(cookie);
+
+	if (b < XLATE_MAX_BRIDGES && sp->map.bridges[b].ofp != NULL)
+		ofproto_credit_rule(sp->map.bridges[b].ofp,
+				    XLATE_COOKIE_RULE(cookie), packets, bytes);
+}
+
 static void
 credit_megaflow(struct slowpath *sp, struct megaflow *mf)
 {
@@ -95,7 +201,7 @@ credit_megaflow(struct slowpath *sp, struct megaflow *mf)
 	if (dp == 0 && db == 0)
 		return;
 	for (uint32_t i = 0; i < mf->n_cookies; i++)
-		ofproto_credit_rule(sp->ofp, mf->cookies[i], dp, db);
+		credit_cookie(sp, mf->cookies[i], dp, db);
 	mf->credited_packets = pkts;
 	mf->credited_bytes = bytes;
 }
@@ -111,10 +217,12 @@ slowpath_sync_stats(void *arg)
 {
 	struct slowpath *sp = arg;
 
+	pthread_rwlock_rdlock(&sp->map_lock);
 	pthread_mutex_lock(&sp->mf_lock);
 	for (unsigned i = 0; i < sp->n_pmds; i++)
 		megaflow_foreach(sp->pmds[i]->megaflows, credit_cb, sp);
 	pthread_mutex_unlock(&sp->mf_lock);
+	pthread_rwlock_unlock(&sp->map_lock);
 }
 
 void
@@ -125,6 +233,7 @@ slowpath_flows_changed(void *arg)
 	/* First the generation, so a lookup that saw the old rules and has
 	 * not installed yet will not install. */
 	__atomic_fetch_add(&sp->generation, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_rdlock(&sp->map_lock);
 	pthread_mutex_lock(&sp->mf_lock);
 	for (unsigned i = 0; i < sp->n_pmds; i++) {
 		megaflow_foreach(sp->pmds[i]->megaflows, credit_cb, sp);
@@ -134,6 +243,7 @@ slowpath_flows_changed(void *arg)
 	for (unsigned i = 0; i < sp->n_pmds; i++)
 		megaflow_synchronize(sp->pmds[i]->megaflows);
 	pthread_mutex_unlock(&sp->mf_lock);
+	pthread_rwlock_unlock(&sp->map_lock);
 	SP_COUNT(sp, flushes, 1);
 }
 
@@ -151,24 +261,24 @@ static void
 handle_miss(struct slowpath *sp, struct pmd *pmd, struct rte_mbuf *m)
 {
 	struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
-	struct ofproto_lookup_result res;
+	struct xlate_result xr;
 	struct flow_key key;
 	struct megaflow *existing = NULL;
 	uint64_t gen;
 
 	flow_parse(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_data_len(m),
 		   priv->in_port, &key);
+	pthread_rwlock_rdlock(&sp->map_lock);
 	gen = __atomic_load_n(&sp->generation, __ATOMIC_SEQ_CST);
-	ofproto_lookup(sp->ofp, &key, &res);
-	xlate_actions(res.actions, res.n_actions, priv->in_port, sp->ports,
-		      &priv->actions);
+	xlate_packet(&sp->map, &key, &xr);
+	priv->actions = xr.actions;
 
 	pthread_mutex_lock(&sp->mf_lock);
 	if (gen != __atomic_load_n(&sp->generation, __ATOMIC_SEQ_CST)) {
 		SP_COUNT(sp, install_stale, 1);
-	} else if (megaflow_insert(pmd->megaflows, &key, &res.mask,
-				   &priv->actions, res.rule_ids,
-				   (uint32_t)res.n_rules, &existing) != NULL) {
+	} else if (megaflow_insert(pmd->megaflows, &key, &xr.mask,
+				   &priv->actions, xr.cookies, xr.n_cookies,
+				   &existing) != NULL) {
 		SP_COUNT(sp, installs, 1);
 	} else if (errno == EEXIST) {
 		SP_COUNT(sp, install_exists, 1);
@@ -179,9 +289,9 @@ handle_miss(struct slowpath *sp, struct pmd *pmd, struct rte_mbuf *m)
 
 	/* The packet itself was not counted by any megaflow: credit it to
 	 * the rules directly. */
-	for (size_t i = 0; i < res.n_rules; i++)
-		ofproto_credit_rule(sp->ofp, res.rule_ids[i], 1,
-				    rte_pktmbuf_pkt_len(m));
+	for (uint32_t i = 0; i < xr.n_cookies; i++)
+		credit_cookie(sp, xr.cookies[i], 1, rte_pktmbuf_pkt_len(m));
+	pthread_rwlock_unlock(&sp->map_lock);
 	send_to_pmd(sp, pmd, m);
 	/* After the packet is on the exec ring: the PMD then releases the
 	 * misses that waited for this one, behind it. */
@@ -195,24 +305,35 @@ handle_action_upcall(struct slowpath *sp, struct rte_mbuf *m)
 	struct ofproto_lookup_result res;
 	struct flow_key key;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-	uint32_t max_len = priv->upcall_arg;
+	uint32_t max_len = priv->upcall_arg & 0xffff;
 	uint8_t buf[RTE_MBUF_DEFAULT_DATAROOM];
 	const void *data;
+	unsigned bridge;
+	uint32_t ofport;
 
 	flow_parse(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_data_len(m),
 		   priv->in_port, &key);
-	ofproto_lookup(sp->ofp, &key, &res);
+	pthread_rwlock_rdlock(&sp->map_lock);
+	if (!xlate_upcall_context(&sp->map, priv->in_port, priv->upcall_arg,
+				  &bridge, &ofport)) {
+		pthread_rwlock_unlock(&sp->map_lock);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	key.in_port = ofport;
+	ofproto_lookup(sp->map.bridges[bridge].ofp, &key, &res);
 	if (max_len > len)
 		max_len = len;
 	if (max_len > sizeof(buf))
 		max_len = sizeof(buf);
 	data = rte_pktmbuf_read(m, 0, max_len, buf);
 	if (data != NULL) {
-		ofproto_packet_in(sp->ofp, res.n_rules ? 1 : 0, res.table_id,
-				  res.cookie, priv->in_port, data, max_len,
-				  len);
+		ofproto_packet_in(sp->map.bridges[bridge].ofp,
+				  res.pin_reason, res.table_id,
+				  res.cookie, ofport, data, max_len, len);
 		SP_COUNT(sp, packet_ins, 1);
 	}
+	pthread_rwlock_unlock(&sp->map_lock);
 	rte_pktmbuf_free(m);
 }
 
@@ -264,14 +385,18 @@ expire_idle(struct slowpath *sp)
 	struct expire_ctx c = { .sp = sp, .now = pmd_clock_ms() };
 	unsigned removed = 0;
 
+	pthread_rwlock_rdlock(&sp->map_lock);
 	pthread_mutex_lock(&sp->mf_lock);
 	for (unsigned i = 0; i < sp->n_pmds; i++) {
 		c.table = sp->pmds[i]->megaflows;
 		c.removed = 0;
 		megaflow_foreach(c.table, expire_cb, &c);
 		removed += c.removed;
+		/* Busiest subtables first; the PMDs never wait for it. */
+		megaflow_rank(c.table);
 	}
 	pthread_mutex_unlock(&sp->mf_lock);
+	pthread_rwlock_unlock(&sp->map_lock);
 	if (removed)
 		SP_COUNT(sp, expired, removed);
 }
@@ -333,11 +458,21 @@ int
 slowpath_packet_out(void *arg, uint32_t in_port, const struct ofpact *actions,
 		    size_t n_actions, const void *packet, size_t len)
 {
-	struct slowpath *sp = arg;
+	return slowpath_packet_out_bridge(arg, 0, in_port, actions, n_actions,
+					  packet, len);
+}
+
+int
+slowpath_packet_out_bridge(struct slowpath *sp, unsigned bridge,
+			   uint32_t in_port, const struct ofpact *actions,
+			   size_t n_actions, const void *packet, size_t len)
+{
 	struct pmd_mbuf_priv *priv;
+	const struct xlate_port *xp;
+	struct xlate_result xr;
+	struct flow_key key;
 	struct rte_mbuf *m;
 	char *data;
-	int dp;
 
 	if (sp->n_pmds == 0)
 		return -ENODEV;
@@ -355,13 +490,76 @@ slowpath_packet_out(void *arg, uint32_t in_port, const struct ofpact *actions,
 	memcpy(data, packet, len);
 	priv = pmd_mbuf_priv(m);
 	memset(priv, 0, sizeof(*priv));
-	priv->in_port = in_port;
-	dp = xlate_dp_port(sp->ports, in_port);
-	priv->in_dp_port = dp < 0 ? UINT32_MAX : (uint32_t)dp;
-	xlate_actions(actions, n_actions, in_port, sp->ports, &priv->actions);
+	flow_parse(data, (uint32_t)len, in_port, &key);
+	/* OUTPUT:TABLE runs the pipeline, OUTPUT:NORMAL the MAC learning
+	 * (the ofproto calls back into flows_changed: no lock held here). */
+	pthread_rwlock_rdlock(&sp->map_lock);
+	struct ofproto *ofp = bridge < XLATE_MAX_BRIDGES ?
+			      sp->map.bridges[bridge].ofp : NULL;
+	pthread_rwlock_unlock(&sp->map_lock);
+	struct ofpact resolved[OFPROTO_MAX_ACTIONS];
+	if (ofp != NULL) {
+		n_actions = ofproto_packet_out_resolve(ofp, &key, actions,
+						       n_actions, resolved,
+						       OFPROTO_MAX_ACTIONS);
+		actions = resolved;
+	}
+	pthread_rwlock_rdlock(&sp->map_lock);
+	xp = xlate_map_port(&sp->map, bridge, in_port);
+	priv->in_port = XLATE_DP_IN_PORT(bridge, in_port);
+	priv->in_dp_port = xp != NULL && xp->dp_port >= 0 ?
+			   (uint32_t)xp->dp_port : UINT32_MAX;
+	xlate_execute(&sp->map, bridge, &key, actions, n_actions, &xr);
+	pthread_rwlock_unlock(&sp->map_lock);
+	priv->actions = xr.actions;
 	SP_COUNT(sp, packet_outs, 1);
 	send_to_pmd(sp, sp->pmds[0], m);
 	return 0;
+}
+
+/* Revalidation: a megaflow's masked key run through today's pipelines and
+ * ports gives the same mask and actions, or the megaflow goes. Port
+ * changes (a port added to a flood, removed, a patch peer gone) leave
+ * every other megaflow, and the traffic on it, alone. */
+struct reval_ctx {
+	struct slowpath *sp;
+	struct megaflow_table *table;
+	unsigned removed;
+};
+
+static void
+reval_cb(struct megaflow *mf, void *arg)
+{
+	struct reval_ctx *c = arg;
+	struct xlate_result xr;
+
+	xlate_packet(&c->sp->map, &mf->key, &xr);
+	if (memcmp(&xr.mask, mf->mask, sizeof(xr.mask)) == 0 &&
+	    xr.actions.n == mf->actions.n &&
+	    memcmp(xr.actions.a, mf->actions.a,
+		   xr.actions.n * sizeof(xr.actions.a[0])) == 0)
+		return;
+	credit_megaflow(c->sp, mf);
+	megaflow_remove(c->table, mf);
+	c->removed++;
+}
+
+unsigned
+slowpath_revalidate(struct slowpath *sp)
+{
+	struct reval_ctx c = { .sp = sp };
+
+	pthread_rwlock_rdlock(&sp->map_lock);
+	pthread_mutex_lock(&sp->mf_lock);
+	for (unsigned i = 0; i < sp->n_pmds; i++) {
+		c.table = sp->pmds[i]->megaflows;
+		megaflow_foreach(c.table, reval_cb, &c);
+	}
+	for (unsigned i = 0; i < sp->n_pmds; i++)
+		megaflow_synchronize(sp->pmds[i]->megaflows);
+	pthread_mutex_unlock(&sp->mf_lock);
+	pthread_rwlock_unlock(&sp->map_lock);
+	return c.removed;
 }
 
 void

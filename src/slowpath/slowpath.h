@@ -16,6 +16,9 @@
  * credits megaflow counters to the OpenFlow rules that produced them; idle
  * megaflows expire after megaflow-idle-ms.
  *
+ * Several bridges: the datapath in_port carries the bridge (xlate.h), so
+ * one slowpath serves every bridge; patch ports are resolved here.
+ *
  * Thread safety: one internal mutex serializes every megaflow writer (the
  * slowpath thread, the OpenFlow control thread through the ofproto host
  * callbacks, the control socket). A generation number, bumped by
@@ -54,8 +57,33 @@ struct slowpath *slowpath_create(struct ofproto *ofp, struct pmd **pmds,
 				 struct rte_mempool *mp, uint32_t idle_ms);
 void slowpath_destroy(struct slowpath *sp);
 /* The slowpath's ofproto, when created before the ofproto (host ops need
- * the slowpath as their argument). */
+ * the slowpath as their argument): bridge 0. */
 void slowpath_set_ofproto(struct slowpath *sp, struct ofproto *ofp);
+/* The pool packet-outs take mbufs from, when created after the slowpath
+ * (before slowpath_start()). */
+void slowpath_set_mempool(struct slowpath *sp, struct rte_mempool *mp);
+
+/* Several bridges (see xlate.h): the config thread tells the slowpath
+ * which ofproto is bridge number `bridge` (NULL: the bridge is gone, with
+ * its ports) and which ports each bridge has: a device port with its
+ * datapath port index, or a patch port (dp_port -1) with its peer. Changes
+ * apply to the next upcall; call slowpath_revalidate() after a batch of
+ * changes to drop the megaflows they made wrong. */
+int slowpath_bridge_set(struct slowpath *sp, unsigned bridge,
+			struct ofproto *ofp);
+int slowpath_port_set(struct slowpath *sp, unsigned bridge, uint32_t ofport,
+		      int dp_port, unsigned peer_bridge, uint32_t peer_ofport);
+void slowpath_port_del(struct slowpath *sp, unsigned bridge, uint32_t ofport);
+/* Re-translate every megaflow; remove those whose mask or actions are not
+ * what the pipelines and ports give now; wait for a grace period. Returns
+ * how many were removed. */
+unsigned slowpath_revalidate(struct slowpath *sp);
+/* Packet-out on a given bridge (in_port: an ofport of that bridge or a
+ * reserved port). */
+int slowpath_packet_out_bridge(struct slowpath *sp, unsigned bridge,
+			       uint32_t in_port, const struct ofpact *actions,
+			       size_t n_actions, const void *packet,
+			       size_t len);
 
 int slowpath_start(struct slowpath *sp);
 void slowpath_stop(struct slowpath *sp);

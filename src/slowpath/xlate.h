@@ -11,6 +11,7 @@
  * Thread safety: pure function of its arguments.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dataplane/dp_actions.h"
@@ -26,5 +27,92 @@ int xlate_dp_port(const struct pmd_port_table *ports, uint32_t ofport);
 unsigned xlate_actions(const struct ofpact *acts, size_t n_acts,
 		       uint32_t in_port, const struct pmd_port_table *ports,
 		       struct dp_actions *out);
+
+/*
+ * Several bridges and patch ports.
+ *
+ * The datapath (PMD rxq, flow key, megaflow key) carries in_port as
+ * XLATE_DP_IN_PORT(bridge, ofport): the bridge index in the high 16 bits,
+ * the OpenFlow port number (< 0xff00) in the low 16 bits. Bridge 0's ports
+ * keep in_port == ofport. Megaflows of two bridges therefore never overlap
+ * even when both bridges have an ofport 1, and the slowpath recovers the
+ * bridge from the key alone. The OpenFlow pipeline sees the plain ofport.
+ *
+ * A patch port has no device: output to it continues the lookup in the
+ * peer bridge's pipeline with in_port = the peer port, at most
+ * XLATE_PATCH_DEPTH bridges deep. The megaflow mask is the union of every
+ * pipeline's mask, its actions the concatenation, its rule cookies those
+ * of every bridge (XLATE_COOKIE(bridge, rule_id): bridge in the top 8 bits).
+ *
+ * Thread safety: a struct xlate_map is read by the slowpath while the
+ * caller holds its read lock; the config thread writes it under the write
+ * lock (see slowpath.h).
+ */
+#define XLATE_MAX_BRIDGES 16
+#define XLATE_MAX_BRIDGE_PORTS 128
+#define XLATE_PATCH_DEPTH 4
+#define XLATE_DP_IN_PORT(bridge, ofport) \
+	(((uint32_t)(bridge) << 16) | ((uint32_t)(ofport) & 0xffffu))
+#define XLATE_IN_PORT_BRIDGE(in_port) ((unsigned)((in_port) >> 16))
+#define XLATE_IN_PORT_OFPORT(in_port) ((in_port) & 0xffffu)
+#define XLATE_COOKIE(bridge, rule_id) \
+	(((uint64_t)(bridge) << 56) | ((rule_id) & ((1ull << 56) - 1)))
+#define XLATE_COOKIE_BRIDGE(c) ((unsigned)((c) >> 56))
+#define XLATE_COOKIE_RULE(c) ((c) & ((1ull << 56) - 1))
+/* DP_ACTION_UPCALL arg: max_len in the low 16 bits; above, 0 for the
+ * bridge of the packet's in_port, else 1 + the index (bridge *
+ * XLATE_MAX_BRIDGE_PORTS + port slot) of the patch port whose pipeline
+ * asked for the packet-in. */
+#define XLATE_UPCALL_ARG(max_len, ctx) \
+	(((uint32_t)(ctx) << 16) | ((uint32_t)(max_len) & 0xffffu))
+
+struct xlate_port {
+	uint32_t ofport;	/* 0 = slot free. */
+	int32_t dp_port;	/* Datapath port index; -1 for a patch port. */
+	uint16_t peer_bridge;	/* Patch port: the peer's bridge index */
+	uint32_t peer_ofport;	/* and ofport (0 = peer not there yet). */
+};
+
+struct xlate_bridge {
+	struct ofproto *ofp;	/* NULL = slot free. */
+	uint32_t n_ports;	/* Highest port slot in use + 1. */
+	struct xlate_port ports[XLATE_MAX_BRIDGE_PORTS];
+};
+
+struct xlate_map {
+	struct xlate_bridge bridges[XLATE_MAX_BRIDGES];
+};
+
+/* What one packet's trip through the pipelines produced. */
+struct xlate_result {
+	struct flow_key mask;		/* Union of the pipelines' masks. */
+	struct dp_actions actions;
+	uint32_t n_cookies;
+	uint64_t cookies[8];		/* XLATE_COOKIE(bridge, rule id). */
+	unsigned skipped;		/* Outputs that could not be done. */
+	bool depth_exceeded;		/* A patch loop was cut. */
+};
+
+/* The port of a bridge with this ofport, or NULL. */
+const struct xlate_port *xlate_map_port(const struct xlate_map *map,
+					unsigned bridge, uint32_t ofport);
+
+/* Run the pipeline of the bridge in key->in_port (datapath encoding) and
+ * translate; key is the datapath key. */
+void xlate_packet(const struct xlate_map *map, const struct flow_key *key,
+		  struct xlate_result *res);
+
+/* Translate given OpenFlow actions (packet-out) on bridge `bridge` for a
+ * packet with this key; key->in_port is the plain OpenFlow in_port (an
+ * ofport of the bridge, or a reserved port such as OFPP13_CONTROLLER). */
+void xlate_execute(const struct xlate_map *map, unsigned bridge,
+		   const struct flow_key *key, const struct ofpact *acts,
+		   size_t n_acts, struct xlate_result *res);
+
+/* Decode a DP_ACTION_UPCALL arg: the bridge and OpenFlow in_port the
+ * packet-in is for (from the packet's datapath in_port, or the patch port
+ * context). false if the context is gone. */
+bool xlate_upcall_context(const struct xlate_map *map, uint32_t dp_in_port,
+			  uint32_t arg, unsigned *bridge, uint32_t *ofport);
 
 #endif /* PMDSWITCH_XLATE_H */

@@ -345,7 +345,8 @@ test_err_unknown_key(void **state)
 		     "      - {name: p1, ofport: 2, typo: dpdk, devargs: y}\n",
 		     "bad.yaml:5:31: bridges[0].ports[1].typo: unknown key "
 		     "(expected one of: name, ofport, type, devargs, rxq, "
-		     "path, mode, peer)");
+		     "path, mode, peer, queues, rxq-size, txq-size, mtu, "
+		     "mac)");
 	/* Keys of other port types are not keys of a dpdk port. */
 	expect_error("bridges:\n"
 		     "  - name: br0\n"
@@ -558,20 +559,96 @@ test_err_port_type(void **state)
 		     "    ports:\n"
 		     "      - {name: p0, ofport: 1, type: tap, devargs: a}\n",
 		     "bad.yaml:4:37: bridges[0].ports[0].type: unknown port "
-		     "type \"tap\" (supported: dpdk)");
+		     "type \"tap\" (supported: dpdk, vhost-user, patch)");
 	expect_error("bridges:\n"
 		     "  - name: br0\n"
 		     "    ports:\n"
 		     "      - {name: vm1, ofport: 3, type: vhost-user,\n"
-		     "         path: /run/pmdswitch/vm1.sock, mode: server}\n",
-		     "bad.yaml:4:38: bridges[0].ports[0].type: port type "
-		     "\"vhost-user\" is not supported yet (supported: dpdk)");
+		     "         path: /run/pmdswitch/vm1.sock, mode: both}\n",
+		     "bad.yaml:5:47: bridges[0].ports[0].mode: expected "
+		     "server or client, got \"both\"");
+	expect_error("bridges:\n"
+		     "  - name: br0\n"
+		     "    ports:\n"
+		     "      - {name: vm1, ofport: 3, type: vhost-user}\n",
+		     "bad.yaml:4:9: bridges[0].ports[0].path: required key is "
+		     "missing (type vhost-user takes the socket path)");
+	expect_error("bridges:\n"
+		     "  - name: br0\n"
+		     "    ports:\n"
+		     "      - {name: vm1, ofport: 3, type: vhost-user,\n"
+		     "         path: /a.sock, devargs: x}\n",
+		     "bad.yaml:5:25: bridges[0].ports[0].devargs: not a key of "
+		     "a port of type vhost-user");
 	expect_error("bridges:\n"
 		     "  - name: br0\n"
 		     "    ports:\n"
 		     "      - {name: x, ofport: 3, type: patch, peer: y}\n",
-		     "bad.yaml:4:36: bridges[0].ports[0].type: port type "
-		     "\"patch\" is not supported yet (supported: dpdk)");
+		     "bad.yaml:4:49: bridges[0].ports[0].peer: no port named "
+		     "\"y\"");
+	expect_error("bridges:\n"
+		     "  - name: br0\n"
+		     "    ports:\n"
+		     "      - {name: x, ofport: 3, type: patch, peer: y}\n"
+		     "      - {name: y, ofport: 4, type: patch, peer: x}\n",
+		     "bad.yaml:4:49: bridges[0].ports[0].peer: port y is in "
+		     "the same bridge br0; a patch port joins two bridges");
+	expect_error("bridges:\n"
+		     "  - name: br0\n"
+		     "    ports:\n"
+		     "      - {name: p0, ofport: 1, type: dpdk, devargs: a,\n"
+		     "         mac: \"01:00:00:00:00:01\"}\n",
+		     "bad.yaml:5:15: bridges[0].ports[0].mac: expected a "
+		     "unicast address, got multicast \"01:00:00:00:00:01\"");
+	expect_error("bridges:\n"
+		     "  - name: br0\n"
+		     "    ports:\n"
+		     "      - {name: p0, ofport: 1, type: dpdk, devargs: a,\n"
+		     "         rxq-size: 1000}\n",
+		     "bad.yaml:5:20: bridges[0].ports[0].rxq-size: expected a "
+		     "power of two from 64 to 16384 descriptors, got \"1000\"");
+}
+
+static void
+test_port_types(void **state)
+{
+	struct pmdswitch_config cfg;
+	char err[512];
+	const struct cfg_port *p;
+	size_t b;
+
+	(void)state;
+	assert_int_equal(config_load_string(
+		"bridges:\n"
+		"  - name: a\n"
+		"    ports:\n"
+		"      - {name: vm1, ofport: 1, type: vhost-user, path: /s.sock,"
+		" mode: client, queues: 2, mtu: 9000, mac: \"02:00:00:00:00:0a\"}\n"
+		"      - {name: pa, ofport: 2, type: patch, peer: pb}\n"
+		"  - name: b\n"
+		"    ports:\n"
+		"      - {name: pb, ofport: 1, type: patch, peer: pa}\n"
+		"      - {name: p0, ofport: 2, type: dpdk, devargs: net_null0,"
+		" rxq-size: 512, txq-size: 256}\n", "ok.yaml", &cfg, err,
+		sizeof(err)), 0);
+	p = config_find_port(&cfg, "vm1", &b);
+	assert_non_null(p);
+	assert_int_equal(b, 0);
+	assert_int_equal(p->kind, CFG_PORT_VHOST_USER);
+	assert_int_equal(p->mode, CFG_VHOST_CLIENT);
+	assert_int_equal(p->queues, 2);
+	assert_int_equal(p->rxq, 2);
+	assert_int_equal(p->mtu, 9000);
+	assert_true(p->has_mac);
+	assert_int_equal(p->mac[5], 0x0a);
+	p = config_find_port(&cfg, "pb", &b);
+	assert_int_equal(b, 1);
+	assert_int_equal(p->kind, CFG_PORT_PATCH);
+	assert_string_equal(p->peer, "pa");
+	p = config_find_port(&cfg, "p0", &b);
+	assert_int_equal(p->rxq_size, 512);
+	assert_int_equal(p->txq_size, 256);
+	config_free(&cfg);
 }
 
 static void
@@ -783,6 +860,7 @@ main(void)
 		cmocka_unit_test(test_err_duplicate_ofport),
 		cmocka_unit_test(test_err_missing_key),
 		cmocka_unit_test(test_err_port_type),
+		cmocka_unit_test(test_port_types),
 		cmocka_unit_test(test_err_fail_mode),
 		cmocka_unit_test(test_err_pmd_cores),
 		cmocka_unit_test(test_err_ring_size),

@@ -84,6 +84,44 @@ test_hit_miss(void **state)
 	megaflow_table_destroy(t);
 }
 
+/* Keys with a parser word map: only the map's words are hashed and
+ * compared, and the maps must agree. */
+static void
+test_word_map(void **state)
+{
+	struct megaflow_table *t = megaflow_table_create(16, NULL);
+	struct emc *emc = emc_create(1024, 1);
+	struct flow_key k1 = make_key(1), k1b = k1;
+	const uint16_t ipv4 = 0x1f, other = 0x0f | FLOW_MAP_WORD(5);
+	struct megaflow *mf;
+
+	(void)state;
+	mf = add_megaflow(t, &k1, 10);
+	assert_int_equal(emc_hash_map(&k1, FLOW_MAP_ALL), emc_hash(&k1));
+	emc_insert_map(emc, &k1, emc_hash_map(&k1, ipv4), ipv4, mf);
+	assert_ptr_equal(emc_lookup_map(emc, &k1, emc_hash_map(&k1, ipv4),
+					ipv4), mf);
+	/* The same words under another map: not the same entry. */
+	assert_null(emc_lookup_map(emc, &k1, emc_hash_map(&k1, ipv4), other));
+	assert_null(emc_lookup(emc, &k1, emc_hash(&k1)));
+	/* Any word in the map counts. */
+	k1b.tp_src = 9;
+	assert_null(emc_lookup_map(emc, &k1b, emc_hash_map(&k1b, ipv4),
+				   ipv4));
+	k1b = k1;
+	k1b.nw_ttl = 9;
+	assert_null(emc_lookup_map(emc, &k1b, emc_hash_map(&k1b, ipv4),
+				   ipv4));
+	/* A general map hashes its words in order, like the IPv4 one. */
+	assert_int_equal(emc_hash_map(&k1, other),
+			 emc_hash_map(&k1, other));
+	emc_insert_map(emc, &k1, emc_hash_map(&k1, other), other, mf);
+	assert_ptr_equal(emc_lookup_map(emc, &k1, emc_hash_map(&k1, other),
+					other), mf);
+	emc_destroy(emc);
+	megaflow_table_destroy(t);
+}
+
 static void
 test_hash(void **state)
 {
@@ -258,6 +296,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hit_miss),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_word_map),
 		cmocka_unit_test(test_invalidation),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_probability),

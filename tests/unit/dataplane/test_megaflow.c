@@ -615,6 +615,124 @@ test_subtable_churn(void **state)
 	megaflow_table_destroy(t);
 }
 
+/* Hits in the k-th subtable of the ranking count k probes; ranking moves
+ * the busy subtable first without a grace period (qs is NULL here). */
+static void
+test_probes_and_rank(void **state)
+{
+	struct megaflow_table *t = megaflow_table_create(64, NULL);
+	struct flow_key m8 = mask_port_dst(8), m16 = mask_port_dst(16);
+	struct flow_key k1 = ipv4_key(1, 0, 0x0a000001, 0, 0);
+	struct flow_key k2 = ipv4_key(1, 0, 0x0b010001, 0, 0);
+	struct dp_actions acts = output(3);
+	const struct flow_key *kp[4] = { &k2, &k2, &k2, &k1 };
+	struct megaflow *out[4], *mf1, *mf2;
+	uint64_t probes = 0;
+
+	(void)state;
+	mf1 = megaflow_insert(t, &k1, &m8, &acts, NULL, 0, NULL);
+	mf2 = megaflow_insert(t, &k2, &m16, &acts, NULL, 0, NULL);
+	assert_non_null(mf1);
+	assert_non_null(mf2);
+	assert_int_equal(mf1->fast_output, 3);
+	/* m8 was first: k1 costs 1 probe, each k2 2. */
+	assert_int_equal(megaflow_lookup_burst_probes(t, kp, 4, out,
+						      &probes), 4);
+	assert_int_equal(probes, 7);
+	assert_ptr_equal(out[0], mf2);
+	assert_ptr_equal(out[3], mf1);
+	megaflow_rank(t);
+	probes = 0;
+	assert_int_equal(megaflow_lookup_burst_probes(t, kp, 4, out,
+						      &probes), 4);
+	assert_int_equal(probes, 5);	/* m16 first now. */
+	megaflow_synchronize(t);
+	megaflow_table_destroy(t);
+}
+
+/* fast_output only for exactly one output action. */
+static void
+test_fast_output(void **state)
+{
+	struct megaflow_table *t = megaflow_table_create(8, NULL);
+	struct flow_key m = mask_port_dst(24);
+	struct flow_key k1 = ipv4_key(1, 0, 0x0a000001, 0, 0);
+	struct flow_key k2 = ipv4_key(1, 0, 0x0b000001, 0, 0);
+	struct flow_key k3 = ipv4_key(1, 0, 0x0c000001, 0, 0);
+	struct dp_actions two = output(1), drop = { .n = 0 };
+
+	(void)state;
+	two.n = 2;
+	two.a[1].type = DP_ACTION_OUTPUT;
+	two.a[1].arg = 2;
+	assert_int_equal(megaflow_insert(t, &k1, &m, &two, NULL, 0,
+					 NULL)->fast_output,
+			 MEGAFLOW_NO_FAST_OUTPUT);
+	assert_int_equal(megaflow_insert(t, &k2, &m, &drop, NULL, 0,
+					 NULL)->fast_output,
+			 MEGAFLOW_NO_FAST_OUTPUT);
+	assert_int_equal(megaflow_insert(t, &k3, &m, NULL, NULL, 0,
+					 NULL)->fast_output,
+			 MEGAFLOW_NO_FAST_OUTPUT);
+	megaflow_table_destroy(t);
+}
+
+struct remove_every_other {
+	struct megaflow_table *t;
+	unsigned seen, removed;
+};
+
+static void
+remove_every_other_cb(struct megaflow *mf, void *arg)
+{
+	struct remove_every_other *c = arg;
+
+	if (c->seen++ & 1) {
+		megaflow_remove(c->t, mf);
+		c->removed++;
+	}
+}
+
+/* foreach visits every live megaflow once, also when the callback removes
+ * the one it is given (the slowpath's expiry does). */
+static void
+test_foreach_remove(void **state)
+{
+	struct megaflow_table *t = megaflow_table_create(1000, NULL);
+	struct flow_key m = mask_port_dst(32);
+	struct dp_actions acts = output(1);
+	struct remove_every_other c = { .t = t };
+	unsigned n = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct flow_key k = ipv4_key(1, 0, i, 0, 0);
+
+		assert_non_null(megaflow_insert(t, &k, &m, &acts, NULL, 0,
+						NULL));
+	}
+	megaflow_foreach(t, remove_every_other_cb, &c);
+	assert_int_equal(c.seen, 1000);
+	assert_int_equal(c.removed, 500);
+	assert_int_equal(megaflow_count(t), 500);
+	megaflow_foreach(t, count_cb, &n);
+	assert_int_equal(n, 500);
+	for (uint32_t i = 0, hits = 0; i <= 1000; i++) {
+		struct flow_key k = ipv4_key(1, 0, i, 0, 0);
+
+		hits += megaflow_lookup(t, &k) != NULL;
+		if (i == 1000)
+			assert_int_equal(hits, 500);
+	}
+	megaflow_flush(t);
+	assert_int_equal(megaflow_count(t), 0);
+	n = 0;
+	megaflow_foreach(t, count_cb, &n);
+	assert_int_equal(n, 0);
+	assert_true(megaflow_table_mem_size(t) >= 1000 * sizeof(struct megaflow));
+	megaflow_table_destroy(t);
+}
+
 int
 main(void)
 {
@@ -627,6 +745,9 @@ main(void)
 		cmocka_unit_test(test_property_random),
 		cmocka_unit_test(test_burst_edges),
 		cmocka_unit_test(test_subtable_churn),
+		cmocka_unit_test(test_probes_and_rank),
+		cmocka_unit_test(test_fast_output),
+		cmocka_unit_test(test_foreach_remove),
 	};
 
 	return cmocka_run_group_tests_name("megaflow", tests, NULL, NULL);

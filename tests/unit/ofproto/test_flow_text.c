@@ -96,7 +96,6 @@ test_text_errors(void **state)
 	expect_error("tp_dst=80,actions=drop", "tp_dst");
 	expect_error("ip,tp_dst=80,actions=drop", "tp_dst");
 	expect_error("in_port=1", "action");
-	expect_error("actions=normal", "NORMAL");
 	expect_error("actions=output:0", "output:0");
 	expect_error("actions=drop,output:1", "drop");
 	expect_error("actions=mod_vlan_vid:3", "mod_vlan_vid:3");

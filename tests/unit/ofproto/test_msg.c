@@ -71,15 +71,27 @@ test_negotiation(void **state)
 	struct ofp_buf out = OFP_BUF_INIT;
 
 	(void)state;
-	/* OpenFlow 1.0 only: incompatible, close. */
+	/* OpenFlow 1.0 only (ovs-ofctl without -O): 1.0. */
 	ofp_session_init(&s, "t");
-	assert_int_equal(send_hex(ofp, &s, "0100000800000001", &out), -EPROTO);
-	assert_error(&out, OFPET_HELLO_FAILED, 0);
-	/* Bitmap with 1.0 and 1.4 but not 1.3. */
-	ofp_buf_clear(&out);
+	assert_int_equal(send_hex(ofp, &s, "0100000800000001", &out), 0);
+	assert_int_equal(s.version, OFP10_VERSION);
+	assert_int_equal(out.len, 0);
+	ofp_session_destroy(ofp, &s);
+	/* Bitmap with 1.0 and 1.4 but not 1.3: 1.0. */
 	ofp_session_init(&s, "t");
 	assert_int_equal(send_hex(ofp, &s, "05000010000000010001000800000022",
+				  &out), 0);
+	assert_int_equal(s.version, OFP10_VERSION);
+	ofp_session_destroy(ofp, &s);
+	/* Bitmap with 1.4 and 1.5 only: incompatible, close. */
+	ofp_session_init(&s, "t");
+	assert_int_equal(send_hex(ofp, &s, "06000010000000010001000800000060",
 				  &out), -EPROTO);
+	assert_error(&out, OFPET_HELLO_FAILED, 0);
+	/* Version 1.1 or 1.2 without bitmap: nothing in common. */
+	ofp_buf_clear(&out);
+	ofp_session_init(&s, "t");
+	assert_int_equal(send_hex(ofp, &s, "0300000800000001", &out), -EPROTO);
 	/* Version 1.5 without bitmap: we answer with 1.3. */
 	ofp_buf_clear(&out);
 	ofp_session_init(&s, "t");
@@ -93,7 +105,7 @@ test_negotiation(void **state)
 	ofp_buf_clear(&out);
 	ofp_msg_put_hello(&out);
 	uint8_t exp[16];
-	size_t en = hex_to_bytes("04000010000000000001000800000010", exp, 16);
+	size_t en = hex_to_bytes("04000010000000000001000800000012", exp, 16);
 	assert_bytes_equal(out.data, out.len, exp, en);
 	ofp_buf_free(&out);
 	ofproto_destroy(ofp);

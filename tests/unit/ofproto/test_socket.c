@@ -130,10 +130,10 @@ test_socket_session(void **state)
 	close(fd);
 	wait_conns(ofp, 0);
 
-	/* A second client that never says HELLO in 1.3. */
+	/* A second client that speaks OpenFlow 1.1 only. */
 	fd = connect_to(port);
 	read_msg(fd, buf, sizeof(buf));
-	send_hex(fd, "0100000800000001");
+	send_hex(fd, "0200000800000001");
 	n = read_msg(fd, buf, sizeof(buf));
 	assert_int_equal(buf[1], OFPT_ERROR);
 	assert_int_equal(read_msg(fd, buf, sizeof(buf)), 0);

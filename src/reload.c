@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Live reload (SIGHUP, pmdswitch-ctl reload): load the file again, check
+ * it, and apply the difference to the running switch.
+ *
+ *  1. Load and check everything that can be checked before touching the
+ *     switch: the YAML (file:line:column errors), sections that cannot
+ *     change while running (dpdk:, datapath:, ctl-socket:), socket paths,
+ *     every flow (parsed on a scratch bridge). A failure changes nothing.
+ *  2. Remove what the new file removes or changes: bridges whose identity
+ *     or channels changed (datapath-id, fail-mode, controllers, a listener
+ *     gone), ports that are gone, moved or configured differently.
+ *  3. Add bridges and ports. When a device cannot be probed or started,
+ *     everything step 3 added is removed and everything step 2 removed is
+ *     added back from the old configuration: the switch is as before, and
+ *     the error (file:line:column) is the reply.
+ *  4. Flows of kept bridges, new listeners, patch peers; revalidate the
+ *     megaflows (only those the changes made wrong go).
+ *
+ * Ports and bridges that the change does not touch are not touched: their
+ * rx queues stay on their PMDs, their megaflows stay installed.
+ *
+ * Thread safety: the config thread (the control socket thread) only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+static bool
+strlist_has(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static bool
+strlist_eq(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static const struct cfg_bridge *
+cfg_bridge_find(const struct pmdswitch_config *cfg, const char *name,
+		unsigned *index)
+{
+	for (size_t i = 0; i < cfg->n_bridges; i++)
+		if (!strcmp(cfg->bridges[i].name, name)) {
+			if (index != NULL)
+				*index = (unsigned)i;
+			return &cfg->bridges[i];
+		}
+	return NULL;
+}
+
+static const struct cfg_port *
+cfg_port_in(const struct cfg_bridge *cb, const char *name)
+{
+	for (size_t i = 0; i < cb->n_ports; i++)
+		if (!strcmp(cb->ports[i].name, name))
+			return &cb->ports[i];
+	return NULL;
+}
+
+static int
+restart_needed(const struct pmdswitch_config *ncfg, struct cfg_mark m,
+	       const char *key, char *err, size_t errlen)
+{
+	sw_cfg_error(ncfg, &m, key, "changing this needs a restart of "
+		     "pmdswitchd; nothing was changed", err, errlen);
+	return -EINVAL;
+}
+
+/* Sections the running process cannot change. */
+static int
+check_fixed(const struct pmdswitch_config *o,
+	    const struct pmdswitch_config *n, char *err, size_t errlen)
+{
+	const struct cfg_dpdk *od = &o->dpdk, *nd = &n->dpdk;
+	const struct cfg_datapath *op = &o->datapath, *np = &n->datapath;
+	struct cfg_mark top = { 1, 1 };
+
+	if ((od->lcores == NULL) != (nd->lcores == NULL) ||
+	    (od->lcores && strcmp(od->lcores, nd->lcores)) ||
+	    od->main_lcore != nd->main_lcore ||
+	    od->memory_mb != nd->memory_mb || od->no_huge != nd->no_huge ||
+	    !strlist_eq(od->extra_args, od->n_extra_args, nd->extra_args,
+			nd->n_extra_args))
+		return restart_needed(n, nd->memory_mb_mark.line ?
+				      nd->memory_mb_mark : top, "dpdk", err,
+				      errlen);
+	if (op->n_pmd_cores != np->n_pmd_cores ||
+	    memcmp(op->pmd_cores, np->pmd_cores,
+		   op->n_pmd_cores * sizeof(op->pmd_cores[0])))
+		return restart_needed(n, np->pmd_cores_mark.line ?
+				      np->pmd_cores_mark : top,
+				      "datapath.pmd-cores", err, errlen);
+	if (op->emc_entries != np->emc_entries ||
+	    op->emc_insert_inv_prob != np->emc_insert_inv_prob ||
+	    op->megaflow_max != np->megaflow_max ||
+	    op->megaflow_idle_ms != np->megaflow_idle_ms ||
+	    op->upcall_ring_size != np->upcall_ring_size)
+		return restart_needed(n, top, "datapath", err, errlen);
+	if (strcmp(o->ctl_socket, n->ctl_socket))
+		return restart_needed(n, n->ctl_socket_mark.line ?
+				      n->ctl_socket_mark : top, "ctl-socket",
+				      err, errlen);
+	return 0;
+}
+
+/* Every flow of the new file parses and is accepted by a bridge. */
+static int
+check_flows(const struct pmdswitch_config *n, char *err, size_t errlen)
+{
+	char msg[512], key[64];
+
+	for (size_t b = 0; b < n->n_bridges; b++) {
+		const struct cfg_bridge *cb = &n->bridges[b];
+		struct ofproto *scratch;
+
+		if (cb->n_flows == 0)
+			continue;
+		scratch = ofproto_create("check", 0, NULL, NULL);
+		if (scratch == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < cb->n_flows; i++) {
+			if (ofproto_add_flow_str(scratch, cb->flows[i], msg,
+						 sizeof(msg)) == 0)
+				continue;
+			snprintf(key, sizeof(key), "bridges[%zu].flows[%zu]",
+				 b, i);
+			sw_cfg_error(n, &cb->flow_marks[i], key, msg, err,
+				     errlen);
+			ofproto_destroy(scratch);
+			return -EINVAL;
+		}
+		ofproto_destroy(scratch);
+	}
+	return 0;
+}
+
+/* A bridge must be made again: its OpenFlow identity or channels
+ * changed in a way ofproto cannot apply in place. */
+static bool
+bridge_replaced(const struct cfg_bridge *o, const struct cfg_bridge *n)
+{
+	if (o->datapath_id != n->datapath_id || o->fail_mode != n->fail_mode ||
+	    !strlist_eq(o->controllers, o->n_controllers, n->controllers,
+			n->n_controllers))
+		return true;
+	for (size_t i = 0; i < o->n_listen; i++)
+		if (!strlist_has(n->listen, n->n_listen, o->listen[i]))
+			return true;
+	return false;
+}
+
+/* What a reload did, to undo it. */
+struct reload_undo {
+	char removed_ports[PMD_MAX_PORTS][64];	/* From the old config. */
+	unsigned n_removed_ports;
+	char removed_bridges[PMDSWITCH_MAX_BRIDGES][64];
+	unsigned n_removed_bridges;
+	char added_ports[PMD_MAX_PORTS][64];
+	unsigned n_added_ports;
+	char added_bridges[PMDSWITCH_MAX_BRIDGES][64];
+	unsigned n_added_bridges;
+};
+
+/* A whole bridge of cfg: the bridge, its ports, flows, channels. */
+static int
+add_bridge_full(struct pmdswitch *sw, const struct pmdswitch_config *cfg,
+		unsigned ci, char *err, size_t errlen)
+{
+	const struct cfg_bridge *cb = &cfg->bridges[ci];
+	struct bridge *br;
+	char key[96];
+	int rc;
+
+	rc = bridge_add(sw, cb, ci, err, errlen);
+	if (rc < 0)
+		return rc;
+	br = bridge_find(sw, cb->name);
+	for (size_t i = 0; i < cb->n_ports; i++) {
+		snprintf(key, sizeof(key), "bridges[%u].ports[%zu]", ci, i);
+		rc = port_add(sw, br->index, &cb->ports[i], key, err, errlen);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = bridge_add_flows(sw, br, cb, ci, err, errlen);
+	if (rc == 0)
+		rc = bridge_add_channels(sw, br, cb, ci, err, errlen);
+	if (rc == 0 && ofproto_start(br->ofp) < 0) {
+		snprintf(err, errlen, "bridge %s: cannot start its OpenFlow "
+			 "thread", cb->name);
+		rc = -EIO;
+	}
+	if (rc == 0)
+		return 0;
+fail:
+	bridge_del(sw, br);
+	return rc;
+}
+
+/* Undo: what was added goes, what was removed comes back (old config). */
+static void
+rollback(struct pmdswitch *sw, const struct pmdswitch_config *old,
+	 const struct reload_undo *u)
+{
+	char err[1024], key[96];
+
+	for (unsigned i = u->n_added_ports; i-- > 0;) {
+		struct switch_port *p = port_find(sw, u->added_ports[i]);
+
+		if (p != NULL)
+			port_del(sw, p);
+	}
+	for (unsigned i = u->n_added_bridges; i-- > 0;) {
+		struct bridge *br = bridge_find(sw, u->added_bridges[i]);
+
+		if (br != NULL)
+			bridge_del(sw, br);
+	}
+	for (unsigned i = 0; i < u->n_removed_bridges; i++) {
+		unsigned ci;
+
+		if (cfg_bridge_find(old, u->removed_bridges[i], &ci) == NULL ||
+		    add_bridge_full(sw, old, ci, err, sizeof(err)) < 0)
+			LOG_ERROR("reload: cannot restore bridge %s: %s",
+				  u->removed_bridges[i], err);
+	}
+	for (unsigned i = 0; i < u->n_removed_ports; i++) {
+		const struct cfg_port *cp;
+		struct bridge *br;
+		size_t b;
+
+		cp = config_find_port(old, u->removed_ports[i], &b);
+		if (cp == NULL || port_find(sw, cp->name) != NULL)
+			continue;
+		br = bridge_find(sw, old->bridges[b].name);
+		snprintf(key, sizeof(key), "bridges[%zu].ports[%zu]", b,
+			 (size_t)(cp - old->bridges[b].ports));
+		if (br == NULL ||
+		    port_add(sw, br->index, cp, key, err, sizeof(err)) < 0)
+			LOG_ERROR("reload: cannot restore port %s: %s",
+				  cp->name, err);
+	}
+	bridges_link_patches(sw);
+	slowpath_revalidate(sw->sp);
+}
+
+/* "priority=10,in_port=1,actions=output:2" → "in_port=1". */
+static void
+flow_match_part(const char *flow, char *buf, size_t len)
+{
+	const char *a = strstr(flow, "actions=");
+	size_t n = a ? (size_t)(a - flow) : strlen(flow), o = 0;
+	char tmp[1024], *tok, *save = NULL;
+
+	if (n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	memcpy(tmp, flow, n);
+	tmp[n] = '\0';
+	buf[0] = '\0';
+	for (tok = strtok_r(tmp, ", ", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		if (!strncmp(tok, "priority=", 9))
+			continue;
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
+				      o ? "," : "", tok);
+	}
+}
+
+/* Config flows of a kept bridge: removed ones are deleted (by their
+ * match, like ovs-ofctl del-flows), then the file's flows are added
+ * (an identical match and priority is replaced). */
+static int
+apply_flows(struct pmdswitch *sw, struct bridge *br,
+	    const struct cfg_bridge *o, const struct cfg_bridge *n,
+	    unsigned ci, char *err, size_t errlen)
+{
+	char match[1024], msg[512];
+
+	if (strlist_eq(o->flows, o->n_flows, n->flows, n->n_flows))
+		return 0;
+	for (size_t i = 0; i < o->n_flows; i++) {
+		if (strlist_has(n->flows, n->n_flows, o->flows[i]))
+			continue;
+		flow_match_part(o->flows[i], match, sizeof(match));
+		if (ofproto_del_flows_str(br->ofp, match, msg,
+					  sizeof(msg)) < 0)
+			LOG_WARNING("reload: bridge %s: cannot delete flow "
+				    "\"%s\": %s", br->name, o->flows[i], msg);
+	}
+	return bridge_add_flows(sw, br, n, ci, err, errlen);
+}
+
+int
+reload_config(struct pmdswitch *sw, const char *path, char *err,
+	      size_t errlen)
+{
+	struct pmdswitch_config ncfg, oldv = sw->cfg, *old = &oldv;
+	struct reload_undo *u;
+	unsigned n_changes = 0;
+	char key[96];
+	int rc;
+
+	rc = config_load_file(path, &ncfg, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = check_fixed(old, &ncfg, err, errlen);
+	if (rc == 0)
+		rc = preflight_paths(&ncfg, NULL, err, errlen);
+	if (rc == 0)
+		rc = check_flows(&ncfg, err, errlen);
+	if (rc < 0) {
+		config_free(&ncfg);
+		return rc;
+	}
+	u = calloc(1, sizeof(*u));
+	if (u == NULL) {
+		config_free(&ncfg);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+
+	/* 2. Removals. */
+	for (unsigned b = 0; b < sw->n_bridges; b++) {
+		struct bridge *br = &sw->bridges[b];
+		const struct cfg_bridge *ob, *nb;
+
+		if (!br->in_use)
+			continue;
+		ob = cfg_bridge_find(old, br->name, NULL);
+		nb = cfg_bridge_find(&ncfg, br->name, NULL);
+		if (nb == NULL || ob == NULL || bridge_replaced(ob, nb)) {
+			snprintf(u->removed_bridges[u->n_removed_bridges++],
+				 64, "%s", br->name);
+			bridge_del(sw, br);
+			n_changes++;
+		}
+	}
+	for (unsigned i = 0; i < sw->n_ports; i++) {
+		struct switch_port *p = &sw->ports[i];
+		const struct cfg_bridge *nb;
+		const struct cfg_port *np;
+		char sig[sizeof(p->sig)];
+
+		if (!p->in_use)
+			continue;
+		nb = cfg_bridge_find(&ncfg, sw->bridges[p->bridge].name, NULL);
+		np = nb ? cfg_port_in(nb, p->name) : NULL;
+		if (np != NULL) {
+			port_signature(np, sig, sizeof(sig));
+			if (!strcmp(sig, p->sig))
+				continue;
+		}
+		snprintf(u->removed_ports[u->n_removed_ports++], 64, "%s",
+			 p->name);
+		port_del(sw, p);
+		n_changes++;
+	}
+
+	/* The new configuration's errors name the new file's lines. */
+	sw->cfg = ncfg;
+
+	/* 3. Additions. */
+	for (unsigned ci = 0; ci < ncfg.n_bridges; ci++) {
+		const struct cfg_bridge *nb = &ncfg.bridges[ci];
+		struct bridge *br = bridge_find(sw, nb->name);
+
+		if (br == NULL) {
+			rc = add_bridge_full(sw, &ncfg, ci, err, errlen);
+			if (rc < 0)
+				goto undo;
+			snprintf(u->added_bridges[u->n_added_bridges++], 64,
+				 "%s", nb->name);
+			n_changes++;
+			continue;
+		}
+		for (size_t i = 0; i < nb->n_ports; i++) {
+			if (port_find(sw, nb->ports[i].name) != NULL)
+				continue;
+			snprintf(key, sizeof(key), "bridges[%u].ports[%zu]",
+				 ci, i);
+			rc = port_add(sw, br->index, &nb->ports[i], key, err,
+				      errlen);
+			if (rc < 0)
+				goto undo;
+			snprintf(u->added_ports[u->n_added_ports++], 64, "%s",
+				 nb->ports[i].name);
+			n_changes++;
+		}
+	}
+
+	/* 4. Flows and listeners of kept bridges, patch peers, caches. */
+	for (unsigned ci = 0; ci < ncfg.n_bridges; ci++) {
+		const struct cfg_bridge *nb = &ncfg.bridges[ci];
+		const struct cfg_bridge *ob = cfg_bridge_find(old, nb->name,
+							      NULL);
+		struct bridge *br = bridge_find(sw, nb->name);
+		char msg[512];
+		bool added = false;
+
+		for (unsigned j = 0; j < u->n_added_bridges; j++)
+			added |= !strcmp(u->added_bridges[j], nb->name);
+		if (ob == NULL || br == NULL || added)
+			continue;
+		if (!strlist_eq(ob->flows, ob->n_flows, nb->flows,
+				nb->n_flows))
+			n_changes++;
+		rc = apply_flows(sw, br, ob, nb, ci, err, errlen);
+		if (rc < 0)
+			goto undo;
+		for (size_t i = 0; i < nb->n_listen; i++) {
+			if (strlist_has(ob->listen, ob->n_listen,
+					nb->listen[i]))
+				continue;
+			if (ofproto_add_listener(br->ofp, nb->listen[i], msg,
+						 sizeof(msg)) < 0) {
+				snprintf(key, sizeof(key),
+					 "bridges[%u].listen[%zu]", ci, i);
+				sw_cfg_error(&ncfg, &nb->mark, key, msg, err,
+					     errlen);
+				rc = -EINVAL;
+				goto undo;
+			}
+			n_changes++;
+		}
+	}
+	bridges_link_patches(sw);
+	slowpath_revalidate(sw->sp);
+	config_free(&oldv);
+	free(u);
+	LOG_NOTICE("reload: %s applied, %u change(s)", path, n_changes);
+	return 0;
+
+undo:
+	/* sw->cfg still holds the new file's values; the old ones come
+	 * back below. */
+	LOG_WARNING("reload: %s", err);
+	sw->cfg = oldv;
+	rollback(sw, old, u);
+	config_free(&ncfg);
+	free(u);
+	return rc;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Set up (if needed), build and run the test suites:
+#   1. build/:      meson test --suite unit --suite integration
+#   2. build-asan/: the same sources with ASan + UBSan (-Db_sanitize=address,undefined),
+#      unit + integration (the daemon runs under the sanitizers; DPDK's own
+#      libraries are not instrumented)
+# The bench suite is never run here. Exit status: 0 only if every run passed.
+#
+#   sudo bash tools/run-tests.sh
+#
+# Environment:
+#   SKIP_ASAN=1          skip the sanitizer build
+#   ASAN_INTEGRATION=0   run only the unit suite on the sanitizer build
+#   MESON_TEST_ARGS      extra arguments for meson test (e.g. "--repeat 3")
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+log() { printf 'run-tests: %s\n' "$*"; }
+
+bash tools/setup.sh
+
+status=0
+results=()
+
+run_suite() {	# name, meson test arguments...
+	local name=$1
+	shift
+	log "== $name: meson test $*"
+	# shellcheck disable=SC2086
+	if meson test "$@" --print-errorlogs ${MESON_TEST_ARGS:-}; then
+		results+=("PASS  $name")
+	else
+		results+=("FAIL  $name")
+		status=1
+	fi
+}
+
+run_suite "build: unit + integration" -C build --suite unit --suite integration
+
+if [ "${SKIP_ASAN:-0}" != 1 ]; then
+	asan_ok=1
+	if [ ! -f build-asan/build.ninja ]; then
+		log "configuring build-asan (ASan + UBSan)"
+		setup_log="${TMPDIR:-/tmp}/pmdswitch-asan-setup.log"
+		if ! meson setup build-asan -Dtests=enabled -Db_sanitize=address,undefined \
+			-Db_lundef=false >"$setup_log" 2>&1; then
+			tail -n 30 "$setup_log" >&2
+			results+=("FAIL  build-asan: meson setup")
+			status=1
+			asan_ok=0
+		fi
+	fi
+	if [ "$asan_ok" = 1 ]; then
+		log "building build-asan"
+		if ninja -C build-asan >build-asan/ninja.log 2>&1; then
+			export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+			export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+			if [ "${ASAN_INTEGRATION:-1}" = 1 ]; then
+				run_suite "build-asan: unit + integration" -C build-asan --suite unit --suite integration
+			else
+				run_suite "build-asan: unit" -C build-asan --suite unit
+			fi
+		else
+			grep -B2 -A8 -m 5 -E 'error|FAILED' build-asan/ninja.log >&2 || tail -n 40 build-asan/ninja.log >&2
+			log "build-asan: build failed (full log: build-asan/ninja.log)"
+			results+=("FAIL  build-asan: build")
+			status=1
+		fi
+	fi
+fi
+
+log "summary:"
+for r in "${results[@]}"; do
+	log "  $r"
+done
+exit "$status"
