@@ -399,7 +399,7 @@ class Daemon:
     ports: list of Port; flows: list of ovs-ofctl flow strings."""
 
     def __init__(self, build, tmp, ports, flows=(), listen=True, bridge="br0",
-                 extra_yaml="", pmd_cores=(1,), log_level=None):
+                 extra_yaml="", pmd_cores=(1,), log_level=None, lcores="0-1"):
         self.build = build
         self.tmp = tmp
         self.ports = ports
@@ -415,6 +415,7 @@ class Daemon:
         self.log_level = log_level
         self.extra_yaml = extra_yaml
         self.pmd_cores = list(pmd_cores)
+        self.lcores = lcores
 
     @property
     def of_target(self):
@@ -423,7 +424,7 @@ class Daemon:
     def yaml(self):
         y = []
         y.append("dpdk:")
-        y.append("  lcores: \"0-1\"")
+        y.append("  lcores: %s" % yq(self.lcores))
         y.append("  main-lcore: 0")
         y.append("  memory-mb: 256")
         y.append("  no-huge: %s" % yq(self.no_huge))
