@@ -138,7 +138,7 @@ void ofp_msg_put_async(const struct ofp_session *s, const struct ofp_async *a,
 /* ---- Message families (one file each). ---- */
 
 /* ofp_msg_ctl.c: roles, async config, port/group/meter/table mod, queue
- * config; NULL return = not one of its types (*handled false). */
+ * config; *handled is false when msg is not one of its types. */
 enum ofperr ofp_ctl_handle(struct ofproto *ofp, struct ofp_session *s,
 			   const uint8_t *msg, size_t len,
 			   struct ofp_buf *out, bool *handled);

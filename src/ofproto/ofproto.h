@@ -100,8 +100,9 @@ struct ofproto_host_ops {
 	 * (revalidate or flush caches, wait for the datapath to let go).
 	 * Called from the thread that made the change, at the latest before
 	 * that thread sends any reply that follows the change (barrier reply,
-	 * stats reply) and at the end of each batch of received messages;
-	 * several changes may be folded into one call. */
+	 * stats reply), and otherwise once the connection's burst of
+	 * messages pauses (at most 20 ms later); several changes may be
+	 * folded into one call. */
 	void (*flows_changed)(void *host);
 	/* Credit cached-datapath packet counts to rules now (the host calls
 	 * ofproto_credit_rule() from inside). Called before every flow-stats or

@@ -28,6 +28,8 @@ strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap)
 	va_list ap2;
 	char probe[1];
 
+	if (fmt == NULL)	/* Also keeps GCC's sanitizer builds from */
+		return;		/* seeing a null-format path. */
 	va_copy(ap2, ap);
 	int n = vsnprintf(probe, sizeof(probe), fmt, ap2);
 	va_end(ap2);
