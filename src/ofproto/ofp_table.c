@@ -723,6 +723,8 @@ ofp_table_sorted(const struct ofp_table *t, struct ofp_rule ***out)
 	*out = malloc((t->n_rules ? t->n_rules : 1) * sizeof(**out));
 	if (*out == NULL)
 		return 0;
+	if (t->n_rules == 0)	/* t->rules may be NULL: no memcpy. */
+		return 0;
 	memcpy(*out, t->rules, t->n_rules * sizeof(**out));
 	qsort(*out, t->n_rules, sizeof(**out), rule_order);
 	return t->n_rules;

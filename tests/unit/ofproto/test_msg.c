@@ -270,6 +270,7 @@ test_fuzz(void **state)
 	/* Nearly all random messages are rejected with an error. */
 	assert_true(n_errors > 8000);
 	ofp_session_flush_changes(ofp, &s);
+	ofp_session_destroy(ofp, &s);
 	ofproto_destroy(ofp);
 }
 
