@@ -42,20 +42,77 @@
 
 struct ofproto;
 
-/* One OpenFlow action as the model keeps it (not the wire form). */
+/*
+ * One OpenFlow action as the model keeps it (not the wire form), and the
+ * vocabulary of ofproto_lookup()'s result, which the slowpath translates
+ * into datapath actions.
+ *
+ * In a rule's instructions every type may appear. In a lookup result the
+ * pipeline has been resolved: GROUP never appears (its buckets are
+ * expanded, see CLONE), METER appears where the METER instruction ran
+ * (before the actions that follow it), and the action set has been turned
+ * into its spec order at the end of the list.
+ *
+ * SET_FIELD: `field` is the OXM basic field number (OFPXMT_OFB_*, e.g. 6
+ * for IPV4_SRC... as in the OpenFlow 1.3 spec table 12); value and mask
+ * hold the field in network byte order, left-aligned in 16 bytes, `len`
+ * bytes of it used; mask is all ones for a plain set. VLAN_VID is the
+ * 13-bit value with OFPVID_PRESENT as on the wire.
+ *
+ * DEC_NW_TTL / DEC_MPLS_TTL: the datapath does the decrement and, when
+ * the TTL is 0 or 1, does not forward the packet: it becomes a packet-in
+ * with reason OFPR_INVALID_TTL if ofproto_invalid_ttl_to_controller()
+ * says so, else a counted drop. The lookup does not consult the TTL.
+ *
+ * CLONE: the next n_nested actions (which may contain CLONEs themselves)
+ * apply to a copy of the packet as it is at this point; after them the
+ * original continues unchanged. Group buckets (ALL: every bucket;
+ * INDIRECT: its one bucket; SELECT: the bucket chosen by a hash of the
+ * flow's fields, which the lookup's mask includes; FAST_FAILOVER: the
+ * first live bucket) become one CLONE each.
+ */
 enum ofpact_type {
 	OFPACT_OUTPUT = 1,	/* port: an ofport or a reserved OFPP13_* */
-	OFPACT_CONTROLLER,	/* Packet-in, max_len bytes. */
+	OFPACT_CONTROLLER,	/* Packet-in, max_len bytes, `reason`. */
+	OFPACT_SET_FIELD,	/* field, len, value, mask */
+	OFPACT_PUSH_VLAN,	/* ethertype 0x8100 or 0x88a8 */
+	OFPACT_POP_VLAN,
+	OFPACT_PUSH_MPLS,	/* ethertype 0x8847 or 0x8848 */
+	OFPACT_POP_MPLS,	/* ethertype of what is below the label */
+	OFPACT_SET_MPLS_TTL,	/* ttl */
+	OFPACT_DEC_MPLS_TTL,
+	OFPACT_SET_NW_TTL,	/* ttl */
+	OFPACT_DEC_NW_TTL,
+	OFPACT_COPY_TTL_OUT,
+	OFPACT_COPY_TTL_IN,
+	OFPACT_PUSH_PBB,	/* ethertype 0x88e7 */
+	OFPACT_POP_PBB,
+	OFPACT_SET_QUEUE,	/* id = queue_id */
+	OFPACT_GROUP,		/* id = group_id (rules only, never in results) */
+	OFPACT_METER,		/* id = meter_id */
+	OFPACT_CLONE,		/* n_nested following actions on a copy */
 };
 
 struct ofpact {
 	enum ofpact_type type;
-	uint32_t port;		/* OFPACT_OUTPUT */
-	uint16_t max_len;	/* OFPACT_CONTROLLER, and OUTPUT:CONTROLLER */
+	uint32_t port;		/* OUTPUT */
+	uint32_t id;		/* GROUP, METER, SET_QUEUE */
+	uint16_t max_len;	/* CONTROLLER, and OUTPUT:CONTROLLER */
+	uint16_t ethertype;	/* PUSH_*, POP_MPLS */
+	uint16_t field;		/* SET_FIELD: OFPXMT_OFB_* */
+	uint16_t n_nested;	/* CLONE */
+	uint8_t len;		/* SET_FIELD: bytes of value/mask used */
+	uint8_t ttl;		/* SET_MPLS_TTL, SET_NW_TTL */
+	uint8_t reason;		/* CONTROLLER: OFPR_* packet-in reason */
+	uint8_t pad;
+	uint8_t value[16];	/* SET_FIELD */
+	uint8_t mask[16];	/* SET_FIELD */
 };
 
-#define OFPROTO_MAX_ACTIONS 16
-#define OFPROTO_MAX_RULE_REFS 8
+#define OFPROTO_MAX_ACTIONS 64
+/* Credit ids in a lookup result: one per rule of each table visited, and
+ * one per group bucket taken (ofproto_credit_rule() takes both). */
+#define OFPROTO_MAX_RULE_REFS 16
 
 /* What the pipeline decided for one packet (see ofproto_lookup()). */
 struct ofproto_lookup_result {
@@ -89,6 +146,35 @@ struct ofproto_port_stats {
 	uint64_t duration_sec;
 };
 
+/* Meters (OpenFlow 1.3 section 5.7), as the datapath enforces them. */
+#define OFPROTO_METER_MAX_BANDS 4
+enum ofproto_meter_band_type {
+	OFPROTO_METER_BAND_DROP = 1,		/* OFPMBT_DROP */
+	OFPROTO_METER_BAND_DSCP_REMARK = 2,	/* OFPMBT_DSCP_REMARK */
+};
+
+struct ofproto_meter_band {
+	enum ofproto_meter_band_type type;
+	uint32_t rate;		/* kb/s or packets/s, per the meter's flags */
+	uint32_t burst_size;	/* kb or packets (OFPMF_BURST), else 0 */
+	uint8_t prec_level;	/* DSCP_REMARK: drop precedence to add */
+};
+
+struct ofproto_meter_config {
+	uint32_t meter_id;
+	uint16_t flags;		/* OFPMF_KBPS | OFPMF_PKTPS | OFPMF_BURST |
+				 * OFPMF_STATS, as on the wire */
+	uint16_t n_bands;
+	struct ofproto_meter_band bands[OFPROTO_METER_MAX_BANDS];
+};
+
+struct ofproto_meter_stats {
+	uint64_t packet_in_count;
+	uint64_t byte_in_count;
+	uint64_t band_packets[OFPROTO_METER_MAX_BANDS];
+	uint64_t band_bytes[OFPROTO_METER_MAX_BANDS];
+};
+
 /* What only the host can do. Every callback may be NULL (then: nothing to
  * do, or, for port_stats, zero counters). */
 struct ofproto_host_ops {
@@ -113,6 +199,15 @@ struct ofproto_host_ops {
 	int (*packet_out)(void *host, uint32_t in_port,
 			  const struct ofpact *actions, size_t n_actions,
 			  const void *packet, size_t len);
+	/* Meters are enforced by the datapath; the model keeps their
+	 * configuration, validates meter_mods and answers the multiparts.
+	 * meter_set adds or replaces a meter (0 or -errno: -ENOSPC when the
+	 * datapath has no room), meter_del removes it, meter_stats reads its
+	 * counters (-ENOENT if unknown). */
+	int (*meter_set)(void *host, const struct ofproto_meter_config *mc);
+	void (*meter_del)(void *host, uint32_t meter_id);
+	int (*meter_stats)(void *host, uint32_t meter_id,
+			   struct ofproto_meter_stats *st);
 };
 
 /* Behaviour when no controller connection is up. */
