@@ -204,8 +204,11 @@ build_eal_args(const struct pmdswitch_config *cfg, const struct options *o,
 	}
 	/* Several daemons (tests) may run at once: keep no shared files
 	 * unless the operator names a prefix. */
-	if (!has_prefix)
+	if (!has_prefix && !cfg->dpdk.no_huge)
 		ADD("--in-memory");
+	else if (!has_prefix)	/* --in-memory needs hugepages: a prefix of
+				 * our own keeps daemons apart instead. */
+		ADDF("--file-prefix=pmdswitchd-%d", (int)getpid());
 	argv[n] = NULL;
 	return n;
 #undef ADD
