@@ -27,14 +27,30 @@ run_suite() {	# name, meson test arguments...
 	local name=$1
 	shift
 	log "== $name: meson test $*"
+	local out rc=0
+	out=$(mktemp)
 	# shellcheck disable=SC2086
-	if meson test "$@" --print-errorlogs ${MESON_TEST_ARGS:-}; then
-		results+=("PASS  $name")
+	set +e
+	meson test "$@" --print-errorlogs ${MESON_TEST_ARGS:-} 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	set -e
+	# meson's summary lines: "Ok: N", "Fail: N", "Timeout: N", ...
+	n_ok=$(awk '/^Ok:/ {print $2}' "$out" | tail -n 1)
+	n_fail=$(awk '/^(Fail|Timeout|Unexpected Pass):/ {s += $3 ? $3 : $2} END {print s + 0}' "$out")
+	rm -f "$out"
+	total_passed=$((total_passed + ${n_ok:-0}))
+	total_failed=$((total_failed + ${n_fail:-0}))
+	if [ "$rc" -eq 0 ]; then
+		results+=("PASS  $name (${n_ok:-0} passed)")
 	else
-		results+=("FAIL  $name")
+		results+=("FAIL  $name (${n_ok:-0} passed, ${n_fail:-0} failed)")
+		[ "${n_fail:-0}" -gt 0 ] || total_failed=$((total_failed + 1))
 		status=1
 	fi
 }
+
+total_passed=0
+total_failed=0
 
 run_suite "build: unit + integration" -C build --suite unit --suite integration
 
@@ -74,4 +90,6 @@ log "summary:"
 for r in "${results[@]}"; do
 	log "  $r"
 done
+# The plain closing line: every test of every build counted once per build.
+echo "tests: $total_passed passed, $total_failed failed"
 exit "$status"
