@@ -356,6 +356,11 @@ void
 megaflow_synchronize(struct megaflow_table *t)
 {
 	sort_subtables(t);
+	/* Nothing unlinked since the last grace period: no reader can hold
+	 * anything we would free, so there is nothing to wait for (a barrier
+	 * after a flow_mod that removed no megaflow costs no grace period). */
+	if (t->n_pending == 0 && t->n_deferred == 0)
+		return;
 	grace_period(t->qs);
 	free_deferred(t);
 	for (uint32_t i = 0; i < t->n_pending; i++)
