@@ -68,11 +68,38 @@ packet_out_cb(void *host, uint32_t in_port, const struct ofpact *actions,
 					  actions, n_actions, packet, len);
 }
 
+static int
+meter_set_cb(void *host, const struct ofproto_meter_config *mc)
+{
+	struct bridge *br = host;
+
+	return slowpath_meter_set(br->sw->sp, br->index, mc);
+}
+
+static void
+meter_del_cb(void *host, uint32_t meter_id)
+{
+	struct bridge *br = host;
+
+	slowpath_meter_del(br->sw->sp, br->index, meter_id);
+}
+
+static int
+meter_stats_cb(void *host, uint32_t meter_id, struct ofproto_meter_stats *st)
+{
+	struct bridge *br = host;
+
+	return slowpath_meter_stats(br->sw->sp, br->index, meter_id, st);
+}
+
 static const struct ofproto_host_ops host_ops = {
 	.port_stats = port_stats_cb,
 	.flows_changed = flows_changed_cb,
 	.sync_stats = sync_stats_cb,
 	.packet_out = packet_out_cb,
+	.meter_set = meter_set_cb,
+	.meter_del = meter_del_cb,
+	.meter_stats = meter_stats_cb,
 };
 
 struct bridge *
@@ -116,6 +143,8 @@ bridge_add(struct pmdswitch *sw, const struct cfg_bridge *cb,
 		sw_cfg_error(&sw->cfg, &cb->mark, key, msg, err, errlen);
 		return -ENOMEM;
 	}
+	ofproto_set_packet_in_rate(br->ofp, cb->packet_in_rate,
+				   cb->packet_in_burst);
 	ofproto_set_fail_mode(br->ofp, cb->fail_mode == CFG_FAIL_STANDALONE ?
 			      OFPROTO_FAIL_STANDALONE : OFPROTO_FAIL_SECURE);
 	slowpath_bridge_set(sw->sp, i, br->ofp);
@@ -196,6 +225,7 @@ bridge_del(struct pmdswitch *sw, struct bridge *br)
 	 * credits its rules, before it goes. */
 	slowpath_bridge_set(sw->sp, br->index, NULL);
 	slowpath_flows_changed(sw->sp);
+	slowpath_meters_clear(sw->sp, br->index);
 	LOG_NOTICE("bridge %s: removed", br->name);
 	pthread_rwlock_wrlock(&sw->ports_lock);
 	br->in_use = false;

@@ -144,21 +144,51 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 			continue;
 		if (req->json && nb++)
 			strbuf_printf(out, ", ");
+		struct ofproto_stats os;
+
+		ofproto_get_stats(br->ofp, &os);
 		if (req->json) {
 			strbuf_printf(out, "{\"name\": ");
 			strbuf_json_string(out, br->name);
 			strbuf_printf(out, ", \"datapath_id\": \"0x%016lx\", "
 				      "\"flows\": %zu, \"connections\": %zu, "
+				      "\"controllers\": %zu, "
+				      "\"controllers_up\": %zu, "
+				      "\"standalone_learning\": %s, "
+				      "\"packet_ins\": {\"sent\": %lu, "
+				      "\"rate_dropped\": %lu, "
+				      "\"backlog_dropped\": %lu, "
+				      "\"queue_dropped\": %lu, "
+				      "\"port_suppressed\": %lu}, "
 				      "\"ports\": [",
 				      (unsigned long)br->datapath_id,
 				      ofproto_rule_count(br->ofp),
-				      ofproto_connection_count(br->ofp));
+				      ofproto_connection_count(br->ofp),
+				      os.n_controllers, os.n_controllers_up,
+				      os.normal_mode ? "true" : "false",
+				      (unsigned long)os.packet_ins_sent,
+				      (unsigned long)os.packet_ins_rate_dropped,
+				      (unsigned long)os.packet_ins_backlog_dropped,
+				      (unsigned long)os.packet_ins_queue_dropped,
+				      (unsigned long)os.packet_ins_port_suppressed);
 		} else {
 			strbuf_printf(out, "bridge %s: datapath_id 0x%016lx, "
-				      "%zu flows, %zu OpenFlow connections\n",
+				      "%zu flows, %zu OpenFlow connections, "
+				      "controllers %zu/%zu up%s\n"
+				      "  packet-ins: %lu sent, dropped: %lu over "
+				      "the rate, %lu backlog, %lu queue, %lu "
+				      "no-packet-in ports\n",
 				      br->name, (unsigned long)br->datapath_id,
 				      ofproto_rule_count(br->ofp),
-				      ofproto_connection_count(br->ofp));
+				      ofproto_connection_count(br->ofp),
+				      os.n_controllers_up, os.n_controllers,
+				      os.normal_mode ?
+				      ", standalone MAC learning" : "",
+				      (unsigned long)os.packet_ins_sent,
+				      (unsigned long)os.packet_ins_rate_dropped,
+				      (unsigned long)os.packet_ins_backlog_dropped,
+				      (unsigned long)os.packet_ins_queue_dropped,
+				      (unsigned long)os.packet_ins_port_suppressed);
 		}
 		for (unsigned i = 0; i < sw->n_ports; i++) {
 			struct switch_port *p = &sw->ports[i];
@@ -173,6 +203,7 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	}
 	if (req->json)
 		strbuf_printf(out, "], \"pmds\": [");
+	pthread_mutex_lock(&sw->rxq_lock);
 	for (unsigned i = 0; i < sw->n_pmds; i++) {
 		struct pmd *pmd = sw->pmds[i];
 
@@ -193,6 +224,7 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 		}
 		strbuf_printf(out, req->json ? "]}" : "\n");
 	}
+	pthread_mutex_unlock(&sw->rxq_lock);
 	if (req->json)
 		strbuf_printf(out, "]}");
 	return 0;
@@ -315,7 +347,8 @@ cmd_pmd_stats_clear(struct pmdswitch *sw, const struct ctl_request *req,
 {
 	pthread_mutex_lock(&sw->stats_lock);
 	for (unsigned i = 0; i < sw->n_pmds; i++)
-		pmd_stats_read(sw->pmds[i], &sw->stats_base[i]);
+		pmd_stats_read(sw->pmds[i],
+			       &sw->stats_base[sw->pmds[i]->index]);
 	pthread_mutex_unlock(&sw->stats_lock);
 	strbuf_printf(out, req->json ? "{}" : "");
 	return 0;
@@ -325,6 +358,7 @@ static int
 cmd_pmd_rxq_show(struct pmdswitch *sw, const struct ctl_request *req,
 		 struct strbuf *out)
 {
+	pthread_mutex_lock(&sw->rxq_lock);
 	if (req->json)
 		strbuf_printf(out, "{\"pmds\": [");
 	for (unsigned i = 0; i < sw->n_pmds; i++) {
@@ -367,6 +401,7 @@ cmd_pmd_rxq_show(struct pmdswitch *sw, const struct ctl_request *req,
 	}
 	if (req->json)
 		strbuf_printf(out, "]}");
+	pthread_mutex_unlock(&sw->rxq_lock);
 	return 0;
 }
 
@@ -374,8 +409,12 @@ static int
 cmd_pmd_rxq_rebalance(struct pmdswitch *sw, const struct ctl_request *req,
 		      struct strbuf *out)
 {
-	int moved = pmd_rxq_rebalance(sw->pmds, sw->n_pmds, sw->qs);
+	int moved;
 
+	/* The reload (port_mgr.c, PMD changes) writes the lists too. */
+	pthread_mutex_lock(&sw->rxq_lock);
+	moved = pmd_rxq_rebalance(sw->pmds, sw->n_pmds, sw->qs);
+	pthread_mutex_unlock(&sw->rxq_lock);
 	if (moved < 0) {
 		strbuf_printf(out, "rebalance failed: %s", strerror(-moved));
 		return -1;

@@ -395,11 +395,14 @@ enum {
 	BR_FLOWS,
 	BR_PORTS,
 	BR_SSL,
+	BR_PACKET_IN_RATE,
+	BR_PACKET_IN_BURST,
 	BR_N
 };
 static const char *const bridge_keys[] = {
 	"name",	  "datapath-id", "fail-mode", "controllers",
-	"listen", "flows",	 "ports",     "ssl", NULL};
+	"listen", "flows",	 "ports",     "ssl",
+	"packet-in-rate", "packet-in-burst", NULL};
 
 enum { SSL_PRIVATE_KEY, SSL_CERTIFICATE, SSL_CA_CERT, SSL_N };
 static const char *const ssl_keys[] = {"private-key", "certificate",
@@ -1013,6 +1016,28 @@ cfg_load_bridge(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 				       &br->listen, &br->n_listen);
 		if (ret < 0)
 			return ret;
+	}
+	br->packet_in_rate = CFG_DEFAULT_PACKET_IN_RATE;
+	br->packet_in_burst = CFG_DEFAULT_PACKET_IN_BURST;
+	if (cfg_present(v[BR_PACKET_IN_RATE])) {
+		uint64_t u;
+
+		cfg_path_key(sub, sizeof(sub), path, "packet-in-rate");
+		ret = cfg_read_uint(ctx, v[BR_PACKET_IN_RATE], sub, 1, 10000000,
+				    &u);
+		if (ret < 0)
+			return ret;
+		br->packet_in_rate = (uint32_t)u;
+	}
+	if (cfg_present(v[BR_PACKET_IN_BURST])) {
+		uint64_t u;
+
+		cfg_path_key(sub, sizeof(sub), path, "packet-in-burst");
+		ret = cfg_read_uint(ctx, v[BR_PACKET_IN_BURST], sub, 1, 10000000,
+				    &u);
+		if (ret < 0)
+			return ret;
+		br->packet_in_burst = (uint32_t)u;
 	}
 	if (cfg_present(v[BR_SSL])) {
 		cfg_path_key(sub, sizeof(sub), path, "ssl");

@@ -16,6 +16,9 @@
 
 enum cfg_fail_mode { CFG_FAIL_SECURE, CFG_FAIL_STANDALONE };
 
+#define CFG_DEFAULT_PACKET_IN_RATE 1000
+#define CFG_DEFAULT_PACKET_IN_BURST 100
+
 /* Where a value stood in the file, for errors found after loading. */
 struct cfg_mark {
 	int line, column;	/* 1-based. */
@@ -55,6 +58,10 @@ struct cfg_bridge {
 	char *name;
 	uint64_t datapath_id;	/* Default: derived from the bridge index+1. */
 	enum cfg_fail_mode fail_mode;	/* Default secure. */
+	/* Packet-ins per second and burst, per OpenFlow connection; over the
+	 * rate they are dropped and counted (pmdswitch-ctl show). */
+	uint32_t packet_in_rate;	/* Default 1000. */
+	uint32_t packet_in_burst;	/* Default 100. */
 	char **controllers;
 	size_t n_controllers;
 	char **listen;
