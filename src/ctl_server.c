@@ -444,16 +444,19 @@ cmd_dump_flows(struct pmdswitch *sw, const struct ctl_request *req,
 	return 0;
 }
 
+/* add-flow and del-flows: one ofproto text call on the named bridge. */
 static int
-cmd_add_flow(struct pmdswitch *sw, const struct ctl_request *req,
-	     struct strbuf *out)
+edit_flows(struct pmdswitch *sw, const struct ctl_request *req,
+	   struct strbuf *out,
+	   int (*edit)(struct ofproto *, const char *, char *, size_t),
+	   const char *arg)
 {
 	struct bridge *br = find_bridge(sw, req->argv[0], out);
 	char err[512];
 
 	if (br == NULL)
 		return -1;
-	if (ofproto_add_flow_str(br->ofp, req->argv[1], err, sizeof(err)) < 0) {
+	if (edit(br->ofp, arg, err, sizeof(err)) < 0) {
 		strbuf_printf(out, "%s", err);
 		return -1;
 	}
@@ -462,21 +465,18 @@ cmd_add_flow(struct pmdswitch *sw, const struct ctl_request *req,
 }
 
 static int
+cmd_add_flow(struct pmdswitch *sw, const struct ctl_request *req,
+	     struct strbuf *out)
+{
+	return edit_flows(sw, req, out, ofproto_add_flow_str, req->argv[1]);
+}
+
+static int
 cmd_del_flows(struct pmdswitch *sw, const struct ctl_request *req,
 	      struct strbuf *out)
 {
-	struct bridge *br = find_bridge(sw, req->argv[0], out);
-	char err[512];
-
-	if (br == NULL)
-		return -1;
-	if (ofproto_del_flows_str(br->ofp, req->argc > 1 ? req->argv[1] : "",
-				  err, sizeof(err)) < 0) {
-		strbuf_printf(out, "%s", err);
-		return -1;
-	}
-	strbuf_printf(out, req->json ? "{}" : "");
-	return 0;
+	return edit_flows(sw, req, out, ofproto_del_flows_str,
+			  req->argc > 1 ? req->argv[1] : "");
 }
 
 static int
