@@ -212,6 +212,74 @@ def ovs_installed():
     return os.path.exists(OVS_DPDK) and shutil.which("ovs-vsctl") is not None
 
 
+def run_ovs(pcap, flows, tmp):
+    """OVS-DPDK (userspace datapath) on the same ports, rules and PMD core:
+    median Mpps out of p2 after the warm-up, or None if it does not run.
+    Started in a private run directory, stopped after."""
+    rd = os.path.join(tmp, "ovs")
+    shutil.rmtree(rd, ignore_errors=True)
+    os.makedirs(rd)
+    env = dict(os.environ, OVS_RUNDIR=rd, OVS_LOGDIR=rd, OVS_DBDIR=rd,
+               OVS_SYSCONFDIR=rd)
+    db = "unix:%s/db.sock" % rd
+    pidfiles = [os.path.join(rd, "vswitchd.pid"), os.path.join(rd, "ovsdb.pid")]
+
+    def sh(*cmd):
+        return subprocess.run(cmd, check=True, env=env, capture_output=True,
+                              text=True, timeout=60).stdout
+    try:
+        sh("ovsdb-tool", "create", os.path.join(rd, "conf.db"),
+           "/usr/share/openvswitch/vswitch.ovsschema")
+        sh("ovsdb-server", "--remote=p" + db, "--pidfile=" + pidfiles[1],
+           "--detach", "--log-file=%s/ovsdb.log" % rd, os.path.join(rd, "conf.db"))
+        sh("ovs-vsctl", "--db=" + db, "--no-wait", "init")
+        sh("ovs-vsctl", "--db=" + db, "--no-wait", "set", "Open_vSwitch", ".",
+           "other_config:dpdk-init=true", "other_config:dpdk-lcore-mask=0x1",
+           "other_config:pmd-cpu-mask=0x2", "other_config:dpdk-socket-mem=1024",
+           "other_config:dpdk-extra=--no-pci --in-memory")
+        sh(OVS_DPDK, db, "--pidfile=" + pidfiles[0], "--detach",
+           "--log-file=%s/vswitchd.log" % rd)
+        sh("ovs-vsctl", "--db=" + db, "--timeout=60", "add-br", "br0", "--",
+           "set", "bridge", "br0", "datapath_type=netdev", "--",
+           "add-port", "br0", "p1", "--", "set", "Interface", "p1", "type=dpdk",
+           "options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap,
+           "ofport_request=1", "--",
+           "add-port", "br0", "p2", "--", "set", "Interface", "p2", "type=dpdk",
+           "options:dpdk-devargs=net_null0,no-rx=1", "ofport_request=2")
+        fpath = os.path.join(rd, "flows.txt")
+        with open(fpath, "w") as f:
+            f.write("\n".join(flows) + "\n")
+        sh("ovs-ofctl", "del-flows", "br0")
+        sh("ovs-ofctl", "add-flows", "br0", fpath)
+        with open(pidfiles[0]) as f:
+            ctl = os.path.join(rd, "ovs-vswitchd-dpdk.%s.ctl" % f.read().strip())
+
+        def tx_p2():
+            out = sh("ovs-appctl", "-t", ctl, "dpctl/show", "-s")
+            m = re.search(r"port \d+: p2 .*?TX packets:(\d+)", out, re.S)
+            return int(m.group(1)) if m else None
+        samples = []
+        for _ in range(SECONDS + 1):
+            samples.append((time.monotonic(), tx_p2()))
+            time.sleep(1)
+        rates = [(b[1] - a[1]) / (b[0] - a[0]) / 1e6
+                 for a, b in zip(samples, samples[1:])
+                 if a[1] is not None and b[1] is not None]
+        rates = rates[2:]
+        return statistics.median(rates) if rates else None
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as e:
+        print("  OVS-DPDK did not run: %s" % e, flush=True)
+        return None
+    finally:
+        for pf in pidfiles:
+            try:
+                with open(pf) as f:
+                    os.kill(int(f.read().strip()), signal.SIGTERM)
+            except (OSError, ValueError):
+                pass
+        time.sleep(1)
+
+
 def ovs_ref(n, name):
     if name == "1 in_port rule":
         return OVS_REF_INPORT
@@ -227,8 +295,8 @@ def main():
         print("bench: %s/pmdswitchd not built" % BUILD)
         return 1
     if ovs_installed():
-        ovs_note = ("OVS-DPDK found at %s, but this harness does not drive "
-                    "it yet: the OVS column shows issue #3's figures" % OVS_DPDK)
+        ovs_note = ("OVS-DPDK (%s) measured in this run on the same ports, "
+                    "rules and PMD core" % OVS_DPDK)
     else:
         ovs_note = ("OVS-DPDK: not installed (apt-get install "
                     "openvswitch-switch-dpdk; update-alternatives --set "
@@ -248,11 +316,12 @@ def main():
                 cpps = [r[1] for r in runs if r[1]]
                 mpps = statistics.median(rates) if rates else None
                 cpp = statistics.median(cpps) if cpps else None
-                rows.append((n, name, limit, mpps, cpp))
+                ovs = run_ovs(pcap, flows, tmp) if ovs_installed() else None
+                rows.append((n, name, limit, mpps, cpp, ovs))
                 print("  measured: %6d flows, %-16s testpmd %s Mpps, "
-                      "pmdswitchd %s Mpps (%s cycles/packet)"
-                      % (n, name, fmt(limit), fmt(mpps), fmt(cpp, "%.0f")),
-                      flush=True)
+                      "pmdswitchd %s Mpps (%s cycles/packet), OVS-DPDK %s Mpps"
+                      % (n, name, fmt(limit), fmt(mpps), fmt(cpp, "%.0f"),
+                         fmt(ovs)), flush=True)
         setup_rate, installed = (None, 0) if QUICK else run_setup_rate(tmp)
     print()
     print("64-byte UDP, net_pcap infinite_rx -> net_null, 1 PMD core, %d s per "
@@ -262,9 +331,10 @@ def main():
           "(Mpps) | cycles/pkt | / testpmd | / OVS | goal |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---|")
     by = {}
-    for n, name, limit, mpps, cpp in rows:
+    measured_ovs = any(r[5] for r in rows)
+    for n, name, limit, mpps, cpp, ovs_run in rows:
         by[(n, name)] = mpps
-        ovs = ovs_ref(n, name)
+        ovs = ovs_run if measured_ovs else ovs_ref(n, name)
         r_tp = 100 * mpps / limit if limit and mpps else None
         r_ovs = mpps / ovs if ovs and mpps else None
         if name == "1 in_port rule":
@@ -274,10 +344,12 @@ def main():
         else:
             goal = ""
         print("| %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            n, name, fmt(limit), fmt(ovs, "%.0f") + ("*" if ovs else ""),
+            n, name, fmt(limit),
+            fmt(ovs, "%.2f") if measured_ovs else fmt(ovs, "%.0f") + ("*" if ovs else ""),
             fmt(mpps) if mpps else "failed", fmt(cpp, "%.0f"),
             fmt(r_tp, "%.0f%%"), fmt(r_ovs, "%.2fx"), goal))
-    print("* OVS-DPDK figures from issue #3, not measured in this run")
+    if not measured_ovs:
+        print("* OVS-DPDK figures from issue #3, not measured in this run")
     for name, _ in rule_sets():
         a, b = by.get((1000, name)), by.get((65536, name))
         if a and b:
