@@ -5,13 +5,19 @@
 p1 (ofport 1): net_af_packet on a veth whose other end is in a network
 namespace; a sender there sends N tagged frames, paced, for several
 seconds. p2 (ofport 2): net_pcap tx_pcap. Flow in_port=1 -> 2.
-While the frames flow, the file is rewritten to add p3 (net_null) and
-reloaded, then rewritten without it and reloaded: five times each way.
-Every frame sent must be in out.pcap, and dump-ports must agree.
+While the frames flow, a reload removes the config flow
+"priority=0,actions=drop" and keeps "priority=10,in_port=1,actions=output:2"
+(deleted strictly: the kept flow stays, with its counters), one that opens
+a second OpenFlow listener, and one that closes the first (the bridge, its
+flows and its traffic stay). Then the file is rewritten to add p3
+(net_null) and reloaded, then rewritten without it and reloaded: five
+times each way. Every frame sent must be in out.pcap, and dump-ports must
+agree.
 A reload of a broken file is refused with file:line:column, and changes
 nothing."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +40,28 @@ EXTRA = """      - {{name: p3, ofport: 3, type: dpdk, devargs: "net_null7,no-rx=
 """
 
 
+def accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def kept_flow(d, step, before):
+    """dump-flows holds only the priority=10 flow, its counters and its
+    age not reset. before: (n_packets, duration) of an earlier dump."""
+    flows = d.dump_flows()
+    info("%s: dump-flows %s" % (step, flows))
+    check_eq([(f["priority"], f["actions"]) for f in flows], [(10, "output:2")],
+             "%s: dump-flows has the kept flow only" % step)
+    now = (flows[0]["n_packets"], flows[0]["duration"]) if flows else (-1, -1)
+    check(now[0] >= before[0] and now[1] >= before[1],
+          "%s: the kept flow was not touched (n_packets, duration %r, before %r)"
+          % (step, now, before))
+    return now
+
+
 def main(build):
     tmp = tempdir("reload")
     veth = VethNs("r").setup()
@@ -49,6 +77,33 @@ def main(build):
                                "send", veth.ns_if, path, "16", "5"])
     on_cleanup(lambda: sender.poll() is None and sender.kill())
     wait_for(lambda: d.pmd_total()["packets"] > 0, 20, what="traffic on p1")
+
+    # One of two config flows goes; the other is not touched.
+    one_flow = base.replace('"priority=10,in_port=1,actions=output:2", '
+                            '"priority=0,actions=drop"',
+                            '"priority=10,in_port=1,actions=output:2"')
+    wait_for(lambda: d.dump_flows()[0]["n_packets"] > 0, 20, what="packets on the flow")
+    before = [(f["n_packets"], f["duration"]) for f in d.dump_flows()
+              if f["priority"] == 10][0]
+    d.write_config(one_flow)
+    ok, msg = d.reload()
+    check(ok, "reload without the priority=0 flow", msg)
+    before = kept_flow(d, "priority=0 flow removed", before)
+    # A second listener opens, then the first closes: the bridge stays.
+    two = one_flow.replace('listen: ["ptcp:{of_port}:127.0.0.1"]',
+                           'listen: ["ptcp:{of_port}:127.0.0.1", "ptcp:{of_port2}:127.0.0.1"]')
+    d.write_config(two)
+    ok, msg = d.reload()
+    check(ok, "reload with a second listener", msg)
+    check(accepts(d.of_port2) and accepts(d.of_port), "both listeners accept")
+    base = one_flow.replace('listen: ["ptcp:{of_port}:127.0.0.1"]',
+                            'listen: ["ptcp:{of_port2}:127.0.0.1"]')
+    d.write_config(base)
+    ok, msg = d.reload()
+    check(ok, "reload without the first listener", msg)
+    check(not accepts(d.of_port), "the first listener is closed")
+    check(accepts(d.of_port2), "the second listener still accepts")
+    kept_flow(d, "first listener closed", before)
 
     for i in range(5):
         d.write_config(base + EXTRA)
