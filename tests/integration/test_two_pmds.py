@@ -45,7 +45,13 @@ def main(build):
     total = d.wait_packets(N1 + N2, timeout=30)
     check_eq(total["packets"], N1 + N2, "pmd-stats total packets")
 
-    stats = d.ctl("pmd-stats-show")
+    # Packets are counted when received; a miss and the packets parked
+    # behind it are counted as hits or misses once the upcall is done.
+    def settled():
+        st = d.ctl("pmd-stats-show")
+        done = sum(p["emc_hits"] + p["megaflow_hits"] + p["misses"] for p in st["pmds"])
+        return st if done == N1 + N2 else None
+    stats = wait_for(settled, 20, what="every packet looked up (hits + misses)")
     pmds = stats["pmds"]
     check_eq(sorted(p["core"] for p in pmds), [1, 2], "pmd-stats-show lists PMDs on cores 1 and 2")
     per_pmd = sorted(p["packets"] for p in pmds)
