@@ -569,10 +569,17 @@ class Daemon:
         return st["total"]
 
     def wait_packets(self, n, timeout=20, key="packets"):
-        """Wait until the PMDs have processed at least n packets."""
+        """Wait until the PMDs have processed at least n packets: received,
+        and each looked up (a packet parked behind an upcall in flight is
+        counted as a hit or a miss only once that upcall is done)."""
         def got():
             t = self.pmd_total()
-            return t if t.get(key, 0) >= n else None
+            if t.get(key, 0) < n:
+                return None
+            if key == "packets" and \
+                    t["emc_hits"] + t["megaflow_hits"] + t["misses"] < t["packets"]:
+                return None
+            return t
         t = wait_for(got, timeout, what="pmd-stats total %s >= %d" % (key, n))
         return t
 
