@@ -13,7 +13,9 @@
  *
  * Thread safety: everything here is set up before the threads start and
  * torn down after they stop; while running it is read-only, except the
- * counter baselines of pmd-stats-clear (guarded by stats_lock).
+ * counter baselines of pmd-stats-clear (guarded by stats_lock), what a
+ * reload changes (ports, bridges and the PMD array under ports_lock,
+ * see below) and the rx queue lists (rxq_lock).
  */
 
 #include <pthread.h>
@@ -101,8 +103,23 @@ struct pmdswitch {
 	struct bridge bridges[PMDSWITCH_MAX_BRIDGES];
 	unsigned n_bridges;		/* Highest index in use + 1. */
 
+	/* The running PMDs, in datapath.pmd-cores order. A reload changes
+	 * them on the config thread under ports_lock (write); other threads
+	 * read them under ports_lock (read). pmds[i]->index (its tx queue on
+	 * every port, its RCU thread id) is below max_pmds. */
 	struct pmd *pmds[PMD_MAX];
 	unsigned n_pmds;
+	/* PMDs the EAL lcore set allows (its lcores but the main one, at
+	 * most PMD_MAX): the RCU variable and every port's tx queues are
+	 * sized for it at start, so a reload can add PMDs up to it. */
+	unsigned max_pmds;
+	/* Serializes every writer of the PMDs' rx queue lists (port add and
+	 * remove, pmd-rxq-rebalance, PMD changes at reload) and the control
+	 * socket's readers of them. */
+	pthread_mutex_t rxq_lock;
+	/* Tx drops per datapath port of the PMDs a reload stopped (under
+	 * ports_lock, like pmds). */
+	uint64_t gone_tx_drops[PMD_MAX_PORTS];
 	struct slowpath *sp;
 	unsigned vhost_seq;		/* net_vhost<N> device names. */
 
@@ -116,7 +133,8 @@ struct pmdswitch {
 	uint64_t last_link_poll_ms;
 
 	pthread_mutex_t stats_lock;
-	struct pmd_stats stats_base[PMD_MAX];	/* pmd-stats-clear baseline. */
+	struct pmd_stats stats_base[PMD_MAX];	/* pmd-stats-clear baseline,
+						 * by pmd->index. */
 	uint64_t start_ms;
 };
 
@@ -199,6 +217,24 @@ int reload_config(struct pmdswitch *sw, const char *path, char *err,
 /* Control socket: listen on sw->ctl_path and serve in a thread. */
 int ctl_server_start(struct pmdswitch *sw, char *err, size_t errlen);
 void ctl_server_stop(struct pmdswitch *sw);
+
+/* PMD threads (pmdswitchd.c), for the reload on the config thread.
+ * pmds_check(): the PMD cores `cores` can replace the running ones
+ * (lcores of the EAL set, at most max_pmds, and every device port that
+ * the configuration cfg keeps as it is has a tx queue for each PMD);
+ * -EINVAL with "FILE:LINE:COL: datapath.pmd-cores: why" in err if not.
+ * pmds_set(): make the running PMDs those of `cores`: new PMDs are
+ * created and started, the rx queues of PMDs that go move to the others
+ * (no queue unpolled for more than a grace period, none polled twice),
+ * then those PMDs stop and their rings, waiting packets and megaflows go;
+ * the rx queues are spread over the new set. PMDs on cores in both sets
+ * keep running throughout. 0 or -errno with err. */
+int pmds_check(struct pmdswitch *sw, const struct pmdswitch_config *cfg,
+	       char *err, size_t errlen);
+int pmds_set(struct pmdswitch *sw, const uint32_t *cores, size_t n_cores,
+	     char *err, size_t errlen);
+/* Lowest tx queue count a port needs: the highest PMD index + 1. */
+unsigned pmds_txq_needed(const struct pmdswitch *sw);
 
 /* Counters of a PMD since the last pmd-stats-clear. */
 void pmdswitch_pmd_stats(struct pmdswitch *sw, unsigned i,

@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 
 #include "daemon.h"
+#include "dataplane/rxq_sched.h"
 
 #define DEFAULT_CTL_PATH "/run/pmdswitch/pmdswitchd.ctl"
 #define MAX_EAL_ARGS 128
@@ -253,6 +254,12 @@ check_pmd_cores(struct pmdswitch *sw)
 		}
 	}
 	sw->n_pmds = (unsigned)dp->n_pmd_cores;
+	/* A reload may run a PMD on any lcore of the set but the main one. */
+	sw->max_pmds = rte_lcore_count() - 1;
+	if (sw->max_pmds > PMD_MAX)
+		sw->max_pmds = PMD_MAX;
+	if (sw->max_pmds < sw->n_pmds)
+		sw->max_pmds = sw->n_pmds;
 	return 0;
 }
 
@@ -260,11 +267,12 @@ static int
 create_pmds(struct pmdswitch *sw)
 {
 	const struct cfg_datapath *dp = &sw->cfg.datapath;
-	size_t sz = rte_rcu_qsbr_get_memsize(sw->n_pmds);
+	size_t sz = rte_rcu_qsbr_get_memsize(sw->max_pmds);
 
+	/* Sized for every PMD a reload may add (RCU thread id = index). */
 	sw->qs = rte_zmalloc("rcu", sz, RTE_CACHE_LINE_SIZE);
-	if (sw->qs == NULL || rte_rcu_qsbr_init(sw->qs, sw->n_pmds) != 0) {
-		LOG_ERROR("cannot set up RCU for %u PMDs", sw->n_pmds);
+	if (sw->qs == NULL || rte_rcu_qsbr_init(sw->qs, sw->max_pmds) != 0) {
+		LOG_ERROR("cannot set up RCU for %u PMDs", sw->max_pmds);
 		return -1;
 	}
 	for (unsigned i = 0; i < sw->n_pmds; i++) {
@@ -284,6 +292,372 @@ create_pmds(struct pmdswitch *sw)
 				   sw->pmds[i]->megaflows) / (1024.0 * 1024.0));
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------ PMD changes */
+
+unsigned
+pmds_txq_needed(const struct pmdswitch *sw)
+{
+	unsigned top = 0;
+
+	for (unsigned i = 0; i < sw->n_pmds; i++)
+		if (sw->pmds[i]->index + 1 > top)
+			top = sw->pmds[i]->index + 1;
+	return top;
+}
+
+/* The indexes the PMDs of `cores` get: a running PMD keeps its own, a new
+ * one takes the lowest that no running PMD has (those that go run beside
+ * the new ones while their rx queues move). Returns the highest + 1. */
+static unsigned
+pmds_plan(const struct pmdswitch *sw, const uint32_t *cores, size_t n,
+	  unsigned idx[])
+{
+	bool used[PMD_MAX] = { false };
+	unsigned top = 0;
+
+	for (unsigned j = 0; j < sw->n_pmds; j++)
+		used[sw->pmds[j]->index] = true;
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = PMD_MAX;
+		for (unsigned j = 0; j < sw->n_pmds; j++)
+			if (sw->pmds[j]->lcore_id == cores[i])
+				idx[i] = sw->pmds[j]->index;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (idx[i] == PMD_MAX) {
+			unsigned k = 0;
+
+			while (k < PMD_MAX && used[k])
+				k++;
+			idx[i] = k;
+			if (k < PMD_MAX)
+				used[k] = true;
+		}
+		if (idx[i] + 1 > top)
+			top = idx[i] + 1;
+	}
+	return top;
+}
+
+int
+pmds_check(struct pmdswitch *sw, const struct pmdswitch_config *cfg,
+	   char *err, size_t errlen)
+{
+	const struct cfg_datapath *dp = &cfg->datapath;
+	struct cfg_mark m = dp->pmd_cores_mark;
+	const char *key = "datapath.pmd-cores";
+	unsigned idx[PMD_MAX], top;
+	char msg[512];
+
+	if (m.line == 0)
+		m = (struct cfg_mark){ 1, 1 };
+	if (dp->n_pmd_cores == 0 || dp->n_pmd_cores > sw->max_pmds) {
+		snprintf(msg, sizeof(msg), "%zu PMD cores, expected 1 to %u: "
+			 "the EAL lcore set has %u lcores besides the main "
+			 "lcore %u, and dpdk.lcores cannot change without a "
+			 "restart; nothing was changed", dp->n_pmd_cores,
+			 sw->max_pmds, rte_lcore_count() - 1,
+			 rte_get_main_lcore());
+		sw_cfg_error(cfg, &m, key, msg, err, errlen);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < dp->n_pmd_cores; i++) {
+		unsigned c = dp->pmd_cores[i];
+
+		if (c >= RTE_MAX_LCORE || !rte_lcore_is_enabled(c)) {
+			snprintf(msg, sizeof(msg), "lcore %u is not in the EAL "
+				 "lcore set (dpdk.lcores, fixed until a "
+				 "restart); nothing was changed", c);
+			sw_cfg_error(cfg, &m, key, msg, err, errlen);
+			return -EINVAL;
+		}
+		if (c == rte_get_main_lcore()) {
+			snprintf(msg, sizeof(msg), "lcore %u is the main lcore; "
+				 "a PMD needs a core of its own; nothing was "
+				 "changed", c);
+			sw_cfg_error(cfg, &m, key, msg, err, errlen);
+			return -EINVAL;
+		}
+	}
+	top = pmds_plan(sw, dp->pmd_cores, dp->n_pmd_cores, idx);
+	if (top > sw->max_pmds) {
+		snprintf(msg, sizeof(msg), "the PMDs that stay, go and come "
+			 "would need %u tx queues per port at once, %u at most; "
+			 "change fewer cores per reload; nothing was changed",
+			 top, sw->max_pmds);
+		sw_cfg_error(cfg, &m, key, msg, err, errlen);
+		return -EINVAL;
+	}
+	/* Every port that stays needs a tx queue for each PMD: ports are
+	 * not reconfigured (that would drop packets). */
+	for (unsigned i = 0; i < sw->n_ports; i++) {
+		const struct switch_port *p = &sw->ports[i];
+		const struct cfg_port *cp;
+		char sig[sizeof(p->sig)];
+		size_t b;
+
+		if (!p->in_use || p->kind == CFG_PORT_PATCH ||
+		    p->dev.n_txq >= top)
+			continue;
+		cp = config_find_port(cfg, p->name, &b);
+		if (cp == NULL)
+			continue;
+		port_signature(cp, sig, sizeof(sig));
+		if (strcmp(sig, p->sig))
+			continue;	/* Made again, with the tx queues. */
+		snprintf(msg, sizeof(msg), "port %s has %u tx queue(s), the "
+			 "most its device offers (\"%s\"), and these PMDs need "
+			 "%u (one per PMD); give the device more tx queues and "
+			 "restart, or run fewer PMDs; nothing was changed",
+			 p->name, p->dev.n_txq, p->dev.dev_name, top);
+		sw_cfg_error(cfg, &m, key, msg, err, errlen);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Nothing waits in the PMD any more: no upcall in flight, nothing on its
+ * rings, nothing parked. */
+static bool
+pmd_settled(struct pmd *pmd)
+{
+	return rte_ring_count(pmd->upcall_ring) == 0 &&
+	       rte_ring_count(pmd->exec_ring) == 0 &&
+	       __atomic_load_n(&pmd->n_parked, __ATOMIC_RELAXED) == 0 &&
+	       __atomic_load_n(&pmd->miss_upcalls_sent, __ATOMIC_RELAXED) ==
+	       __atomic_load_n(&pmd->miss_upcalls_done, __ATOMIC_ACQUIRE);
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The rx queues of the PMDs that go, to the PMDs that stay (fewest queues
+ * first): first off the old lists (publish, grace period), then onto the
+ * new ones (publish, grace period). Call with rxq_lock held. */
+static int
+rxqs_evacuate(struct pmdswitch *sw, struct pmd *const gone[], unsigned n_gone,
+	      struct pmd *const to[], unsigned n_to)
+{
+	struct pmd_rxq_list *empty[PMD_MAX] = { NULL }, *fin[PMD_MAX] = { NULL };
+	struct pmd_rxq_list *old;
+	int rc = 0;
+
+	for (unsigned i = 0; i < n_gone; i++)
+		if ((empty[i] = rte_zmalloc("pmd_rxqs", sizeof(*empty[i]),
+					    RTE_CACHE_LINE_SIZE)) == NULL)
+			rc = -ENOMEM;
+	for (unsigned j = 0; j < n_to; j++) {
+		fin[j] = rte_malloc("pmd_rxqs", sizeof(*fin[j]),
+				    RTE_CACHE_LINE_SIZE);
+		if (fin[j] == NULL)
+			rc = -ENOMEM;
+		else
+			*fin[j] = *to[j]->rxqs;
+	}
+	for (unsigned i = 0; rc == 0 && i < n_gone; i++) {
+		const struct pmd_rxq_list *cur = gone[i]->rxqs;
+
+		for (uint32_t k = 0; rc == 0 && k < cur->n; k++) {
+			unsigned best = n_to;
+
+			for (unsigned j = 0; j < n_to; j++)
+				if (fin[j]->n < PMD_MAX_RXQS &&
+				    (best == n_to || fin[j]->n < fin[best]->n))
+					best = j;
+			if (best == n_to)
+				rc = -ENOSPC;
+			else
+				fin[best]->q[fin[best]->n++] = cur->q[k];
+		}
+	}
+	if (rc < 0) {
+		for (unsigned i = 0; i < PMD_MAX; i++) {
+			rte_free(empty[i]);
+			rte_free(fin[i]);
+		}
+		return rc;
+	}
+	for (unsigned i = 0; i < n_gone; i++) {
+		old = pmd_rxq_list_publish(gone[i], empty[i]);
+		empty[i] = old;		/* Freed after the grace period. */
+	}
+	rte_rcu_qsbr_synchronize(sw->qs, RTE_QSBR_THRID_INVALID);
+	for (unsigned i = 0; i < n_gone; i++)
+		rte_free(empty[i]);
+	for (unsigned j = 0; j < n_to; j++)
+		fin[j] = pmd_rxq_list_publish(to[j], fin[j]);
+	rte_rcu_qsbr_synchronize(sw->qs, RTE_QSBR_THRID_INVALID);
+	for (unsigned j = 0; j < n_to; j++)
+		rte_free(fin[j]);
+	return 0;
+}
+
+static void
+pmds_publish(struct pmdswitch *sw, struct pmd *const pmds[], unsigned n)
+{
+	pthread_rwlock_wrlock(&sw->ports_lock);
+	memcpy(sw->pmds, pmds, n * sizeof(pmds[0]));
+	sw->n_pmds = n;
+	pthread_rwlock_unlock(&sw->ports_lock);
+}
+
+/* Stop a PMD that no one gives work any more and free it with what is
+ * still in it. */
+static void
+pmd_retire(struct pmd *pmd)
+{
+	unsigned left;
+
+	pmd->stop = true;
+	rte_eal_wait_lcore(pmd->lcore_id);	/* Returns at once if stopped. */
+	left = rte_ring_count(pmd->upcall_ring) +
+	       rte_ring_count(pmd->exec_ring) + pmd->n_parked;
+	if (left)
+		LOG_WARNING("pmd %u: %u packet(s) still waiting in it when it "
+			    "stopped, dropped", pmd->lcore_id, left);
+	LOG_NOTICE("pmd %u: stopped (tx queue %u)", pmd->lcore_id,
+		   pmd->index);
+	pmd_destroy(pmd);
+}
+
+int
+pmds_set(struct pmdswitch *sw, const uint32_t *cores, size_t n, char *err,
+	 size_t errlen)
+{
+	const struct cfg_datapath *dp = &sw->cfg.datapath;
+	struct pmd *next[PMD_MAX], *added[PMD_MAX], *gone[PMD_MAX];
+	struct pmd *all[2 * PMD_MAX], *old[PMD_MAX];
+	unsigned idx[PMD_MAX], n_added = 0, n_gone = 0, n_old = sw->n_pmds;
+	uint64_t deadline;
+	int rc;
+
+	if (n == 0 || n > PMD_MAX) {
+		snprintf(err, errlen, "datapath.pmd-cores: 1 to %d cores",
+			 PMD_MAX);
+		return -EINVAL;
+	}
+	memcpy(old, sw->pmds, n_old * sizeof(old[0]));
+	pmds_plan(sw, cores, n, idx);
+	for (unsigned j = 0; j < sw->n_pmds; j++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < n; i++)
+			kept |= sw->pmds[j]->lcore_id == cores[i];
+		if (!kept)
+			gone[n_gone++] = sw->pmds[j];
+	}
+	/* 1. New PMDs start, with no rx queue yet. */
+	for (size_t i = 0; i < n; i++) {
+		struct pmd *pmd = NULL;
+
+		for (unsigned j = 0; j < sw->n_pmds; j++)
+			if (sw->pmds[j]->lcore_id == cores[i])
+				pmd = sw->pmds[j];
+		if (pmd != NULL) {
+			next[i] = pmd;
+			continue;
+		}
+		if (idx[i] >= sw->max_pmds) {
+			snprintf(err, errlen, "datapath.pmd-cores: no tx queue "
+				 "left for a PMD on lcore %u", cores[i]);
+			rc = -ENOSPC;
+			goto undo;
+		}
+		pmd = pmd_create(idx[i], cores[i], &sw->port_table, sw->qs,
+				 dp->emc_entries, dp->emc_insert_inv_prob,
+				 dp->megaflow_max, dp->upcall_ring_size);
+		if (pmd == NULL) {
+			snprintf(err, errlen, "datapath.pmd-cores: cannot "
+				 "create the PMD on lcore %u: %s", cores[i],
+				 strerror(errno));
+			rc = -ENOMEM;
+			goto undo;
+		}
+		rc = rte_eal_remote_launch(pmd_main, pmd, cores[i]);
+		if (rc < 0) {
+			snprintf(err, errlen, "datapath.pmd-cores: cannot "
+				 "launch the PMD on lcore %u: %s", cores[i],
+				 rte_strerror(-rc));
+			pmd_destroy(pmd);
+			goto undo;
+		}
+		added[n_added++] = pmd;
+		next[i] = pmd;
+	}
+	deadline = pmd_clock_ms() + 2000;
+	for (unsigned i = 0; i < n_added; i++)
+		while (!added[i]->running && pmd_clock_ms() < deadline)
+			sleep_ms(1);
+	pthread_mutex_lock(&sw->stats_lock);
+	for (unsigned i = 0; i < n_added; i++) {
+		memset(&sw->stats_base[added[i]->index], 0,
+		       sizeof(sw->stats_base[0]));
+		LOG_NOTICE("pmd %u: started (tx queue %u)",
+			   added[i]->lcore_id, added[i]->index);
+	}
+	pthread_mutex_unlock(&sw->stats_lock);
+
+	/* 2. While queues move, the slowpath serves old and new PMDs. */
+	memcpy(all, next, n * sizeof(next[0]));
+	memcpy(all + n, gone, n_gone * sizeof(gone[0]));
+	slowpath_set_pmds(sw->sp, all, (unsigned)n + n_gone);
+	pmds_publish(sw, all, (unsigned)n + n_gone);
+
+	/* 3. Rx queues: off the PMDs that go, then spread over the new
+	 * set (the new PMDs have none yet). */
+	pthread_mutex_lock(&sw->rxq_lock);
+	rc = n_gone ? rxqs_evacuate(sw, gone, n_gone, next, (unsigned)n) : 0;
+	if (rc == 0 && n_added > 0 && n > 1) {
+		int moved = pmd_rxq_rebalance(next, (unsigned)n, sw->qs);
+
+		if (moved < 0)
+			LOG_WARNING("pmd cores: rx queues not rebalanced: %s",
+				    strerror(-moved));
+	}
+	pthread_mutex_unlock(&sw->rxq_lock);
+	if (rc < 0) {
+		snprintf(err, errlen, "datapath.pmd-cores: cannot move the rx "
+			 "queues of the PMDs that go: %s", strerror(-rc));
+		/* Nothing moved: the PMDs as they were. */
+		slowpath_set_pmds(sw->sp, old, n_old);
+		pmds_publish(sw, old, n_old);
+		goto undo;
+	}
+
+	/* 4. What the PMDs that go still hold finishes: upcalls in flight
+	 * come back and go out, parked packets follow them. */
+	deadline = pmd_clock_ms() + 1000;
+	for (unsigned i = 0; i < n_gone; i++)
+		while (!pmd_settled(gone[i]) && pmd_clock_ms() < deadline)
+			sleep_ms(1);
+	slowpath_set_pmds(sw->sp, next, (unsigned)n);
+	for (unsigned i = 0; i < n_gone; i++) {
+		gone[i]->stop = true;
+		rte_eal_wait_lcore(gone[i]->lcore_id);
+	}
+	/* Port counters keep the tx drops of the PMDs that went. */
+	pthread_rwlock_wrlock(&sw->ports_lock);
+	memcpy(sw->pmds, next, n * sizeof(next[0]));
+	sw->n_pmds = (unsigned)n;
+	for (unsigned i = 0; i < n_gone; i++)
+		for (unsigned p = 0; p < PMD_MAX_PORTS; p++)
+			sw->gone_tx_drops[p] += pmd_port_tx_drops(gone[i], p);
+	pthread_rwlock_unlock(&sw->ports_lock);
+	for (unsigned i = 0; i < n_gone; i++)
+		pmd_retire(gone[i]);
+	return 0;
+
+undo:
+	for (unsigned i = 0; i < n_added; i++)
+		pmd_retire(added[i]);
+	return rc;
 }
 
 /* Bridges, ports (probed first: their NUMA sockets size the pools),
@@ -334,7 +708,8 @@ pmdswitch_pmd_stats(struct pmdswitch *sw, unsigned i, struct pmd_stats *out)
 
 	pmd_stats_read(sw->pmds[i], out);
 	pthread_mutex_lock(&sw->stats_lock);
-	base = (const uint64_t *)(const void *)&sw->stats_base[i];
+	base = (const uint64_t *)(const void *)
+	       &sw->stats_base[sw->pmds[i]->index];
 	for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
 		cur[k] -= base[k];
 	pthread_mutex_unlock(&sw->stats_lock);
@@ -362,7 +737,6 @@ read_rates(struct pmdswitch *sw, struct rates *r)
 			r->tx[i] = es.opackets;
 		}
 	}
-	pthread_rwlock_unlock(&sw->ports_lock);
 	for (unsigned i = 0; i < sw->n_pmds; i++) {
 		struct pmd_stats st;
 
@@ -371,6 +745,7 @@ read_rates(struct pmdswitch *sw, struct rates *r)
 		r->mf += st.megaflow_hits;
 		r->miss += st.misses;
 	}
+	pthread_rwlock_unlock(&sw->ports_lock);
 }
 
 static void
@@ -378,8 +753,11 @@ print_status(struct pmdswitch *sw, const struct rates *a,
 	     const struct rates *b)
 {
 	double secs = (double)(b->ms - a->ms) / 1000.0;
-	uint64_t emc = b->emc - a->emc, mf = b->mf - a->mf;
-	uint64_t miss = b->miss - a->miss, all = emc + mf + miss;
+	/* A PMD that a reload stopped takes its counts with it. */
+	uint64_t emc = b->emc >= a->emc ? b->emc - a->emc : 0;
+	uint64_t mf = b->mf >= a->mf ? b->mf - a->mf : 0;
+	uint64_t miss = b->miss >= a->miss ? b->miss - a->miss : 0;
+	uint64_t all = emc + mf + miss;
 
 	if (secs <= 0)
 		secs = 1;
@@ -420,6 +798,9 @@ print_totals(struct pmdswitch *sw)
 static void
 shutdown_switch(struct pmdswitch *sw, bool report)
 {
+	/* First the config thread: a reload it runs may be starting or
+	 * stopping PMDs. */
+	ctl_server_stop(sw);
 	sw->stopping = true;
 	for (unsigned i = 0; i < sw->n_pmds; i++)
 		if (sw->pmds[i])
@@ -429,7 +810,6 @@ shutdown_switch(struct pmdswitch *sw, bool report)
 		slowpath_stop(sw->sp);
 	if (report)
 		print_totals(sw);
-	ctl_server_stop(sw);
 	for (unsigned b = 0; b < sw->n_bridges; b++)
 		if (sw->bridges[b].in_use) {
 			ofproto_destroy(sw->bridges[b].ofp);
@@ -512,6 +892,7 @@ main(int argc, char **argv)
 	snprintf(sw.config_path, sizeof(sw.config_path), "%s", opt.config);
 	pthread_mutex_init(&sw.stats_lock, NULL);
 	pthread_rwlock_init(&sw.ports_lock, NULL);
+	pthread_mutex_init(&sw.rxq_lock, NULL);
 	sw.ctl_fd = -1;
 	/* What can be checked before the EAL starts: nothing starts
 	 * half-configured. */

@@ -103,15 +103,16 @@ cfg_qsize(uint16_t v)
 	return v ? v : 1024;
 }
 
-/* Mbufs a port may hold: every descriptor, plus a burst per PMD. */
+/* Mbufs a port may hold: every descriptor, plus a burst per PMD (as many
+ * as a reload may run). */
 static uint32_t
 port_mbuf_need(const struct pmdswitch *sw, const struct cfg_port *cp)
 {
 	if (cp->kind == CFG_PORT_PATCH)
 		return 0;
 	return (uint32_t)cp->rxq * cfg_qsize(cp->rxq_size) +
-	       sw->n_pmds * cfg_qsize(cp->txq_size) +
-	       2u * PMD_BURST * sw->n_pmds +
+	       sw->max_pmds * cfg_qsize(cp->txq_size) +
+	       2u * PMD_BURST * sw->max_pmds +
 	       (cp->devargs ? pcap_preload_mbufs(cp->devargs) *
 		(uint32_t)cp->rxq : 0);
 }
@@ -142,8 +143,8 @@ pool_create(struct pmdswitch *sw, int socket, uint32_t need, char *err,
 
 	/* The upcall and exec rings, parked misses, per-lcore caches,
 	 * pcap captures and a reserve for reloads come on top. */
-	n = need + sw->n_pmds * (2 * sw->cfg.datapath.upcall_ring_size +
-				 PMD_PARK_MAX) +
+	n = need + sw->max_pmds * (2 * sw->cfg.datapath.upcall_ring_size +
+				   PMD_PARK_MAX) +
 	    RTE_MAX_LCORE * 256 / 8 + POOL_PCAP_RESERVE + POOL_RELOAD_RESERVE;
 	snprintf(name, sizeof(name), "mbufs_s%d", socket);
 	pl->mp = rte_pktmbuf_pool_create(name, n, 256,
@@ -218,8 +219,10 @@ static int
 assign_rxqs(struct pmdswitch *sw, struct switch_port *p)
 {
 	uint32_t in_port = XLATE_DP_IN_PORT(p->bridge, p->ofport);
+	int rc = 0;
 
-	for (uint16_t q = 0; q < p->dev.n_rxq; q++) {
+	pthread_mutex_lock(&sw->rxq_lock);
+	for (uint16_t q = 0; rc == 0 && q < p->dev.n_rxq; q++) {
 		struct pmd *best = sw->pmds[0];
 
 		/* The PMD with the fewest queues. */
@@ -228,9 +231,10 @@ assign_rxqs(struct pmdswitch *sw, struct switch_port *p)
 				best = sw->pmds[i];
 		if (pmd_add_rxq(best, p->dp_port, p->dev.port_id, q,
 				in_port) < 0)
-			return -ENOSPC;
+			rc = -ENOSPC;
 	}
-	return 0;
+	pthread_mutex_unlock(&sw->rxq_lock);
+	return rc;
 }
 
 /* Take the port's rx queues off every PMD: publish the shorter list, wait
@@ -238,6 +242,8 @@ assign_rxqs(struct pmdswitch *sw, struct switch_port *p)
 static void
 unassign_rxqs(struct pmdswitch *sw, uint32_t dp_port)
 {
+	/* pmd-rxq-rebalance and PMD changes write the lists too. */
+	pthread_mutex_lock(&sw->rxq_lock);
 	for (unsigned i = 0; i < sw->n_pmds; i++) {
 		struct pmd *pmd = sw->pmds[i];
 		struct pmd_rxq_list *cur = pmd->rxqs, *list;
@@ -268,6 +274,7 @@ unassign_rxqs(struct pmdswitch *sw, uint32_t dp_port)
 		for (unsigned j = 0; j < n_gone; j++)
 			rte_free(gone[j]);
 	}
+	pthread_mutex_unlock(&sw->rxq_lock);
 }
 
 /* ------------------------------------------------------------ ports */
@@ -332,9 +339,10 @@ port_probe(struct pmdswitch *sw, unsigned b, const struct cfg_port *cp,
 	}
 	if (cp->kind == CFG_PORT_VHOST_USER) {
 		/* One tx queue per PMD: the device offers as many queue
-		 * pairs as the guest or the PMDs need. */
-		uint16_t q = cp->queues > sw->n_pmds ? cp->queues :
-			     (uint16_t)sw->n_pmds;
+		 * pairs as the guest or the PMDs (as many as a reload may
+		 * run) need. */
+		uint16_t q = cp->queues > sw->max_pmds ? cp->queues :
+			     (uint16_t)sw->max_pmds;
 
 		dpdk_port_vhost_devargs(devargs, sizeof(devargs),
 					sw->vhost_seq++, cp->path,
@@ -355,6 +363,23 @@ port_probe(struct pmdswitch *sw, unsigned b, const struct cfg_port *cp,
 	return p;
 }
 
+/* Tx queues of a port: one per PMD a reload may run (so adding PMDs
+ * needs no reconfiguration of the port), as far as the device offers
+ * them, and at least one per running PMD (dpdk_port_start() refuses a
+ * device with fewer). */
+static unsigned
+port_txqs(const struct pmdswitch *sw, const struct switch_port *p)
+{
+	unsigned n = sw->max_pmds, need = pmds_txq_needed(sw);
+	struct rte_eth_dev_info info;
+
+	if (p->kind != CFG_PORT_PATCH &&
+	    rte_eth_dev_info_get(p->dev.port_id, &info) == 0 &&
+	    info.max_tx_queues < n)
+		n = info.max_tx_queues;
+	return n > need ? n : need;
+}
+
 static int
 port_activate(struct pmdswitch *sw, struct switch_port *p,
 	      const struct cfg_port *cp, const char *key, char *err,
@@ -362,7 +387,7 @@ port_activate(struct pmdswitch *sw, struct switch_port *p,
 {
 	struct bridge *br = &sw->bridges[p->bridge];
 	struct dpdk_port_conf pc = {
-		.n_rxq = cp->rxq, .n_txq = (uint16_t)sw->n_pmds,
+		.n_rxq = cp->rxq, .n_txq = (uint16_t)port_txqs(sw, p),
 		.rxq_size = cp->rxq_size, .txq_size = cp->txq_size,
 		.mtu = cp->mtu, .mac = cp->has_mac ? cp->mac : NULL,
 	};
@@ -554,6 +579,7 @@ port_del(struct pmdswitch *sw, struct switch_port *p)
 	}
 	LOG_NOTICE("port %s: removed from bridge %s", p->name, br->name);
 	pthread_rwlock_wrlock(&sw->ports_lock);
+	sw->gone_tx_drops[p->dp_port] = 0;
 	memset(p, 0, sizeof(*p));
 	while (sw->n_ports > 0 && !sw->ports[sw->n_ports - 1].in_use)
 		sw->n_ports--;
@@ -605,6 +631,7 @@ port_stats(struct pmdswitch *sw, const struct switch_port *p,
 	st->tx_errors = es.oerrors;
 	/* What the device refused (full ring, no guest) the PMDs freed and
 	 * counted; errors the device had after taking a packet are its own. */
+	st->tx_dropped = sw->gone_tx_drops[p->dp_port];
 	for (unsigned i = 0; i < sw->n_pmds; i++)
 		st->tx_dropped += pmd_port_tx_drops(sw->pmds[i], p->dp_port);
 }

@@ -5,17 +5,23 @@
  *
  *  1. Load and check everything that can be checked before touching the
  *     switch: the YAML (file:line:column errors), sections that cannot
- *     change while running (dpdk:, datapath:, ctl-socket:), socket paths,
- *     every flow (parsed on a scratch bridge). A failure changes nothing.
+ *     change while running (dpdk:, datapath: but pmd-cores, ctl-socket:),
+ *     the PMD cores (lcores of the EAL set, a tx queue for each PMD on
+ *     every port that stays), socket paths, every flow (parsed on a
+ *     scratch bridge). A failure changes nothing.
  *  2. Remove what the new file removes or changes: bridges whose identity
- *     or channels changed (datapath-id, fail-mode, controllers, a listener
- *     gone), ports that are gone, moved or configured differently.
+ *     or controllers changed (datapath-id, fail-mode, controllers), ports
+ *     that are gone, moved or configured differently.
+ *  2b. PMD cores (pmds_set()): new PMDs start, those that go hand their
+ *     rx queues to the others and stop, the queues are spread again.
  *  3. Add bridges and ports. When a device cannot be probed or started,
  *     everything step 3 added is removed and everything step 2 removed is
  *     added back from the old configuration: the switch is as before, and
  *     the error (file:line:column) is the reply.
- *  4. Flows of kept bridges, new listeners, patch peers; revalidate the
- *     megaflows (only those the changes made wrong go).
+ *  4. Flows of kept bridges (removed ones deleted strictly, new ones
+ *     added, kept ones untouched), listeners closed and opened in place,
+ *     patch peers; revalidate the megaflows (only those the changes made
+ *     wrong go).
  *
  * Ports and bridges that the change does not touch are not touched: their
  * rx queues stay on their PMDs, their megaflows stay installed.
@@ -94,16 +100,16 @@ check_fixed(const struct pmdswitch_config *o,
 	    od->main_lcore != nd->main_lcore ||
 	    od->memory_mb != nd->memory_mb || od->no_huge != nd->no_huge ||
 	    !strlist_eq(od->extra_args, od->n_extra_args, nd->extra_args,
-			nd->n_extra_args))
-		return restart_needed(n, nd->memory_mb_mark.line ?
-				      nd->memory_mb_mark : top, "dpdk", err,
-				      errlen);
-	if (op->n_pmd_cores != np->n_pmd_cores ||
-	    memcmp(op->pmd_cores, np->pmd_cores,
-		   op->n_pmd_cores * sizeof(op->pmd_cores[0])))
-		return restart_needed(n, np->pmd_cores_mark.line ?
-				      np->pmd_cores_mark : top,
-				      "datapath.pmd-cores", err, errlen);
+			nd->n_extra_args)) {
+		sw_cfg_error(n, nd->memory_mb_mark.line ? &nd->memory_mb_mark :
+			     &top, "dpdk", "the EAL reads this section once, "
+			     "at start (lcores, main-lcore, memory-mb, no-huge, "
+			     "extra-args): changing it needs a restart of "
+			     "pmdswitchd; PMDs can move live within the lcores "
+			     "it gives (datapath.pmd-cores); nothing was "
+			     "changed", err, errlen);
+		return -EINVAL;
+	}
 	if (op->emc_entries != np->emc_entries ||
 	    op->emc_insert_inv_prob != np->emc_insert_inv_prob ||
 	    op->megaflow_max != np->megaflow_max ||
@@ -150,19 +156,26 @@ check_flows(const struct pmdswitch_config *n, char *err, size_t errlen)
 	return 0;
 }
 
-/* A bridge must be made again: its OpenFlow identity or channels
- * changed in a way ofproto cannot apply in place. */
+static bool
+pmd_cores_changed(const struct pmdswitch_config *o,
+		  const struct pmdswitch_config *n)
+{
+	return o->datapath.n_pmd_cores != n->datapath.n_pmd_cores ||
+	       memcmp(o->datapath.pmd_cores, n->datapath.pmd_cores,
+		      o->datapath.n_pmd_cores *
+		      sizeof(o->datapath.pmd_cores[0])) != 0;
+}
+
+/* A bridge must be made again: its OpenFlow identity or controllers
+ * changed in a way ofproto cannot apply in place (listeners come and go
+ * in place: apply_listeners()). */
 static bool
 bridge_replaced(const struct cfg_bridge *o, const struct cfg_bridge *n)
 {
-	if (o->datapath_id != n->datapath_id || o->fail_mode != n->fail_mode ||
-	    !strlist_eq(o->controllers, o->n_controllers, n->controllers,
-			n->n_controllers))
-		return true;
-	for (size_t i = 0; i < o->n_listen; i++)
-		if (!strlist_has(n->listen, n->n_listen, o->listen[i]))
-			return true;
-	return false;
+	return o->datapath_id != n->datapath_id ||
+	       o->fail_mode != n->fail_mode ||
+	       !strlist_eq(o->controllers, o->n_controllers, n->controllers,
+			   n->n_controllers);
 }
 
 /* What a reload did, to undo it. */
@@ -175,6 +188,7 @@ struct reload_undo {
 	unsigned n_added_ports;
 	char added_bridges[PMDSWITCH_MAX_BRIDGES][64];
 	unsigned n_added_bridges;
+	bool pmds_changed;			/* Old ones: old config. */
 };
 
 /* A whole bridge of cfg: the bridge, its ports, flows, channels. */
@@ -231,6 +245,11 @@ rollback(struct pmdswitch *sw, const struct pmdswitch_config *old,
 		if (br != NULL)
 			bridge_del(sw, br);
 	}
+	/* The PMDs before what comes back: its ports get their tx queues. */
+	if (u->pmds_changed &&
+	    pmds_set(sw, old->datapath.pmd_cores, old->datapath.n_pmd_cores,
+		     err, sizeof(err)) < 0)
+		LOG_ERROR("reload: cannot restore the PMD cores: %s", err);
 	for (unsigned i = 0; i < u->n_removed_bridges; i++) {
 		unsigned ci;
 
@@ -259,9 +278,13 @@ rollback(struct pmdswitch *sw, const struct pmdswitch_config *old,
 	slowpath_revalidate(sw->sp);
 }
 
-/* "priority=10,in_port=1,actions=output:2" → "in_port=1". */
+/* A config flow as ovs-ofctl --strict del-flows takes it: everything
+ * before actions= (match, priority, table), in table 0 unless it names
+ * one (where ofproto_add_flow_str() put it):
+ * "priority=10,in_port=1,actions=output:2" →
+ * "table=0,priority=10,in_port=1". */
 static void
-flow_match_part(const char *flow, char *buf, size_t len)
+flow_strict_part(const char *flow, char *buf, size_t len)
 {
 	const char *a = strstr(flow, "actions=");
 	size_t n = a ? (size_t)(a - flow) : strlen(flow), o = 0;
@@ -272,37 +295,106 @@ flow_match_part(const char *flow, char *buf, size_t len)
 	memcpy(tmp, flow, n);
 	tmp[n] = '\0';
 	buf[0] = '\0';
+	if (strstr(tmp, "table=") == NULL)
+		o += (size_t)snprintf(buf, len, "table=0");
 	for (tok = strtok_r(tmp, ", ", &save); tok != NULL;
-	     tok = strtok_r(NULL, ", ", &save)) {
-		if (!strncmp(tok, "priority=", 9))
-			continue;
+	     tok = strtok_r(NULL, ", ", &save))
 		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s",
 				      o ? "," : "", tok);
-	}
 }
 
-/* Config flows of a kept bridge: removed ones are deleted (by their
- * match, like ovs-ofctl del-flows), then the file's flows are added
- * (an identical match and priority is replaced). */
+/* Config flows of a kept bridge: those the file no longer has are deleted
+ * (each by its match, priority and table exactly, like ovs-ofctl --strict
+ * del-flows: no other rule goes), then the file's new flows are added.
+ * Flows in both files are not touched: their counters go on, and the
+ * megaflows of the traffic they carry stay. */
 static int
 apply_flows(struct pmdswitch *sw, struct bridge *br,
 	    const struct cfg_bridge *o, const struct cfg_bridge *n,
 	    unsigned ci, char *err, size_t errlen)
 {
-	char match[1024], msg[512];
+	char strict[1024], other[1024], msg[512], key[64];
 
 	if (strlist_eq(o->flows, o->n_flows, n->flows, n->n_flows))
 		return 0;
 	for (size_t i = 0; i < o->n_flows; i++) {
 		if (strlist_has(n->flows, n->n_flows, o->flows[i]))
 			continue;
-		flow_match_part(o->flows[i], match, sizeof(match));
-		if (ofproto_del_flows_str(br->ofp, match, msg,
-					  sizeof(msg)) < 0)
+		flow_strict_part(o->flows[i], strict, sizeof(strict));
+		if (ofproto_del_flows_strict_str(br->ofp, strict, msg,
+						 sizeof(msg)) < 0)
 			LOG_WARNING("reload: bridge %s: cannot delete flow "
 				    "\"%s\": %s", br->name, o->flows[i], msg);
 	}
-	return bridge_add_flows(sw, br, n, ci, err, errlen);
+	for (size_t i = 0; i < n->n_flows; i++) {
+		bool add = !strlist_has(o->flows, o->n_flows, n->flows[i]);
+
+		/* A kept flow that a removed one with the same match had
+		 * replaced at start went with it: it comes back. */
+		flow_strict_part(n->flows[i], strict, sizeof(strict));
+		for (size_t j = 0; !add && j < o->n_flows; j++) {
+			if (strlist_has(n->flows, n->n_flows, o->flows[j]))
+				continue;
+			flow_strict_part(o->flows[j], other, sizeof(other));
+			add = !strcmp(strict, other);
+		}
+		if (!add)
+			continue;
+		if (ofproto_add_flow_str(br->ofp, n->flows[i], msg,
+					 sizeof(msg)) < 0) {
+			snprintf(key, sizeof(key), "bridges[%u].flows[%zu]",
+				 ci, i);
+			sw_cfg_error(&sw->cfg, &n->flow_marks[i], key, msg,
+				     err, errlen);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Listeners of a kept bridge: those gone close (connections they
+ * accepted stay up), then new ones open; the bridge, its flows and its
+ * traffic stay. On an error, the listeners are as before. */
+static int
+apply_listeners(struct bridge *br, const struct pmdswitch_config *ncfg,
+		const struct cfg_bridge *o, const struct cfg_bridge *n,
+		unsigned ci, unsigned *n_changes, char *err, size_t errlen)
+{
+	char msg[512], key[64];
+
+	/* First the closes: a new target may take the same TCP port. */
+	for (size_t i = 0; i < o->n_listen; i++) {
+		if (strlist_has(n->listen, n->n_listen, o->listen[i]))
+			continue;
+		if (ofproto_del_listener(br->ofp, o->listen[i]) < 0)
+			LOG_WARNING("reload: bridge %s: no listener %s to "
+				    "close", br->name, o->listen[i]);
+		(*n_changes)++;
+	}
+	for (size_t i = 0; i < n->n_listen; i++) {
+		if (strlist_has(o->listen, o->n_listen, n->listen[i]))
+			continue;
+		if (ofproto_add_listener(br->ofp, n->listen[i], msg,
+					 sizeof(msg)) == 0) {
+			(*n_changes)++;
+			continue;
+		}
+		snprintf(key, sizeof(key), "bridges[%u].listen[%zu]", ci, i);
+		sw_cfg_error(ncfg, &n->mark, key, msg, err, errlen);
+		/* Back as before: the new ones close, the old ones open. */
+		for (size_t j = 0; j < i; j++)
+			if (!strlist_has(o->listen, o->n_listen, n->listen[j]))
+				ofproto_del_listener(br->ofp, n->listen[j]);
+		for (size_t j = 0; j < o->n_listen; j++)
+			if (!strlist_has(n->listen, n->n_listen, o->listen[j]) &&
+			    ofproto_add_listener(br->ofp, o->listen[j], msg,
+						 sizeof(msg)) < 0)
+				LOG_ERROR("reload: bridge %s: cannot reopen "
+					  "listener %s: %s", br->name,
+					  o->listen[j], msg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int
@@ -323,6 +415,8 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 		rc = preflight_paths(&ncfg, NULL, err, errlen);
 	if (rc == 0)
 		rc = check_flows(&ncfg, err, errlen);
+	if (rc == 0 && pmd_cores_changed(old, &ncfg))
+		rc = pmds_check(sw, &ncfg, err, errlen);
 	if (rc < 0) {
 		config_free(&ncfg);
 		return rc;
@@ -374,6 +468,16 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 	/* The new configuration's errors name the new file's lines. */
 	sw->cfg = ncfg;
 
+	/* 2b. PMD cores, before new ports: they get a tx queue per PMD. */
+	if (pmd_cores_changed(old, &ncfg)) {
+		rc = pmds_set(sw, ncfg.datapath.pmd_cores,
+			      ncfg.datapath.n_pmd_cores, err, errlen);
+		if (rc < 0)
+			goto undo;
+		u->pmds_changed = true;
+		n_changes++;
+	}
+
 	/* 3. Additions. */
 	for (unsigned ci = 0; ci < ncfg.n_bridges; ci++) {
 		const struct cfg_bridge *nb = &ncfg.bridges[ci];
@@ -409,7 +513,6 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 		const struct cfg_bridge *ob = cfg_bridge_find(old, nb->name,
 							      NULL);
 		struct bridge *br = bridge_find(sw, nb->name);
-		char msg[512];
 		bool added = false;
 
 		for (unsigned j = 0; j < u->n_added_bridges; j++)
@@ -420,23 +523,11 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 				nb->n_flows))
 			n_changes++;
 		rc = apply_flows(sw, br, ob, nb, ci, err, errlen);
+		if (rc == 0)
+			rc = apply_listeners(br, &ncfg, ob, nb, ci, &n_changes,
+					     err, errlen);
 		if (rc < 0)
 			goto undo;
-		for (size_t i = 0; i < nb->n_listen; i++) {
-			if (strlist_has(ob->listen, ob->n_listen,
-					nb->listen[i]))
-				continue;
-			if (ofproto_add_listener(br->ofp, nb->listen[i], msg,
-						 sizeof(msg)) < 0) {
-				snprintf(key, sizeof(key),
-					 "bridges[%u].listen[%zu]", ci, i);
-				sw_cfg_error(&ncfg, &nb->mark, key, msg, err,
-					     errlen);
-				rc = -EINVAL;
-				goto undo;
-			}
-			n_changes++;
-		}
 	}
 	bridges_link_patches(sw);
 	slowpath_revalidate(sw->sp);

@@ -24,8 +24,10 @@
  *  - n_packets / n_bytes / last_used are written by the owning PMD only,
  *    with relaxed atomic stores; anyone may read them.
  *  - Memory: the pool is one anonymous mapping of max_entries slots
- *    (megaflow_table_mem_size(): about 450 bytes a slot, 1M megaflows are
- *    about 460 MB); pages are touched only when slots are first used.
+ *    (megaflow_table_mem_size(): about 1 KB a slot since the action list
+ *    carries header rewrites and clone blocks, 1M megaflows are about
+ *    1 GB of address space); pages are touched only when slots are first
+ *    used.
  */
 
 #include <stdalign.h>
@@ -38,7 +40,9 @@
 #include "dp_actions.h"
 #include "flow_key.h"
 
-#define MEGAFLOW_MAX_COOKIES 8
+/* Covers OFPROTO_MAX_RULE_REFS: every rule and group bucket a lookup
+ * went through (the slowpath checks it at build time). */
+#define MEGAFLOW_MAX_COOKIES 16
 
 /* megaflow.fast_output when the actions are not exactly one output. */
 #define MEGAFLOW_NO_FAST_OUTPUT UINT32_MAX

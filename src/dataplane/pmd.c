@@ -17,6 +17,7 @@
 #include "pmd.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "dp_meter.h"
+#include "dp_packet.h"
 #include "flow_parse.h"
 
 /* No cached tx batch in process_burst(): never a megaflow's fast_output
@@ -240,6 +243,153 @@ upcall(struct pmd *pmd, struct rte_mbuf *m, enum pmd_upcall_kind kind,
 	}
 }
 
+/* A private copy of a packet (data and the mbuf private area's upcall
+ * fields), from the packet's own pool. NULL when the pool is empty. */
+static struct rte_mbuf *
+pkt_copy(struct pmd *pmd, struct rte_mbuf *m)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+
+	if (unlikely(c == NULL)) {
+		PMD_COUNT(pmd, copy_fails, 1);
+		return NULL;
+	}
+	memcpy(pmd_mbuf_priv(c), pmd_mbuf_priv(m),
+	       offsetof(struct pmd_mbuf_priv, actions));
+	return c;
+}
+
+/* Run a header action on the mbuf's first segment. */
+static enum dp_hdr_result
+mbuf_apply(struct rte_mbuf *m, const struct dp_actions *l,
+	   const struct dp_action *a, uint8_t remark)
+{
+	struct dp_buf b = {
+		.data = rte_pktmbuf_mtod(m, uint8_t *),
+		.len = rte_pktmbuf_data_len(m),
+		.headroom = rte_pktmbuf_headroom(m),
+	};
+	enum dp_hdr_result r;
+
+	r = a != NULL ? dp_packet_apply(&b, l, a) :
+			dp_packet_dscp_remark(&b, remark);
+	if (r == DP_HDR_OK && b.len != rte_pktmbuf_data_len(m)) {
+		int32_t delta = (int32_t)b.len - (int32_t)m->data_len;
+
+		m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
+		m->data_len = (uint16_t)b.len;
+		m->pkt_len = (uint32_t)((int32_t)m->pkt_len + delta);
+	}
+	return r;
+}
+
+static void
+upcall_reason(struct pmd *pmd, struct rte_mbuf *m, uint32_t arg,
+	      uint8_t reason)
+{
+	pmd_mbuf_priv(m)->upcall_reason = reason;
+	upcall(pmd, m, PMD_UPCALL_ACTION, arg);
+}
+
+/* Execute actions [start, end) of l on m (consumed). Blocks nest at most
+ * DP_ACTIONS_MAX deep. */
+static void
+exec_range(struct pmd *pmd, struct rte_mbuf *m, const struct dp_actions *l,
+	   unsigned start, unsigned end)
+{
+	for (unsigned i = start; i < end; i++) {
+		const struct dp_action *a = &l->a[i];
+		unsigned next = a->type == DP_ACTION_CLONE ? i + 1 + a->arg :
+			       i + 1;
+		bool last = next >= end;
+		struct rte_mbuf *c;
+		enum dp_hdr_result r;
+		uint8_t prec = 0;
+
+		switch (a->type) {
+		case DP_ACTION_OUTPUT:
+			if (last) {
+				tx_enqueue(pmd, a->arg, m);
+				return;
+			}
+			if (a->flags & DP_ACT_F_COPY) {
+				c = pkt_copy(pmd, m);
+				if (c != NULL)
+					tx_enqueue(pmd, a->arg, c);
+			} else {
+				rte_mbuf_refcnt_update(m, 1);
+				tx_enqueue(pmd, a->arg, m);
+			}
+			break;
+		case DP_ACTION_UPCALL:
+			if (last) {
+				upcall_reason(pmd, m, a->arg, a->sub);
+				return;
+			}
+			c = pkt_copy(pmd, m);
+			if (c != NULL)
+				upcall_reason(pmd, c, a->arg, a->sub);
+			break;
+		case DP_ACTION_CLONE:
+			if (next > end)
+				goto drop;
+			if (last && (!(a->flags & DP_ACT_F_COPY) ||
+				     rte_mbuf_refcnt_read(m) == 1)) {
+				/* The packet's last use: no copy needed unless
+				 * the block rewrites a packet an earlier
+				 * output still holds. */
+				exec_range(pmd, m, l, i + 1, next);
+				return;
+			}
+			if (a->flags & DP_ACT_F_COPY) {
+				c = pkt_copy(pmd, m);
+				if (c != NULL)
+					exec_range(pmd, c, l, i + 1, next);
+			} else {
+				rte_mbuf_refcnt_update(m, 1);
+				exec_range(pmd, m, l, i + 1, next);
+			}
+			i = next - 1;
+			break;
+		case DP_ACTION_METER:
+			switch (dp_meter_apply(a->arg, rte_pktmbuf_pkt_len(m),
+					       pmd->now_tsc, &prec)) {
+			case DP_METER_DROP:
+				PMD_COUNT(pmd, meter_drops, 1);
+				rte_pktmbuf_free(m);
+				return;
+			case DP_METER_REMARK:
+				mbuf_apply(m, l, NULL, prec);
+				break;
+			default:
+				break;
+			}
+			break;
+		default:
+			r = mbuf_apply(m, l, a, 0);
+			if (likely(r == DP_HDR_OK))
+				break;
+			if (r == DP_HDR_TTL_EXPIRED) {
+				if (a->flags & DP_ACT_F_TTL_UPCALL) {
+					upcall_reason(pmd, m, a->arg, a->sub);
+				} else {
+					PMD_COUNT(pmd, ttl_drops, 1);
+					rte_pktmbuf_free(m);
+				}
+				return;
+			}
+			PMD_COUNT(pmd, action_skips, 1);
+			break;
+		}
+	}
+	/* The list ended without a last output: nothing more to do. */
+	rte_pktmbuf_free(m);
+	return;
+drop:
+	PMD_COUNT(pmd, action_drops, 1);
+	rte_pktmbuf_free(m);
+}
+
 void
 pmd_execute(struct pmd *pmd, struct rte_mbuf *m,
 	    const struct dp_actions *actions, uint32_t in_dp_port)
@@ -247,30 +397,16 @@ pmd_execute(struct pmd *pmd, struct rte_mbuf *m,
 	unsigned n = actions->n;
 
 	(void)in_dp_port;
-	if (n == 0) {
+	if (unlikely(n == 0 || n > DP_ACTIONS_MAX)) {
 		PMD_COUNT(pmd, action_drops, 1);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* Every action but the last one gets a reference of its own. */
-	if (n > 1)
-		rte_mbuf_refcnt_update(m, (int16_t)(n - 1));
-	for (unsigned i = 0; i < n; i++) {
-		const struct dp_action *a = &actions->a[i];
-
-		switch (a->type) {
-		case DP_ACTION_OUTPUT:
-			tx_enqueue(pmd, a->arg, m);
-			break;
-		case DP_ACTION_UPCALL:
-			upcall(pmd, m, PMD_UPCALL_ACTION, a->arg);
-			break;
-		default:
-			PMD_COUNT(pmd, action_drops, 1);
-			rte_pktmbuf_free(m);
-			break;
-		}
+	if (likely(n == 1 && actions->a[0].type == DP_ACTION_OUTPUT)) {
+		tx_enqueue(pmd, actions->a[0].arg, m);
+		return;
 	}
+	exec_range(pmd, m, actions, 0, n);
 }
 
 /* True while packets must wait behind an earlier miss: one is parked, or
@@ -591,6 +727,7 @@ pmd_main(void *arg)
 		uint64_t now = rte_rdtsc(), spent = now - prev;
 
 		prev = now;
+		pmd->now_tsc = now;
 		if (work) {
 			PMD_COUNT(pmd, busy_cycles, spent);
 			for (unsigned k = 0; k < n_busy; k++) {

@@ -29,6 +29,14 @@
  *    relaxed atomic stores; readers sum them when they read.
  *  - The megaflow table is read by the PMD under RCU (the PMD reports a
  *    quiescent state once per loop) and written by the slowpath.
+ *  - Datapath actions (pmd_execute()): header rewrites work on the mbuf's
+ *    first segment in place (dp_packet.h); an output or clone block that
+ *    a later rewrite would change gets a copy (rte_pktmbuf_copy from the
+ *    packet's pool, DP_ACT_F_COPY), else a reference; meters are the
+ *    shared dp_meter table (atomics, RCU-published configuration). No
+ *    lock, no system call, no allocation beyond those mbuf copies; what
+ *    cannot be done is counted (action_skips, ttl_drops, meter_drops,
+ *    copy_fails).
  */
 
 #include <stdbool.h>
@@ -64,6 +72,8 @@ enum pmd_upcall_kind {
 struct pmd_mbuf_priv {
 	uint32_t upcall_kind;	/* enum pmd_upcall_kind, on the way up. */
 	uint32_t upcall_arg;	/* PMD_UPCALL_ACTION: max_len. */
+	uint8_t upcall_reason;	/* PMD_UPCALL_ACTION: packet-in reason. */
+	uint8_t pad[3];
 	uint32_t in_port;	/* ofport the packet came in on. */
 	uint32_t in_dp_port;	/* Datapath port index it came in on. */
 	struct dp_actions actions;	/* On the way back: what to do. */
@@ -125,6 +135,11 @@ struct pmd_stats {
 	uint64_t park_overflows;	/* Waiting room full: dropped. */
 	uint64_t subtable_lookups;	/* Subtables probed for the megaflow
 					 * hits (average = this / hits). */
+	uint64_t action_skips;	/* Header action on a packet without
+				 * that header: skipped. */
+	uint64_t ttl_drops;	/* DEC_*_TTL on TTL <= 1, not sent up. */
+	uint64_t meter_drops;	/* Dropped by a meter band. */
+	uint64_t copy_fails;	/* No mbuf for a copy (output/clone). */
 };
 
 /* A miss waiting for the in-flight upcalls to be installed. */
@@ -157,6 +172,7 @@ struct pmd {
 	 * written by the PMD (relaxed), summed by pmd_port_tx_drops(). */
 	uint64_t port_tx_drops[PMD_MAX_PORTS];
 	uint64_t now_ms;		/* Refreshed once per iteration. */
+	uint64_t now_tsc;		/* TSC, refreshed once per iteration. */
 	uint64_t miss_upcalls_sent;	/* Written by the PMD. */
 	uint64_t miss_upcalls_done;	/* Written by the slowpath, after it
 					 * installed and handed the packet

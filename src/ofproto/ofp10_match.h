@@ -32,11 +32,24 @@ uint16_t ofp10_port_from_13(uint32_t port);
 void ofp10_match_decode(const struct ofp10_match *w, struct ofp_flow_match *m);
 void ofp10_match_encode(const struct ofp_flow_match *m, struct ofp10_match *w);
 
-/* Decodes a 1.0 action list (OUTPUT only). packet_out allows TABLE. */
+/* Decodes a 1.0 action list (ofp10_actions.c): OUTPUT, SET_VLAN_VID,
+ * SET_VLAN_PCP, STRIP_VLAN, SET_DL_SRC/DST, SET_NW_SRC/DST, SET_NW_TOS,
+ * SET_TP_SRC/DST (as TCP_SRC/DST set-fields: ofp10_actions_fixup() turns
+ * them into UDP/SCTP ones after the match) and ENQUEUE (SET_QUEUE then
+ * OUTPUT). packet_out allows TABLE. */
 enum ofperr ofp10_actions_decode(const void *buf, size_t len,
 				 struct ofpact *acts, size_t max, size_t *n,
 				 bool packet_out);
+/* After the match is known: SET_TP_* of UDP/SCTP flows become their
+ * set-fields, and SET_VLAN_VID/PCP of a flow that does not match a tag
+ * get a PUSH_VLAN before them (1.0 adds a tag). Returns the new count
+ * (at most max). */
+size_t ofp10_actions_fixup(struct ofpact *acts, size_t n, size_t max,
+			   const struct ofp_flow_match *m);
+/* Encodes what 1.0 can say; other actions (1.3 only) are left out. */
 void ofp10_actions_encode(const struct ofpact *acts, size_t n,
 			  struct ofp_buf *b);
+/* The OFPAT10_* bitmap of FEATURES_REPLY. */
+uint32_t ofp10_actions_supported(void);
 
 #endif /* PMDSWITCH_OFP10_MATCH_H */

@@ -102,7 +102,7 @@ put_features(struct ofproto *ofp, uint32_t xid, struct ofp_buf *out)
 	f->n_tables = 1;
 	f->capabilities = htonl(OFPC_FLOW_STATS | OFPC_TABLE_STATS |
 				OFPC_PORT_STATS | OFPC_QUEUE_STATS);
-	f->actions = htonl(1u << OFPAT10_OUTPUT);
+	f->actions = htonl(ofp10_actions_supported());
 	size_t n = ofproto_ports_snapshot(ofp, &ports);
 	for (size_t i = 0; i < n && out->len - start + 48 <= OFP_MAX_MSG_LEN;
 	     i++)
@@ -158,6 +158,10 @@ flow_mod_decode(const uint8_t *msg, size_t len, struct ofp_flow_mod *fm)
 					       fm->insts.apply,
 					       OFPROTO_MAX_ACTIONS, &n, false);
 	fm->insts.n_apply = n;
+	if (!err)
+		fm->insts.n_apply = ofp10_actions_fixup(fm->insts.apply, n,
+							OFPROTO_MAX_ACTIONS,
+							&fm->match);
 	return err;
 }
 
@@ -426,7 +430,7 @@ handle_stats(struct ofproto *ofp, const uint8_t *msg, size_t len,
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
 			break;
 		}
-		ofproto_table_counters(ofp, &active, &lookups, &matches);
+		ofproto_table_counters(ofp, 0, &active, &lookups, &matches);
 		struct ofp10_table_stats *t = ofp_buf_put_zeros(out,
 								sizeof(*t));
 		snprintf(t->name, sizeof(t->name), "classifier");

@@ -49,6 +49,7 @@ struct ofp_listener {
 	int fd;
 	int port;		/* Bound TCP port. */
 	bool ssl;
+	char target[96];	/* As given to ofp_conn_mgr_add_listener(). */
 };
 
 struct ofp_conn;
@@ -93,6 +94,9 @@ struct ofp_conn_mgr {
 	pthread_mutex_t lock;	/* Everything up to the thread members. */
 	struct ofp_listener listeners[MAX_LISTENERS];
 	size_t n_listeners;
+	int closing_fds[MAX_LISTENERS];	/* Removed listeners: the control
+					 * thread closes them. */
+	size_t n_closing;
 	struct ofp_controller controllers[MAX_CONTROLLERS];
 	size_t n_controllers;
 	struct ofp_tls *tls;
@@ -187,6 +191,8 @@ ofp_conn_mgr_destroy(struct ofp_conn_mgr *mgr)
 	}
 	for (size_t i = 0; i < mgr->n_listeners; i++)
 		close(mgr->listeners[i].fd);
+	for (size_t i = 0; i < mgr->n_closing; i++)
+		close(mgr->closing_fds[i]);
 	free_async_list(mgr->q_head);
 	ofp_tls_destroy(mgr->tls);
 	close(mgr->wake_fd);
@@ -313,6 +319,8 @@ ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 	mgr->listeners[mgr->n_listeners].fd = fd;
 	mgr->listeners[mgr->n_listeners].port = ntohs(sin.sin_port);
 	mgr->listeners[mgr->n_listeners].ssl = ssl;
+	snprintf(mgr->listeners[mgr->n_listeners].target,
+		 sizeof(mgr->listeners[0].target), "%s", target);
 	mgr->n_listeners++;
 	pthread_mutex_unlock(&mgr->lock);
 	ofp_log(OFP_LOG_INFO, "%s: listening on %s %s:%u", mgr->ofp->name,
@@ -390,6 +398,35 @@ ofp_conn_mgr_add_controller(struct ofp_conn_mgr *mgr, const char *target,
 	pthread_mutex_unlock(&mgr->lock);
 	wake(mgr);
 	return 0;
+}
+
+int
+ofp_conn_mgr_del_listener(struct ofp_conn_mgr *mgr, const char *target)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&mgr->lock);
+	for (size_t i = 0; target != NULL && i < mgr->n_listeners; i++) {
+		if (strcmp(mgr->listeners[i].target, target) != 0)
+			continue;
+		int fd = mgr->listeners[i].fd;
+		memmove(&mgr->listeners[i], &mgr->listeners[i + 1],
+			(mgr->n_listeners - i - 1) * sizeof(mgr->listeners[0]));
+		mgr->n_listeners--;
+		if (mgr->started && mgr->n_closing < MAX_LISTENERS)
+			mgr->closing_fds[mgr->n_closing++] = fd;
+		else
+			close(fd);
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&mgr->lock);
+	if (rc == 0) {
+		ofp_log(OFP_LOG_INFO, "%s: stopped listening on %s",
+			mgr->ofp->name, target);
+		wake(mgr);
+	}
+	return rc;
 }
 
 int
@@ -938,6 +975,9 @@ control_main(void *arg)
 		pfds[n++] = (struct pollfd){ .fd = mgr->wake_fd,
 					     .events = POLLIN };
 		pthread_mutex_lock(&mgr->lock);
+		for (size_t i = 0; i < mgr->n_closing; i++)
+			close(mgr->closing_fds[i]);
+		mgr->n_closing = 0;
 		n_l = mgr->n_listeners;
 		memcpy(ls, mgr->listeners, n_l * sizeof(ls[0]));
 		uint32_t probe_ms = mgr->probe_ms;

@@ -62,6 +62,9 @@ void ofp_conn_mgr_set_pin_rate(struct ofp_conn_mgr *mgr, uint32_t rate,
 			       uint32_t burst);
 void ofp_conn_mgr_set_probe(struct ofp_conn_mgr *mgr, uint32_t ms);
 int ofp_conn_mgr_start(struct ofp_conn_mgr *mgr);
+/* Closes a listener by its target string; established connections stay.
+ * 0 or -ENOENT. */
+int ofp_conn_mgr_del_listener(struct ofp_conn_mgr *mgr, const char *target);
 int ofp_conn_mgr_listener_port(struct ofp_conn_mgr *mgr, size_t index);
 size_t ofp_conn_mgr_count(struct ofp_conn_mgr *mgr);
 void ofp_conn_mgr_stats(struct ofp_conn_mgr *mgr, struct ofproto_stats *st);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "ofp_flow_text.h"
 
+#include "ofp_action_text.h"
+#include "ofp_match_text.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <endian.h>
@@ -309,6 +312,7 @@ static const struct shorthand shorthands[] = {
 	{ "udp", ETH_TYPE_IP, 17 },   { "sctp", ETH_TYPE_IP, 132 },
 	{ "icmp6", ETH_TYPE_IPV6, 58 }, { "tcp6", ETH_TYPE_IPV6, 6 },
 	{ "udp6", ETH_TYPE_IPV6, 17 }, { "sctp6", ETH_TYPE_IPV6, 132 },
+	{ "mpls", 0x8847, -1 },        { "mplsm", 0x8848, -1 },
 };
 
 static bool
@@ -650,6 +654,13 @@ ofp_flow_text_parse(const char *text, enum ofp_flow_text_mode mode,
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (done[i])
 			continue;
+		int x = ofp_match_text_parse_extra(toks[i].key, toks[i].value,
+						   &fm->match, &c.seen, err,
+						   errlen);
+		if (x != -ENOENT) {
+			rc = x;
+			continue;
+		}
 		if (toks[i].value)
 			rc = fail(&c, "unknown field '%s' (in '%s=%s')",
 				  toks[i].key, toks[i].key, toks[i].value);
@@ -667,8 +678,8 @@ ofp_flow_text_parse(const char *text, enum ofp_flow_text_mode mode,
 	} else if (rc == 0 && actions != NULL) {
 		rc = fail(&c, "actions are not allowed here: '%s'", actions);
 	}
-	if (rc == 0 && mode == OFP_FLOW_TEXT_ADD && fm->table_id != 0)
-		rc = fail(&c, "table=%u: only table 0 exists", fm->table_id);
+	if (rc == 0 && mode == OFP_FLOW_TEXT_ADD && fm->table_id >= 254)
+		rc = fail(&c, "table=%u: tables are 0 to 253", fm->table_id);
 	free(buf);
 	return rc;
 }
@@ -748,6 +759,22 @@ parse_one_action(struct parse_ctx *c, char *a, struct ofp_insts *insts,
 		return add_action(c, insts, write, OFPACT_CONTROLLER,
 				  OFPP13_CONTROLLER, (uint16_t)x, a);
 	}
+	struct ofpact ext;
+	int erc = ofp_action_text_parse(a, insts, &ext, c->err, c->errlen);
+	if (erc == 1)
+		return write ? fail(c, "bad action '%s'", a) : 0;
+	if (erc == 0) {
+		int rc = add_action(c, insts, write, ext.type, 0, 0, a);
+		if (rc == 0) {
+			struct ofpact *d = write ?
+				&insts->write[insts->n_write - 1] :
+				&insts->apply[insts->n_apply - 1];
+			*d = ext;
+		}
+		return rc;
+	}
+	if (erc != -ENOENT)
+		return erc;
 	const char *p = a;
 	if (!strncasecmp(a, "output:", 7) || !strncasecmp(a, "output=", 7))
 		p = a + 7;
@@ -839,7 +866,10 @@ ofp_flow_text_format_port(struct strbuf *s, uint32_t port)
 static void
 format_action(struct strbuf *s, const struct ofpact *a)
 {
-	if (a->type == OFPACT_CONTROLLER || a->port == OFPP13_CONTROLLER) {
+	if (a->type != OFPACT_OUTPUT && a->type != OFPACT_CONTROLLER) {
+		ofp_action_text_format(s, a);
+	} else if (a->type == OFPACT_CONTROLLER ||
+		   a->port == OFPP13_CONTROLLER) {
 		strbuf_printf(s, "CONTROLLER:%u", a->max_len);
 	} else if (a->port <= OFPP13_MAX) {
 		strbuf_printf(s, "output:%" PRIu32, a->port);
@@ -865,6 +895,10 @@ ofp_flow_text_format_insts(struct strbuf *s, const struct ofp_insts *insts)
 {
 	bool first = true;
 
+	if (insts->has_meter) {
+		strbuf_printf(s, "meter:%" PRIu32, insts->meter_id);
+		first = false;
+	}
 	format_actions(s, insts->apply, insts->n_apply, &first);
 	if (insts->clear) {
 		strbuf_printf(s, "%sclear_actions", first ? "" : ",");
@@ -876,6 +910,18 @@ ofp_flow_text_format_insts(struct strbuf *s, const struct ofp_insts *insts)
 		strbuf_printf(s, "%swrite_actions(", first ? "" : ",");
 		format_actions(s, insts->write, insts->n_write, &inner);
 		strbuf_append(s, ")", 1);
+		first = false;
+	}
+	if (insts->has_meta) {
+		strbuf_printf(s, "%swrite_metadata:0x%" PRIx64, first ? "" : ",",
+			      insts->metadata);
+		if (insts->metadata_mask != UINT64_MAX)
+			strbuf_printf(s, "/0x%" PRIx64, insts->metadata_mask);
+		first = false;
+	}
+	if (insts->has_goto) {
+		strbuf_printf(s, "%sgoto_table:%u", first ? "" : ",",
+			      insts->goto_table);
 		first = false;
 	}
 	if (first)
@@ -1055,6 +1101,8 @@ ofp_flow_text_format_match(struct strbuf *s, const struct ofp_flow_match *mt,
 			}
 		} else if (et == ETH_TYPE_ARP) {
 			strbuf_printf(s, "arp,");
+		} else if (et == 0x8847 || et == 0x8848) {
+			strbuf_printf(s, "%s,", et == 0x8847 ? "mpls" : "mplsm");
 		} else {
 			skip_type = false;
 		}
@@ -1109,6 +1157,7 @@ ofp_flow_text_format_match(struct strbuf *s, const struct ofp_flow_match *mt,
 		format_be16_masked(s, "tp_src", k->tp_src, m->tp_src);
 		format_be16_masked(s, "tp_dst", k->tp_dst, m->tp_dst);
 	}
+	ofp_match_text_format_extra(s, mt);
 	/* Drop the trailing comma. */
 	if (s->len > start && s->s[s->len - 1] == ',')
 		s->s[--s->len] = '\0';

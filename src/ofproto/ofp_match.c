@@ -38,6 +38,12 @@ enum prereq {
 	PRQ_SCTP,
 	PRQ_ICMPV4,
 	PRQ_ICMPV6,
+	PRQ_IN_PORT,	/* IN_PHY_PORT needs IN_PORT. */
+	PRQ_ND_SLL,	/* ICMPv6 type 135. */
+	PRQ_ND_TLL,	/* ICMPv6 type 136. */
+	PRQ_ND,		/* ICMPv6 type 135 or 136. */
+	PRQ_MPLS,	/* eth_type 0x8847 or 0x8848. */
+	PRQ_PBB,	/* eth_type 0x88e7. */
 };
 
 struct oxm_desc {
@@ -79,6 +85,15 @@ static const struct oxm_desc oxm_descs[OFPXMT_OFB_N_FIELDS] = {
 	[OFPXMT_OFB_ICMPV6_TYPE] = { "ICMPV6_TYPE", 1, false, PRQ_ICMPV6 },
 	[OFPXMT_OFB_ICMPV6_CODE] = { "ICMPV6_CODE", 1, false, PRQ_ICMPV6 },
 	[OFPXMT_OFB_TUNNEL_ID] = { "TUNNEL_ID", 8, true, PRQ_NONE },
+	[OFPXMT_OFB_IN_PHY_PORT] = { "IN_PHY_PORT", 4, false, PRQ_IN_PORT },
+	[OFPXMT_OFB_IPV6_ND_TARGET] = { "IPV6_ND_TARGET", 16, false, PRQ_ND },
+	[OFPXMT_OFB_IPV6_ND_SLL] = { "IPV6_ND_SLL", 6, false, PRQ_ND_SLL },
+	[OFPXMT_OFB_IPV6_ND_TLL] = { "IPV6_ND_TLL", 6, false, PRQ_ND_TLL },
+	[OFPXMT_OFB_MPLS_LABEL] = { "MPLS_LABEL", 4, false, PRQ_MPLS },
+	[OFPXMT_OFB_MPLS_TC] = { "MPLS_TC", 1, false, PRQ_MPLS },
+	[OFPXMT_OFB_MPLS_BOS] = { "MPLS_BOS", 1, false, PRQ_MPLS },
+	[OFPXMT_OFB_PBB_ISID] = { "PBB_ISID", 3, true, PRQ_PBB },
+	[OFPXMT_OFB_IPV6_EXTHDR] = { "IPV6_EXTHDR", 2, true, PRQ_IPV6 },
 };
 
 static const struct oxm_desc *
@@ -125,8 +140,8 @@ rd64(const uint8_t *p)
 /* Writes a field into (k, m), both already zero for that field's bits in
  * the caller's temporary. Returns a BAD_VALUE error where the value is out
  * of range. */
-static enum ofperr
-field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
+enum ofperr
+ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 	     struct flow_key *k, struct flow_key *m)
 {
 	switch (field) {
@@ -247,6 +262,53 @@ field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		k->tunnel_id = rd64(v);
 		m->tunnel_id = rd64(mk);
 		break;
+	case OFPXMT_OFB_IN_PHY_PORT:
+		/* No tunnels or bonds: the physical port is the port. */
+		k->in_port = rd32(v);
+		m->in_port = UINT32_MAX;
+		break;
+	case OFPXMT_OFB_IPV6_ND_TARGET:
+		memcpy(k->nd_target, v, 16);
+		memset(m->nd_target, 0xff, 16);
+		break;
+	case OFPXMT_OFB_IPV6_ND_SLL:
+		memcpy(k->arp_sha, v, 6);
+		memset(m->arp_sha, 0xff, 6);
+		break;
+	case OFPXMT_OFB_IPV6_ND_TLL:
+		memcpy(k->arp_tha, v, 6);
+		memset(m->arp_tha, 0xff, 6);
+		break;
+	case OFPXMT_OFB_MPLS_LABEL:
+		if (rd32(v) > 0xfffff)
+			return OFPERR_BAD_MATCH_BAD_VALUE;
+		k->mpls_lse = htonl(rd32(v) << 12);
+		m->mpls_lse = htonl(0xfffff000u);
+		break;
+	case OFPXMT_OFB_MPLS_TC:
+		if (v[0] > 7)
+			return OFPERR_BAD_MATCH_BAD_VALUE;
+		k->mpls_lse = htonl((uint32_t)v[0] << 9);
+		m->mpls_lse = htonl(0x00000e00u);
+		break;
+	case OFPXMT_OFB_MPLS_BOS:
+		if (v[0] > 1)
+			return OFPERR_BAD_MATCH_BAD_VALUE;
+		k->mpls_lse = htonl((uint32_t)v[0] << 8);
+		m->mpls_lse = htonl(0x00000100u);
+		break;
+	case OFPXMT_OFB_PBB_ISID:
+		/* The key has no I-SID: only "I-SID 0" can be matched (it is
+		 * not kept, so it matches every PBB frame). */
+		if ((v[0] & mk[0]) | (v[1] & mk[1]) | (v[2] & mk[2]))
+			return OFPERR_BAD_MATCH_BAD_VALUE;
+		break;
+	case OFPXMT_OFB_IPV6_EXTHDR:
+		if (rd16(v) > 0x1ff)
+			return OFPERR_BAD_MATCH_BAD_VALUE;
+		memcpy(&k->ipv6_exthdr, v, 2);
+		m->ipv6_exthdr = htons(rd16(mk) & 0x1ff);
+		break;
 	default:
 		return OFPERR_BAD_MATCH_BAD_FIELD;
 	}
@@ -277,7 +339,7 @@ ofp_match_set_field(struct ofp_flow_match *m, uint64_t *seen,
 
 	memset(&k, 0, sizeof(k));
 	memset(&km, 0, sizeof(km));
-	enum ofperr err = field_to_key(field, v, mk, &k, &km);
+	enum ofperr err = ofp_match_field_to_key(field, v, mk, &k, &km);
 	if (err)
 		return err;
 	/* Fields that share key bytes (VID/PCP, DSCP/ECN) only touch their own
@@ -335,6 +397,21 @@ prereq_ok(const struct ofp_flow_match *m, enum prereq p)
 	case PRQ_ICMPV6:
 		return eth_type_is(m, ETH_TYPE_IPV6) &&
 		       proto_is(m, IPPROTO_ICMPV6_);
+	case PRQ_IN_PORT:
+		return m->mask.in_port == UINT32_MAX;
+	case PRQ_ND:
+	case PRQ_ND_SLL:
+	case PRQ_ND_TLL: {
+		if (!prereq_ok(m, PRQ_ICMPV6) || m->mask.tp_src != 0xffff)
+			return false;
+		uint16_t t = ntohs(m->key.tp_src);
+		return p == PRQ_ND ? (t == 135 || t == 136) :
+		       t == (p == PRQ_ND_SLL ? 135 : 136);
+	}
+	case PRQ_MPLS:
+		return eth_type_is(m, 0x8847) || eth_type_is(m, 0x8848);
+	case PRQ_PBB:
+		return eth_type_is(m, 0x88e7);
 	}
 	return false;
 }
@@ -342,6 +419,9 @@ prereq_ok(const struct ofp_flow_match *m, enum prereq p)
 enum ofperr
 ofp_match_check_prereqs(const struct ofp_flow_match *m, uint64_t seen)
 {
+	if ((seen & (1ull << OFPXMT_OFB_IN_PHY_PORT)) &&
+	    !(seen & (1ull << OFPXMT_OFB_IN_PORT)))
+		return OFPERR_BAD_MATCH_BAD_PREREQ;
 	for (unsigned int f = 0; f < OFPXMT_OFB_N_FIELDS; f++) {
 		if (!(seen & (1ull << f)))
 			continue;
@@ -503,6 +583,34 @@ encode_l4(const struct ofp_flow_match *m, struct ofp_buf *b, bool ipv4)
 }
 
 static void
+encode_nd(const struct ofp_flow_match *m, struct ofp_buf *b)
+{
+	const struct flow_key *k = &m->key, *mk = &m->mask;
+
+	if (mk->nw_proto != 0xff || k->nw_proto != IPPROTO_ICMPV6_)
+		return;
+	put_bytes(b, OFPXMT_OFB_IPV6_ND_TARGET, k->nd_target,
+		  mk->nd_target, 16);
+	put_bytes(b, OFPXMT_OFB_IPV6_ND_SLL, k->arp_sha, mk->arp_sha, 6);
+	put_bytes(b, OFPXMT_OFB_IPV6_ND_TLL, k->arp_tha, mk->arp_tha, 6);
+}
+
+static void
+encode_mpls(const struct ofp_flow_match *m, struct ofp_buf *b)
+{
+	uint32_t lse = ntohl(m->key.mpls_lse), msk = ntohl(m->mask.mpls_lse);
+
+	if (msk & 0xfffff000u) {
+		uint32_t v = htonl(lse >> 12);
+		put_oxm(b, OFPXMT_OFB_MPLS_LABEL, &v, NULL, 4);
+	}
+	if (msk & 0xe00u)
+		put_u8(b, OFPXMT_OFB_MPLS_TC, (uint8_t)((lse >> 9) & 7));
+	if (msk & 0x100u)
+		put_u8(b, OFPXMT_OFB_MPLS_BOS, (uint8_t)((lse >> 8) & 1));
+}
+
+static void
 encode_oxms(const struct ofp_flow_match *m, struct ofp_buf *b)
 {
 	const struct flow_key *k = &m->key, *mk = &m->mask;
@@ -547,6 +655,13 @@ encode_oxms(const struct ofp_flow_match *m, struct ofp_buf *b)
 					mk->ipv6_label == full ? NULL :
 					&mk->ipv6_label, 4);
 			}
+			if (mk->ipv6_exthdr) {
+				uint16_t full = htons(0x1ff);
+				put_oxm(b, OFPXMT_OFB_IPV6_EXTHDR,
+					&k->ipv6_exthdr,
+					mk->ipv6_exthdr == full ? NULL :
+					&mk->ipv6_exthdr, 2);
+			}
 		}
 		if (v4 || v6) {
 			if (mk->nw_tos & 0xfc)
@@ -556,6 +671,10 @@ encode_oxms(const struct ofp_flow_match *m, struct ofp_buf *b)
 			if (mk->nw_proto)
 				put_u8(b, OFPXMT_OFB_IP_PROTO, k->nw_proto);
 			encode_l4(m, b, v4);
+			if (v6)
+				encode_nd(m, b);
+		} else if (et == 0x8847 || et == 0x8848) {
+			encode_mpls(m, b);
 		} else if (et == ETH_TYPE_ARP) {
 			if (mk->nw_proto) {
 				uint16_t op = htons(k->nw_proto);
@@ -623,4 +742,12 @@ ofp_match_overlaps(const struct ofp_flow_match *a,
 		if ((ak[i] ^ bk[i]) & am[i] & bm[i])
 			return false;
 	return true;
+}
+
+size_t
+ofp_match_field_len(unsigned int field)
+{
+	const struct oxm_desc *d = oxm_desc_get(field);
+
+	return d ? d->len : 0;
 }

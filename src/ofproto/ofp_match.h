@@ -25,7 +25,13 @@
  *   ARP_SPA/TPA    -> nw_src / nw_dst; ARP_SHA/THA -> arp_sha / arp_tha
  *   IPV6_SRC/DST   -> ipv6_src / ipv6_dst; IPV6_FLABEL -> ipv6_label
  *   TUNNEL_ID      -> tunnel_id (host order, maskable)
- * Every other field is BAD_MATCH/BAD_FIELD. A valid match always carries
+ *   IN_PHY_PORT    -> in_port (needs IN_PORT; physical port = port)
+ *   IPV6_ND_TARGET -> nd_target; IPV6_ND_SLL/TLL -> arp_sha / arp_tha
+ *   MPLS_LABEL/TC/BOS -> bits of mpls_lse (the top label stack entry)
+ *   IPV6_EXTHDR    -> ipv6_exthdr (9 bits, maskable)
+ *   PBB_ISID       -> not kept (the key has no room): only value 0
+ *                     under the mask is accepted, other values BAD_VALUE
+ * Other classes and unknown fields are BAD_MATCH/BAD_FIELD. A valid match always carries
  * its prerequisites (e.g. a TCP port match also matches eth_type and
  * nw_proto), so a masked compare alone decides whether a packet matches.
  *
@@ -55,6 +61,15 @@ void ofp_match_init_catchall(struct ofp_flow_match *m);
 enum ofperr ofp_match_set_field(struct ofp_flow_match *m, uint64_t *seen,
 				unsigned int field, const void *value,
 				const void *mask);
+/* One field's value (and mask, all ones when exact) as key bits: writes
+ * the field's bits of k and its mask bits into km (the caller zeroes
+ * both). BAD_VALUE when out of range, BAD_FIELD when unknown. */
+enum ofperr ofp_match_field_to_key(unsigned int field, const uint8_t *v,
+				   const uint8_t *mk, struct flow_key *k,
+				   struct flow_key *km);
+/* Wire length of a field's value (0 when unknown). */
+size_t ofp_match_field_len(unsigned int field);
+
 /* Prerequisites of every field in seen. */
 enum ofperr ofp_match_check_prereqs(const struct ofp_flow_match *m,
 				    uint64_t seen);

@@ -5,8 +5,7 @@
  * table features and port desc. Replies larger than one message are split
  * with OFPMPF_REPLY_MORE; requests split with OFPMPF_REQ_MORE are
  * reassembled (up to OFP_MP_REQ_MAX bytes) and handled when the last part
- * arrives. Groups and meters have no model yet: their replies are empty
- * and their features say that none are supported.
+ * arrives. Groups and meters come from the model (ofproto_gm.c).
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -14,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofp_actions.h"
 #include "ofp_flow_msg.h"
 #include "ofp_match.h"
 #include "ofp_msg.h"
@@ -82,7 +82,7 @@ decode_flow_req(struct ofproto *ofp, const uint8_t *body, size_t blen,
 
 	if (err)
 		return err;
-	if (req->table_id != 0 && req->table_id != OFPTT_ALL)
+	if (req->table_id >= OFPROTO_N_TABLES && req->table_id != OFPTT_ALL)
 		return OFPERR_BAD_REQUEST_BAD_TABLE_ID;
 	ofproto_host_sync_stats(ofp);
 	return OFPERR_OK;
@@ -134,15 +134,20 @@ put_aggregate(struct ofproto *ofp, const uint8_t *body, size_t blen,
 static void
 put_table_stats(struct ofproto *ofp, struct mp_reply *r)
 {
-	struct ofp13_table_stats *t = ofp_buf_put_zeros(r->out, sizeof(*t));
-	uint32_t active;
-	uint64_t lookups, matches;
+	for (unsigned int id = 0; id < OFPROTO_N_TABLES; id++) {
+		uint32_t active;
+		uint64_t lookups, matches;
 
-	ofproto_table_counters(ofp, &active, &lookups, &matches);
-	t->table_id = 0;
-	t->active_count = htonl(active);
-	t->lookup_count = htobe64(lookups);
-	t->matched_count = htobe64(matches);
+		mp_room(r, sizeof(struct ofp13_table_stats));
+		struct ofp13_table_stats *t = ofp_buf_put_zeros(r->out,
+								sizeof(*t));
+		ofproto_table_counters(ofp, (uint8_t)id, &active, &lookups,
+				       &matches);
+		t->table_id = (uint8_t)id;
+		t->active_count = htonl(active);
+		t->lookup_count = htobe64(lookups);
+		t->matched_count = htobe64(matches);
+	}
 }
 
 static void
@@ -218,27 +223,22 @@ check_queue_req(struct ofproto *ofp, const uint8_t *body, size_t blen)
 	return OFPERR_OK;
 }
 
-/* Group / meter stats and config: an id and padding, nothing to report. */
+static void
+mp_room_cb(void *arg, size_t need)
+{
+	mp_room(arg, need);
+}
+
+/* Group / meter stats and config requests: an id and padding. */
 static enum ofperr
-check_id_req(size_t blen)
+decode_id_req(const uint8_t *body, size_t blen, uint32_t *id)
 {
-	return blen == 8 ? OFPERR_OK : OFPERR_BAD_REQUEST_BAD_LEN;
+	if (blen != 8)
+		return OFPERR_BAD_REQUEST_BAD_LEN;
+	memcpy(id, body, 4);
+	*id = ntohl(*id);
+	return OFPERR_OK;
 }
-
-static void
-put_group_features(struct mp_reply *r)
-{
-	/* No group types, no capabilities, no groups, no actions. */
-	ofp_buf_put_zeros(r->out, sizeof(struct ofp13_group_features));
-}
-
-static void
-put_meter_features(struct mp_reply *r)
-{
-	/* max_meter 0: no meters. */
-	ofp_buf_put_zeros(r->out, sizeof(struct ofp13_meter_features));
-}
-
 /* A TABLE_FEATURES request with a body asks to change the pipeline: we
  * check its framing and refuse it. */
 static enum ofperr
@@ -253,7 +253,7 @@ check_table_features_body(const uint8_t *body, size_t blen)
 		len = ntohs(len);
 		if (len < 64 || len > blen || len % 8)
 			return OFPERR_TABLE_FEATURES_BAD_LEN;
-		if (body[2] != 0)
+		if (body[2] >= OFPROTO_N_TABLES)
 			return OFPERR_TABLE_FEATURES_BAD_TABLE;
 		body += len;
 		blen -= len;
@@ -293,38 +293,45 @@ prop_end(struct ofp_buf *b, size_t start)
 }
 
 static void
-put_oxm_list(struct ofp_buf *b, uint16_t type, bool wildcards)
+put_oxm_list(struct ofp_buf *b, uint16_t type, bool wildcards, bool settable)
 {
-	static const uint8_t fields[] = {
-		OFPXMT_OFB_IN_PORT, OFPXMT_OFB_METADATA, OFPXMT_OFB_ETH_DST,
-		OFPXMT_OFB_ETH_SRC, OFPXMT_OFB_ETH_TYPE, OFPXMT_OFB_VLAN_VID,
-		OFPXMT_OFB_VLAN_PCP, OFPXMT_OFB_IP_DSCP, OFPXMT_OFB_IP_ECN,
-		OFPXMT_OFB_IP_PROTO, OFPXMT_OFB_IPV4_SRC, OFPXMT_OFB_IPV4_DST,
-		OFPXMT_OFB_TCP_SRC, OFPXMT_OFB_TCP_DST, OFPXMT_OFB_UDP_SRC,
-		OFPXMT_OFB_UDP_DST, OFPXMT_OFB_SCTP_SRC, OFPXMT_OFB_SCTP_DST,
-		OFPXMT_OFB_ICMPV4_TYPE, OFPXMT_OFB_ICMPV4_CODE,
-		OFPXMT_OFB_ARP_OP, OFPXMT_OFB_ARP_SPA, OFPXMT_OFB_ARP_TPA,
-		OFPXMT_OFB_ARP_SHA, OFPXMT_OFB_ARP_THA, OFPXMT_OFB_IPV6_SRC,
-		OFPXMT_OFB_IPV6_DST, OFPXMT_OFB_IPV6_FLABEL,
-		OFPXMT_OFB_ICMPV6_TYPE, OFPXMT_OFB_ICMPV6_CODE,
-		OFPXMT_OFB_TUNNEL_ID,
-	};
-	static const uint8_t lens[] = {
-		4, 8, 6, 6, 2, 2, 1, 1, 1, 1, 4, 4, 2, 2, 2, 2, 2, 2, 1, 1,
-		2, 4, 4, 6, 6, 16, 16, 4, 1, 1, 8,
-	};
 	size_t start = prop_start(b, type);
 
-	for (size_t i = 0; i < sizeof(fields); i++) {
-		if (wildcards && fields[i] == OFPXMT_OFB_IN_PORT)
+	for (unsigned int f = 0; f < OFPXMT_OFB_N_FIELDS; f++) {
+		size_t len = ofp_match_field_len(f);
+
+		if (len == 0 || (settable && !ofp_set_field_writable(f)))
 			continue;
-		ofp_buf_put_be32(b, OXM_HEADER(fields[i], 0, lens[i]));
+		if (wildcards && (f == OFPXMT_OFB_IN_PORT ||
+				  f == OFPXMT_OFB_IN_PHY_PORT))
+			continue;
+		ofp_buf_put_be32(b, OXM_HEADER(f, 0, len));
 	}
 	prop_end(b, start);
 }
 
 static void
-put_table_features(struct mp_reply *r)
+put_action_list(struct ofp_buf *b, uint16_t type)
+{
+	static const uint16_t acts[] = {
+		OFPAT_OUTPUT, OFPAT_COPY_TTL_OUT, OFPAT_COPY_TTL_IN,
+		OFPAT_SET_MPLS_TTL, OFPAT_DEC_MPLS_TTL, OFPAT_PUSH_VLAN,
+		OFPAT_POP_VLAN, OFPAT_PUSH_MPLS, OFPAT_POP_MPLS,
+		OFPAT_SET_QUEUE, OFPAT_GROUP, OFPAT_SET_NW_TTL,
+		OFPAT_DEC_NW_TTL, OFPAT_SET_FIELD, OFPAT_PUSH_PBB,
+		OFPAT_POP_PBB,
+	};
+	size_t p = prop_start(b, type);
+
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		ofp_buf_put_be16(b, acts[i]);
+		ofp_buf_put_be16(b, 4);
+	}
+	prop_end(b, p);
+}
+
+static void
+put_one_table_features(struct mp_reply *r, uint8_t id, uint32_t config)
 {
 	struct ofp_buf *b = r->out;
 	size_t start = b->len;
@@ -332,33 +339,49 @@ put_table_features(struct mp_reply *r)
 	uint32_t max_entries = htonl(OFP_TABLE_MAX_RULES);
 	size_t p;
 
-	tf[2] = 0;	/* table_id */
-	/* name[32] stays empty: ovs-ofctl then prints "table=0". */
-	memset(tf + 8 + 32, 0, 16);	/* metadata match/write: none */
+	tf[2] = id;	/* table_id */
+	/* name[32] stays empty: ovs-ofctl then prints "table=N". */
+	memset(tf + 8 + 32, 0xff, 16);	/* metadata match/write: all */
+	config = htonl(config);
+	memcpy(tf + 56, &config, 4);
 	memcpy(tf + 60, &max_entries, 4);
 
 	p = prop_start(b, OFPTFPT_INSTRUCTIONS);
-	const uint16_t insts[] = { OFPIT_WRITE_ACTIONS, OFPIT_APPLY_ACTIONS,
-				   OFPIT_CLEAR_ACTIONS };
-	for (size_t i = 0; i < 3; i++) {
+	const uint16_t insts[] = { OFPIT_GOTO_TABLE, OFPIT_WRITE_METADATA,
+				   OFPIT_WRITE_ACTIONS, OFPIT_APPLY_ACTIONS,
+				   OFPIT_CLEAR_ACTIONS, OFPIT_METER };
+	for (size_t i = 0; i < sizeof(insts) / sizeof(insts[0]); i++) {
+		if (insts[i] == OFPIT_GOTO_TABLE &&
+		    id + 1 >= OFPROTO_N_TABLES)
+			continue;
 		ofp_buf_put_be16(b, insts[i]);
 		ofp_buf_put_be16(b, 4);
 	}
 	prop_end(b, p);
-	prop_end(b, prop_start(b, OFPTFPT_NEXT_TABLES));
-	for (uint16_t t = OFPTFPT_WRITE_ACTIONS; t <= OFPTFPT_APPLY_ACTIONS;
-	     t += 2) {
-		p = prop_start(b, t);
-		ofp_buf_put_be16(b, OFPAT_OUTPUT);
-		ofp_buf_put_be16(b, 4);
-		prop_end(b, p);
+	p = prop_start(b, OFPTFPT_NEXT_TABLES);
+	for (unsigned int t = id + 1u; t < OFPROTO_N_TABLES; t++) {
+		uint8_t v = (uint8_t)t;
+		ofp_buf_put(b, &v, 1);
 	}
-	put_oxm_list(b, OFPTFPT_MATCH, false);
-	put_oxm_list(b, OFPTFPT_WILDCARDS, true);
-	prop_end(b, prop_start(b, OFPTFPT_WRITE_SETFIELD));
-	prop_end(b, prop_start(b, OFPTFPT_APPLY_SETFIELD));
+	prop_end(b, p);
+	put_action_list(b, OFPTFPT_WRITE_ACTIONS);
+	put_action_list(b, OFPTFPT_APPLY_ACTIONS);
+	put_oxm_list(b, OFPTFPT_MATCH, false, false);
+	put_oxm_list(b, OFPTFPT_WILDCARDS, true, false);
+	put_oxm_list(b, OFPTFPT_WRITE_SETFIELD, false, true);
+	put_oxm_list(b, OFPTFPT_APPLY_SETFIELD, false, true);
 	uint16_t len = htons((uint16_t)(b->len - start));
 	memcpy(b->data + start, &len, 2);
+}
+
+static void
+put_table_features(struct ofproto *ofp, struct mp_reply *r)
+{
+	for (unsigned int t = 0; t < OFPROTO_N_TABLES; t++) {
+		mp_room(r, 2048);
+		put_one_table_features(r, (uint8_t)t,
+				       ofproto_table_config(ofp, (uint8_t)t));
+	}
 }
 
 /* Collects a REQ_MORE part; *complete when the request is whole (then
@@ -447,24 +470,39 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		break;
 	case OFPMP_GROUP:
 	case OFPMP_METER:
-	case OFPMP_METER_CONFIG:
-		err = check_id_req(blen);
+	case OFPMP_METER_CONFIG: {
+		struct ofp_mp_room room = { mp_room_cb, &r };
+		uint32_t id;
+
+		err = decode_id_req(body, blen, &id);
+		if (err)
+			break;
+		if (type == OFPMP_GROUP)
+			ofproto_put_group_stats(ofp, id, &room, r.out);
+		else if (type == OFPMP_METER)
+			ofproto_put_meter_stats(ofp, id, &room, r.out);
+		else
+			ofproto_put_meter_config(ofp, id, &room, r.out);
 		break;
+	}
 	case OFPMP_GROUP_DESC:
 		if (blen)
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
+		else
+			ofproto_put_group_desc(ofp, &(struct ofp_mp_room){
+						       mp_room_cb, &r }, r.out);
 		break;
 	case OFPMP_GROUP_FEATURES:
 		if (blen)
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
 		else
-			put_group_features(&r);
+			ofp_group_put_features(r.out);
 		break;
 	case OFPMP_METER_FEATURES:
 		if (blen)
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
 		else
-			put_meter_features(&r);
+			ofp_meter_put_features(ofproto_max_meters(ofp), r.out);
 		break;
 	case OFPMP_PORT_DESC:
 		if (blen)
@@ -478,7 +516,7 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		else if (blen)
 			err = check_table_features_body(body, blen);
 		else
-			put_table_features(&r);
+			put_table_features(ofp, &r);
 		break;
 	default:
 		err = OFPERR_BAD_REQUEST_BAD_MULTIPART;

@@ -165,9 +165,10 @@ put_features_reply(struct ofproto *ofp, uint32_t xid, struct ofp_buf *out)
 
 	f->datapath_id = htobe64(ofp->datapath_id);
 	f->n_buffers = 0;
-	f->n_tables = 1;
+	f->n_tables = OFPROTO_N_TABLES;
 	f->capabilities = htonl(OFPC_FLOW_STATS | OFPC_TABLE_STATS |
-				OFPC_PORT_STATS | OFPC_QUEUE_STATS);
+				OFPC_PORT_STATS | OFPC_GROUP_STATS |
+				OFPC_QUEUE_STATS);
 }
 
 static enum ofperr
@@ -218,7 +219,24 @@ handle_packet_out(struct ofproto *ofp, struct ofp_session *s,
 		return err;
 	if (len - sizeof(*po) - alen == 0)
 		return OFPERR_BAD_REQUEST_BAD_PACKET;
-	ofproto_host_packet_out(ofp, in_port, acts, n_acts,
+	struct ofpact res[OFPROTO_MAX_ACTIONS];
+	pthread_mutex_lock(&ofp->mutex);
+	for (size_t i = 0; i < n_acts; i++) {
+		if (acts[i].type == OFPACT_GROUP &&
+		    ofp_group_find(&ofp->groups, acts[i].id) == NULL) {
+			pthread_mutex_unlock(&ofp->mutex);
+			return OFPERR_BAD_ACTION_BAD_OUT_GROUP;
+		}
+	}
+	/* Groups become CLONE blocks, as in a lookup result. */
+	struct flow_key key;
+	memset(&key, 0, sizeof(key));
+	key.in_port = in_port;
+	size_t n_res = ofproto_pipeline_resolve_actions(ofp, &key, acts,
+							n_acts, res,
+							OFPROTO_MAX_ACTIONS);
+	pthread_mutex_unlock(&ofp->mutex);
+	ofproto_host_packet_out(ofp, in_port, res, n_res,
 				msg + sizeof(*po) + alen,
 				len - sizeof(*po) - alen);
 	return OFPERR_OK;
@@ -277,8 +295,13 @@ dispatch(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 
 		if (len != sizeof(*c))
 			return OFPERR_BAD_REQUEST_BAD_LEN;
-		s->config_flags = ntohs(c->flags) & OFPC_FRAG_MASK;
+		s->config_flags = ntohs(c->flags) &
+				  (OFPC_FRAG_MASK |
+				   OFPC13_INVALID_TTL_TO_CONTROLLER);
 		s->miss_send_len = ntohs(c->miss_send_len);
+		ofproto_set_invalid_ttl_to_controller(
+			ofp, (s->config_flags &
+			      OFPC13_INVALID_TTL_TO_CONTROLLER) != 0);
 		return OFPERR_OK;
 	}
 	case OFPT_FLOW_MOD:

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <endian.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ofp_match.h"
@@ -95,73 +96,47 @@ handle_port_mod(struct ofproto *ofp, const uint8_t *msg, size_t len)
 }
 
 static enum ofperr
-handle_group_mod(const uint8_t *msg, size_t len)
+handle_group_mod(struct ofproto *ofp, struct ofp_session *s,
+		 const uint8_t *msg, size_t len)
 {
-	const struct ofp13_group_mod *gm = (const void *)msg;
+	struct ofp_group_mod *gm = malloc(sizeof(*gm));
+	bool changed = false;
 
-	if (len < sizeof(*gm))
-		return OFPERR_BAD_REQUEST_BAD_LEN;
-	uint32_t id = ntohl(gm->group_id);
-	switch (ntohs(gm->command)) {
-	case OFPGC_ADD:
-		if (id > OFPG_MAX)
-			return OFPERR_GROUP_MOD_INVALID_GROUP;
-		/* GROUP_FEATURES reports no supported group type. */
-		return OFPERR_GROUP_MOD_BAD_TYPE;
-	case OFPGC_MODIFY:
-		if (id > OFPG_MAX)
-			return OFPERR_GROUP_MOD_INVALID_GROUP;
-		return OFPERR_GROUP_MOD_UNKNOWN_GROUP;
-	case OFPGC_DELETE:
-		/* Deleting groups that do not exist is not an error. */
-		if (id > OFPG_MAX && id != OFPG_ALL)
-			return OFPERR_GROUP_MOD_INVALID_GROUP;
-		return OFPERR_OK;
-	default:
-		return OFPERR_GROUP_MOD_BAD_COMMAND;
-	}
+	if (gm == NULL)
+		return OFPERR_GROUP_MOD_OUT_OF_GROUPS;
+	enum ofperr err = ofp_group_mod_decode(msg, len, gm);
+	if (!err)
+		err = ofproto_group_mod(ofp, gm, &changed);
+	ofp_group_mod_free(gm);
+	free(gm);
+	if (changed)
+		s->flows_dirty = true;
+	return err;
 }
 
 static enum ofperr
-handle_meter_mod(const uint8_t *msg, size_t len)
+handle_meter_mod(struct ofproto *ofp, struct ofp_session *s,
+		 const uint8_t *msg, size_t len)
 {
-	const struct ofp13_meter_mod *mm = (const void *)msg;
+	struct ofp_meter_mod mm;
+	bool changed = false;
 
-	if (len < sizeof(*mm))
-		return OFPERR_BAD_REQUEST_BAD_LEN;
-	uint32_t id = ntohl(mm->meter_id);
-	switch (ntohs(mm->command)) {
-	case OFPMC_ADD:
-		if (id == 0 || id > OFPM_MAX)
-			return OFPERR_METER_MOD_INVALID_METER;
-		/* METER_FEATURES reports max_meter 0. */
-		return OFPERR_METER_MOD_OUT_OF_METERS;
-	case OFPMC_MODIFY:
-		if (id == 0 || id > OFPM_MAX)
-			return OFPERR_METER_MOD_INVALID_METER;
-		return OFPERR_METER_MOD_UNKNOWN_METER;
-	case OFPMC_DELETE:
-		if (id == 0 || (id > OFPM_MAX && id != OFPM_ALL))
-			return OFPERR_METER_MOD_INVALID_METER;
-		return OFPERR_OK;
-	default:
-		return OFPERR_METER_MOD_BAD_COMMAND;
-	}
+	enum ofperr err = ofp_meter_mod_decode(msg, len, &mm);
+	if (!err)
+		err = ofproto_meter_mod(ofp, &mm, &changed);
+	if (changed)
+		s->flows_dirty = true;
+	return err;
 }
 
 static enum ofperr
-handle_table_mod(const uint8_t *msg, size_t len)
+handle_table_mod(struct ofproto *ofp, const uint8_t *msg, size_t len)
 {
 	const struct ofp13_table_mod *tm = (const void *)msg;
 
 	if (len != sizeof(*tm))
 		return OFPERR_BAD_REQUEST_BAD_LEN;
-	if (tm->table_id != 0 && tm->table_id != OFPTT_ALL)
-		return OFPERR_TABLE_MOD_BAD_TABLE;
-	/* 1.3 defines no table config bits besides the deprecated ones. */
-	if (ntohl(tm->config) & ~3u)
-		return OFPERR_TABLE_MOD_BAD_CONFIG;
-	return OFPERR_OK;
+	return ofproto_table_mod(ofp, tm->table_id, ntohl(tm->config));
 }
 
 static enum ofperr
@@ -205,15 +180,15 @@ ofp_ctl_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	case OFPT_GROUP_MOD:
 		if (slave)
 			return OFPERR_BAD_REQUEST_IS_SLAVE;
-		return handle_group_mod(msg, len);
+		return handle_group_mod(ofp, s, msg, len);
 	case OFPT_METER_MOD:
 		if (slave)
 			return OFPERR_BAD_REQUEST_IS_SLAVE;
-		return handle_meter_mod(msg, len);
+		return handle_meter_mod(ofp, s, msg, len);
 	case OFPT_TABLE_MOD:
 		if (slave)
 			return OFPERR_BAD_REQUEST_IS_SLAVE;
-		return handle_table_mod(msg, len);
+		return handle_table_mod(ofp, msg, len);
 	case OFPT_QUEUE_GET_CONFIG_REQUEST:
 		return handle_queue_get_config(ofp, msg, len, out);
 	default:

@@ -2,6 +2,7 @@
 #include "ofp_table.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,14 @@
 #include "ofp_wire.h"
 
 #define NS_PER_SEC 1000000000ull
+
+/* Interned instructions: rules with equal instructions share one copy. */
+struct ofp_insts_ref {
+	struct ofp_insts_ref *next;
+	uint32_t hash;
+	uint32_t refs;
+	struct ofp_insts insts;
+};
 
 /* A distinct priority within a subtable and how many rules have it. */
 struct prio_count {
@@ -99,6 +108,111 @@ ofp_table_init(struct ofp_table *t)
 	return 0;
 }
 
+/* The bytes of insts that matter: the header and the used actions. */
+static uint32_t
+insts_hash(const struct ofp_insts *in)
+{
+	const uint8_t *p = (const uint8_t *)in;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t hdr = offsetof(struct ofp_insts, apply);
+
+	for (size_t i = 0; i < hdr; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	const uint8_t *a = (const uint8_t *)in->apply;
+	for (size_t i = 0; i < in->n_apply * sizeof(struct ofpact); i++)
+		h = (h ^ a[i]) * 0x100000001b3ull;
+	const uint8_t *w = (const uint8_t *)in->write;
+	for (size_t i = 0; i < in->n_write * sizeof(struct ofpact); i++)
+		h = (h ^ w[i]) * 0x100000001b3ull;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static bool
+insts_equal(const struct ofp_insts *a, const struct ofp_insts *b)
+{
+	return !memcmp(a, b, offsetof(struct ofp_insts, apply)) &&
+	       !memcmp(a->apply, b->apply, a->n_apply * sizeof(*a->apply)) &&
+	       !memcmp(a->write, b->write, a->n_write * sizeof(*a->write));
+}
+
+static int
+insts_map_grow(struct ofp_table *t)
+{
+	size_t n = t->n_ibuckets ? t->n_ibuckets * 2 : 64;
+	struct ofp_insts_ref **b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_ibuckets; i++) {
+		struct ofp_insts_ref *r = t->ibuckets[i], *next;
+
+		for (; r != NULL; r = next) {
+			next = r->next;
+			r->next = b[r->hash & (n - 1)];
+			b[r->hash & (n - 1)] = r;
+		}
+	}
+	free(t->ibuckets);
+	t->ibuckets = b;
+	t->n_ibuckets = n;
+	return 0;
+}
+
+/* A shared copy of in (NULL when out of memory). */
+static const struct ofp_insts *
+insts_intern(struct ofp_table *t, const struct ofp_insts *in)
+{
+	struct ofp_insts norm;
+
+	/* Unused action slots do not count: normalize before comparing. */
+	memcpy(&norm, in, offsetof(struct ofp_insts, apply));
+	memset(norm.apply, 0, sizeof(norm.apply));
+	memset(norm.write, 0, sizeof(norm.write));
+	memcpy(norm.apply, in->apply, in->n_apply * sizeof(*in->apply));
+	memcpy(norm.write, in->write, in->n_write * sizeof(*in->write));
+	uint32_t h = insts_hash(&norm);
+	if (t->n_irefs + 1 > t->n_ibuckets && insts_map_grow(t) != 0)
+		return NULL;
+	for (struct ofp_insts_ref *r = t->ibuckets[h & (t->n_ibuckets - 1)];
+	     r != NULL; r = r->next) {
+		if (r->hash == h && insts_equal(&r->insts, &norm)) {
+			r->refs++;
+			return &r->insts;
+		}
+	}
+	struct ofp_insts_ref *r = malloc(sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->hash = h;
+	r->refs = 1;
+	r->insts = norm;
+	r->next = t->ibuckets[h & (t->n_ibuckets - 1)];
+	t->ibuckets[h & (t->n_ibuckets - 1)] = r;
+	t->n_irefs++;
+	return &r->insts;
+}
+
+static void
+insts_release(struct ofp_table *t, const struct ofp_insts *in)
+{
+	if (in == NULL)
+		return;
+	struct ofp_insts_ref *ref = (struct ofp_insts_ref *)(void *)
+		((char *)(uintptr_t)in - offsetof(struct ofp_insts_ref, insts));
+	if (--ref->refs > 0)
+		return;
+	for (struct ofp_insts_ref **pp =
+		     &t->ibuckets[ref->hash & (t->n_ibuckets - 1)];
+	     *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == ref) {
+			*pp = ref->next;
+			break;
+		}
+	}
+	t->n_irefs--;
+	free(ref);
+}
+
 static void
 subtable_free(struct ofp_subtable *st)
 {
@@ -112,6 +226,15 @@ ofp_table_destroy(struct ofp_table *t)
 {
 	for (size_t i = 0; i < t->n_rules; i++)
 		free(t->rules[i]);
+	for (size_t i = 0; i < t->n_ibuckets; i++) {
+		struct ofp_insts_ref *r = t->ibuckets[i], *next;
+
+		for (; r != NULL; r = next) {
+			next = r->next;
+			free(r);
+		}
+	}
+	free(t->ibuckets);
 	for (size_t i = 0; i < t->n_subtables; i++)
 		subtable_free(t->subtables[i]);
 	free(t->subtables);
@@ -445,6 +568,7 @@ table_remove(struct ofp_table *t, struct ofp_rule *r,
 	last->index = r->index;
 	if (has_timeout(r))
 		t->n_timeouts--;
+	insts_release(t, r->insts);
 	free(r);
 }
 
@@ -511,9 +635,9 @@ ofp_rule_filter_match(const struct ofp_rule_filter *f,
 	} else if (!ofp_match_covers(&f->match, &r->match)) {
 		return false;
 	}
-	if (f->out_group != OFPG_ANY)
-		return false;	/* No rule outputs to a group. */
-	return ofp_insts_outputs_to(&r->insts, f->out_port);
+	if (!ofp_insts_uses_group(r->insts, f->out_group))
+		return false;
+	return ofp_insts_outputs_to(r->insts, f->out_port);
 }
 
 /* The rules a filter selects, into a malloc'ed array. */
@@ -556,10 +680,17 @@ overlaps_any(const struct ofp_table *t, const struct ofp_flow_mod *fm)
 	return false;
 }
 
-static void
-rule_set_from_fm(struct ofp_rule *r, const struct ofp_flow_mod *fm,
-		 uint64_t now_ns)
+/* Fails only when out of memory (the rule is then unchanged). */
+static int
+rule_set_from_fm(struct ofp_table *t, struct ofp_rule *r,
+		 const struct ofp_flow_mod *fm, uint64_t now_ns)
 {
+	const struct ofp_insts *in = insts_intern(t, &fm->insts);
+
+	if (in == NULL)
+		return -ENOMEM;
+	insts_release(t, r->insts);
+	r->insts = in;
 	r->match = fm->match;
 	r->cookie = fm->cookie;
 	r->priority = fm->priority;
@@ -568,7 +699,7 @@ rule_set_from_fm(struct ofp_rule *r, const struct ofp_flow_mod *fm,
 	r->flags = fm->flags;
 	r->created_ns = now_ns;
 	r->used_ns = now_ns;
-	r->insts = fm->insts;
+	return 0;
 }
 
 static enum ofperr
@@ -582,7 +713,8 @@ flow_mod_add(struct ofp_table *t, const struct ofp_flow_mod *fm,
 		uint64_t np = old->n_packets, nb = old->n_bytes;
 		bool had = has_timeout(old);
 
-		rule_set_from_fm(old, fm, now_ns);
+		if (rule_set_from_fm(t, old, fm, now_ns) != 0)
+			return OFPERR_FLOW_MOD_TABLE_FULL;
 		if (fm->flags & OFPFF_RESET_COUNTS)
 			np = nb = 0;
 		old->n_packets = np;
@@ -596,10 +728,15 @@ flow_mod_add(struct ofp_table *t, const struct ofp_flow_mod *fm,
 	struct ofp_rule *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return OFPERR_FLOW_MOD_TABLE_FULL;
-	rule_set_from_fm(r, fm, now_ns);
-	enum ofperr err = table_insert(t, r);
-	if (err)
+	if (rule_set_from_fm(t, r, fm, now_ns) != 0) {
 		free(r);
+		return OFPERR_FLOW_MOD_TABLE_FULL;
+	}
+	enum ofperr err = table_insert(t, r);
+	if (err) {
+		insts_release(t, r->insts);
+		free(r);
+	}
 	return err;
 }
 
@@ -615,7 +752,11 @@ flow_mod_modify(struct ofp_table *t, const struct ofp_flow_mod *fm,
 	f.out_group = OFPG_ANY;
 	size_t n = select_rules(t, &f, &sel);
 	for (size_t i = 0; i < n; i++) {
-		sel[i]->insts = fm->insts;
+		const struct ofp_insts *in = insts_intern(t, &fm->insts);
+		if (in == NULL)
+			continue;
+		insts_release(t, sel[i]->insts);
+		sel[i]->insts = in;
 		if (fm->flags & OFPFF_RESET_COUNTS)
 			sel[i]->n_packets = sel[i]->n_bytes = 0;
 	}
@@ -674,6 +815,27 @@ ofp_table_flow_mod(struct ofp_table *t, const struct ofp_flow_mod *fm,
 		break;
 	}
 	return err;
+}
+
+size_t
+ofp_table_delete_if(struct ofp_table *t,
+		    bool (*pred)(const struct ofp_rule *r, void *arg),
+		    void *arg, enum ofp_rule_removed_reason reason)
+{
+	size_t n = 0;
+	bool resort = false;
+
+	for (size_t i = 0; i < t->n_rules;) {
+		if (pred(t->rules[i], arg)) {
+			table_remove(t, t->rules[i], reason, &resort);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	if (resort)
+		subtables_sort(t);
+	return n;
 }
 
 size_t

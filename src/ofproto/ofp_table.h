@@ -47,7 +47,9 @@ struct ofp_rule {
 	uint64_t n_bytes;
 	uint64_t created_ns;	/* CLOCK_MONOTONIC of the add (or replace). */
 	uint64_t used_ns;	/* Last lookup hit or credit. */
-	struct ofp_insts insts;
+	/* Interned and shared by the rules of the table with the same
+	 * instructions (1M rules must not carry 1M copies); read-only. */
+	const struct ofp_insts *insts;
 	struct ofp_rule *id_next;	/* Id map chain. */
 	struct ofp_rule *dup_next;	/* Duplicate map chain. */
 	struct ofp_rule *st_next;	/* Subtable bucket chain. */
@@ -62,9 +64,11 @@ enum ofp_rule_removed_reason {
 	OFP_RULE_REMOVED_IDLE = 0,
 	OFP_RULE_REMOVED_HARD = 1,
 	OFP_RULE_REMOVED_DELETE = 2,
+	OFP_RULE_REMOVED_GROUP_DELETE = 3,
 };
 
 struct ofp_subtable;
+struct ofp_insts_ref;
 
 /* A flow_mod in model form (decoded from the wire or from text). */
 struct ofp_flow_mod {
@@ -93,7 +97,7 @@ struct ofp_rule_filter {
 	uint64_t cookie;
 	uint64_t cookie_mask;
 	uint32_t out_port;	/* OFPP13_ANY = any. */
-	uint32_t out_group;	/* OFPG_ANY = any; we have no groups. */
+	uint32_t out_group;	/* OFPG_ANY = any. */
 };
 
 struct ofp_table {
@@ -108,6 +112,9 @@ struct ofp_table {
 	size_t n_subtables;
 	size_t subtables_cap;
 	size_t n_timeouts;		/* Rules with an idle/hard timeout. */
+	struct ofp_insts_ref **ibuckets;	/* Interned instructions. */
+	size_t n_ibuckets;		/* Power of two. */
+	size_t n_irefs;
 	uint64_t next_id;
 	uint64_t lookup_count;
 	uint64_t matched_count;
@@ -141,6 +148,12 @@ void ofp_rule_filter_from_flow_mod(struct ofp_rule_filter *f,
 				   const struct ofp_flow_mod *fm, bool strict);
 bool ofp_rule_filter_match(const struct ofp_rule_filter *f,
 			   const struct ofp_rule *r);
+
+/* Removes the rules pred selects (reason for FLOW_REMOVED); returns how
+ * many. */
+size_t ofp_table_delete_if(struct ofp_table *t,
+			   bool (*pred)(const struct ofp_rule *r, void *arg),
+			   void *arg, enum ofp_rule_removed_reason reason);
 
 /* Removes the rules whose idle or hard timeout expired; returns how many. */
 size_t ofp_table_expire(struct ofp_table *t, uint64_t now_ns);

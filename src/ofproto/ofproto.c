@@ -40,24 +40,41 @@ ofproto_create(const char *name, uint64_t datapath_id,
 	ofp->host = host;
 	pthread_mutex_init(&ofp->mutex, NULL);
 	atomic_init(&ofp->pins_port_suppressed, 0);
-	if (ofp_table_init(&ofp->table) != 0)
-		goto nomem;
-	if (ofp_mac_table_init(&ofp->macs) != 0) {
-		ofp_table_destroy(&ofp->table);
-		goto nomem;
+	ofp->pipe_rl = (struct ofp_ratelimit)OFP_RATELIMIT_INIT(5);
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++) {
+		if (ofp_table_init(&ofp->tables[t]) != 0) {
+			while (t-- > 0)
+				ofp_table_destroy(&ofp->tables[t]);
+			goto nomem;
+		}
+		ofp->tables[t].next_id =
+			((uint64_t)t << OFPROTO_RULE_ID_SHIFT) + 1;
+		ofp->tables[t].on_remove = rule_removed;
+		ofp->tables[t].on_remove_arg = ofp;
 	}
-	ofp->table.on_remove = rule_removed;
-	ofp->table.on_remove_arg = ofp;
+	ofp_group_table_init(&ofp->groups);
+	ofp_meter_table_init(&ofp->meters);
+	if (ofp->ops.meter_set == NULL)
+		ofp->meters.max_meters = 0;	/* Meters unsupported. */
+	if (ofp_mac_table_init(&ofp->macs) != 0)
+		goto fail;
 	ofp->mgr = ofp_conn_mgr_create(ofp);
 	if (ofp->mgr == NULL) {
 		int e = errno;
-		ofp_table_destroy(&ofp->table);
 		ofp_mac_table_destroy(&ofp->macs);
-		free(ofp);
 		errno = e;
-		return NULL;
+		goto fail;
 	}
 	return ofp;
+fail:
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++)
+		ofp_table_destroy(&ofp->tables[t]);
+	ofp_group_table_destroy(&ofp->groups);
+	ofp_meter_table_destroy(&ofp->meters);
+	if (errno == 0)
+		errno = ENOMEM;
+	free(ofp);
+	return NULL;
 nomem:
 	free(ofp);
 	errno = ENOMEM;
@@ -70,8 +87,12 @@ ofproto_destroy(struct ofproto *ofp)
 	if (ofp == NULL)
 		return;
 	ofp_conn_mgr_destroy(ofp->mgr);
-	ofp->table.on_remove = NULL;
-	ofp_table_destroy(&ofp->table);
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++) {
+		ofp->tables[t].on_remove = NULL;
+		ofp_table_destroy(&ofp->tables[t]);
+	}
+	ofp_group_table_destroy(&ofp->groups);
+	ofp_meter_table_destroy(&ofp->meters);
 	ofp_mac_table_destroy(&ofp->macs);
 	free(ofp->ports);
 	pthread_mutex_destroy(&ofp->mutex);
@@ -119,7 +140,7 @@ rule_removed(void *arg, const struct ofp_rule *r,
 		return;
 	uint64_t age = ofp_time_ns() - r->created_ns;
 	a->reason = (uint8_t)reason;
-	a->table_id = 0;
+	a->table_id = (uint8_t)OFPROTO_RULE_TABLE(r->id);
 	a->cookie = r->cookie;
 	a->match = r->match;
 	a->priority = r->priority;
@@ -141,6 +162,21 @@ port_find(struct ofproto *ofp, uint32_t ofport)
 		if (ofp->ports[i].ofport == ofport)
 			return &ofp->ports[i];
 	return NULL;
+}
+
+struct ofproto_port *
+ofproto_port_find_locked(struct ofproto *ofp, uint32_t ofport)
+{
+	return port_find(ofp, ofport);
+}
+
+bool
+ofproto_port_live_locked(struct ofproto *ofp, uint32_t ofport)
+{
+	const struct ofproto_port *p = port_find(ofp, ofport);
+
+	return p != NULL && !(p->state & OFPPS_LINK_DOWN) &&
+	       !(p->config & OFPPC_PORT_DOWN);
 }
 
 static void
@@ -330,6 +366,12 @@ ofproto_add_listener(struct ofproto *ofp, const char *target, char *err,
 }
 
 int
+ofproto_del_listener(struct ofproto *ofp, const char *target)
+{
+	return ofp_conn_mgr_del_listener(ofp->mgr, target);
+}
+
+int
 ofproto_add_controller(struct ofproto *ofp, const char *target, char *err,
 		       size_t errlen)
 {
@@ -465,202 +507,20 @@ ofproto_packet_in(struct ofproto *ofp, uint8_t reason, uint8_t table_id,
 	ofp_conn_mgr_post(ofp->mgr, a);
 }
 
-/* ---- Pipeline. ---- */
-
-/* Link state does not filter outputs: a port whose link is down refuses
- * packets at the device, and they are counted as that port's tx drops, so
- * the operator sees where they went. Only the port's configuration
- * (admin down, no-fwd) keeps packets from it. */
-static bool
-port_can_output(const struct ofproto_port *p)
-{
-	return !(p->config & (OFPPC_PORT_DOWN | OFPPC_NO_FWD));
-}
-
-/* With the mutex held: applies port configuration to the actions
- * (no-fwd, admin down, no-recv, no-flood). FLOOD and ALL become explicit
- * outputs when some port is restricted. */
-static size_t
-apply_port_config(struct ofproto *ofp, uint32_t in_port, struct ofpact *acts,
-		  size_t n)
-{
-	struct ofpact out[OFPROTO_MAX_ACTIONS];
-	size_t m = 0;
-
-	if (!ofp->ports_restricted)
-		return n;
-	struct ofproto_port *ip = port_find(ofp, in_port);
-	if (ip != NULL && (ip->config & (OFPPC_PORT_DOWN | OFPPC_NO_RECV)))
-		return 0;
-	for (size_t i = 0; i < n && m < OFPROTO_MAX_ACTIONS; i++) {
-		const struct ofpact *a = &acts[i];
-
-		if (a->type != OFPACT_OUTPUT) {
-			out[m++] = *a;
-			continue;
-		}
-		if (a->port == OFPP13_FLOOD || a->port == OFPP13_ALL) {
-			for (size_t k = 0; k < ofp->n_ports &&
-					   m < OFPROTO_MAX_ACTIONS; k++) {
-				const struct ofproto_port *p = &ofp->ports[k];
-
-				if (p->ofport == in_port || !port_can_output(p) ||
-				    (a->port == OFPP13_FLOOD &&
-				     (p->config & OFPPC_NO_FLOOD)))
-					continue;
-				out[m] = *a;
-				out[m++].port = p->ofport;
-			}
-			continue;
-		}
-		uint32_t port = a->port == OFPP13_IN_PORT ? in_port : a->port;
-		struct ofproto_port *p = port_find(ofp, port);
-		if (p != NULL && !port_can_output(p))
-			continue;
-		out[m++] = *a;
-	}
-	memcpy(acts, out, m * sizeof(*out));
-	return m;
-}
-
-/* With the mutex held: replaces output:NORMAL by the learning decision. */
-static size_t
-resolve_normal(struct ofproto *ofp, const struct flow_key *key,
-	       struct flow_key *mask, struct ofpact *acts, size_t n,
-	       uint64_t now, bool *mac_changed)
-{
-	struct ofpact out[OFPROTO_MAX_ACTIONS];
-	size_t m = 0;
-	bool done = false;
-
-	for (size_t i = 0; i < n && m < OFPROTO_MAX_ACTIONS; i++) {
-		if (acts[i].type != OFPACT_OUTPUT ||
-		    acts[i].port != OFPP13_NORMAL) {
-			out[m++] = acts[i];
-			continue;
-		}
-		if (done)
-			continue;	/* One NORMAL decision per packet. */
-		done = true;
-		m += ofp_normal_decide(&ofp->macs, key, mask, &out[m], now,
-				       mac_changed);
-	}
-	memcpy(acts, out, m * sizeof(*out));
-	return m;
-}
-
-static bool
-has_normal(const struct ofpact *acts, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (acts[i].type == OFPACT_OUTPUT &&
-		    acts[i].port == OFPP13_NORMAL)
-			return true;
-	return false;
-}
-
-static bool
-is_table_miss(const struct ofp_rule *r)
-{
-	static const struct flow_key zero;
-
-	return r->priority == 0 && flow_key_equal(&r->match.mask, &zero);
-}
-
-void
-ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
-	       struct ofproto_lookup_result *res)
-{
-	bool mac_changed = false;
-	uint64_t now = ofp_time_ns();
-
-	memset(&res->mask, 0, sizeof(res->mask));
-	res->mask.in_port = UINT32_MAX;
-	res->n_actions = 0;
-	res->n_rules = 0;
-	res->table_id = 0;
-	res->cookie = 0;
-	res->pin_reason = OFPR_ACTION;
-	res->normal = false;
-
-	pthread_mutex_lock(&ofp->mutex);
-	if (ofp->fail_mode == OFPROTO_FAIL_STANDALONE &&
-	    ofp->n_controllers_up == 0) {
-		res->normal = true;
-		res->n_actions = ofp_normal_decide(&ofp->macs, key, &res->mask,
-						   res->actions, now,
-						   &mac_changed);
-	} else {
-		struct ofp_rule *r = ofp_table_lookup(&ofp->table, key,
-						      &res->mask, now);
-		if (r != NULL) {
-			res->n_actions = ofp_insts_flatten(&r->insts,
-							   res->actions,
-							   OFPROTO_MAX_ACTIONS);
-			res->rule_ids[0] = r->id;
-			res->n_rules = 1;
-			res->cookie = r->cookie;
-			if (is_table_miss(r))
-				res->pin_reason = OFPR_NO_MATCH;
-			if (has_normal(res->actions, res->n_actions)) {
-				res->normal = true;
-				res->n_actions = resolve_normal(
-					ofp, key, &res->mask, res->actions,
-					res->n_actions, now, &mac_changed);
-			}
-		}
-	}
-	res->n_actions = apply_port_config(ofp, key->in_port, res->actions,
-					   res->n_actions);
-	pthread_mutex_unlock(&ofp->mutex);
-	if (mac_changed)
-		ofproto_notify_flows_changed(ofp);
-}
-
-size_t
-ofproto_packet_out_resolve(struct ofproto *ofp, const struct flow_key *key,
-			   const struct ofpact *in, size_t n_in,
-			   struct ofpact *out, size_t max)
-{
-	struct ofpact acts[OFPROTO_MAX_ACTIONS];
-	struct flow_key mask;
-	size_t m = 0;
-	bool mac_changed = false;
-
-	for (size_t i = 0; i < n_in && m < max; i++) {
-		if (in[i].type == OFPACT_OUTPUT && in[i].port == OFPP13_TABLE) {
-			struct ofproto_lookup_result res;
-
-			ofproto_lookup(ofp, key, &res);
-			for (size_t k = 0; k < res.n_actions && m < max; k++)
-				out[m++] = res.actions[k];
-			continue;
-		}
-		if (in[i].type == OFPACT_OUTPUT && in[i].port == OFPP13_NORMAL) {
-			memset(&mask, 0, sizeof(mask));
-			pthread_mutex_lock(&ofp->mutex);
-			size_t k = ofp_normal_decide(&ofp->macs, key, &mask, acts,
-						     ofp_time_ns(),
-						     &mac_changed);
-			k = apply_port_config(ofp, key->in_port, acts, k);
-			pthread_mutex_unlock(&ofp->mutex);
-			for (size_t j = 0; j < k && m < max; j++)
-				out[m++] = acts[j];
-			continue;
-		}
-		out[m++] = in[i];
-	}
-	if (mac_changed)
-		ofproto_notify_flows_changed(ofp);
-	return m;
-}
-
 void
 ofproto_credit_rule(struct ofproto *ofp, uint64_t rule_id, uint64_t packets,
 		    uint64_t bytes)
 {
 	pthread_mutex_lock(&ofp->mutex);
-	struct ofp_rule *r = ofp_table_find_id(&ofp->table, rule_id);
+	if (rule_id & OFP_GROUP_CREDIT_BIT) {
+		ofp_group_credit(&ofp->groups, rule_id, packets, bytes);
+		pthread_mutex_unlock(&ofp->mutex);
+		return;
+	}
+	unsigned int tid = OFPROTO_RULE_TABLE(rule_id);
+	struct ofp_rule *r = tid < OFPROTO_N_TABLES ?
+			     ofp_table_find_id(&ofp->tables[tid], rule_id) :
+			     NULL;
 	if (r != NULL) {
 		r->n_packets += packets;
 		r->n_bytes += bytes;
@@ -668,6 +528,24 @@ ofproto_credit_rule(struct ofproto *ofp, uint64_t rule_id, uint64_t packets,
 			r->used_ns = ofp_time_ns();
 	}
 	pthread_mutex_unlock(&ofp->mutex);
+}
+
+/* With the mutex held: groups and meters the instructions use exist. */
+static enum ofperr
+check_refs(struct ofproto *ofp, const struct ofp_insts *insts)
+{
+	const struct ofpact *lists[2] = { insts->apply, insts->write };
+	size_t ns[2] = { insts->n_apply, insts->n_write };
+
+	if (insts->has_meter &&
+	    ofp_meter_find(&ofp->meters, insts->meter_id) == NULL)
+		return OFPERR_METER_MOD_UNKNOWN_METER;
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < ns[l]; i++)
+			if (lists[l][i].type == OFPACT_GROUP &&
+			    ofp_group_find(&ofp->groups, lists[l][i].id) == NULL)
+				return OFPERR_BAD_ACTION_BAD_OUT_GROUP;
+	return OFPERR_OK;
 }
 
 enum ofperr
@@ -681,12 +559,31 @@ ofproto_apply_flow_mod(struct ofproto *ofp, const struct ofp_flow_mod *fm,
 	*changed = false;
 	if (fm->command > OFPFC_DELETE_STRICT)
 		return OFPERR_FLOW_MOD_BAD_COMMAND;
-	if (fm->table_id != 0 && !(del && fm->table_id == OFPTT_ALL))
+	if (fm->table_id >= OFPROTO_N_TABLES &&
+	    !(del && fm->table_id == OFPTT_ALL))
 		return OFPERR_FLOW_MOD_BAD_TABLE_ID;
 	if (!del && fm->buffer_id != OFP_NO_BUFFER)
 		return OFPERR_BAD_REQUEST_BUFFER_UNKNOWN;
+	if (!del) {
+		err = ofp_insts_check(&fm->insts, &fm->match, fm->table_id,
+				      OFPROTO_N_TABLES);
+		if (err)
+			return err;
+	}
 	pthread_mutex_lock(&ofp->mutex);
-	err = ofp_table_flow_mod(&ofp->table, fm, ofp_time_ns(), changed);
+	if (!del)
+		err = check_refs(ofp, &fm->insts);
+	else
+		err = OFPERR_OK;
+	uint64_t now = ofp_time_ns();
+	for (size_t t = 0; !err && t < OFPROTO_N_TABLES; t++) {
+		bool ch = false;
+
+		if (fm->table_id != OFPTT_ALL && t != fm->table_id)
+			continue;
+		err = ofp_table_flow_mod(&ofp->tables[t], fm, now, &ch);
+		*changed |= ch;
+	}
 	pthread_mutex_unlock(&ofp->mutex);
 	return err;
 }
@@ -697,7 +594,7 @@ rule_to_entry(const struct ofp_rule *r, uint64_t now,
 {
 	uint64_t age = now - r->created_ns;
 
-	e->table_id = 0;
+	e->table_id = (uint8_t)OFPROTO_RULE_TABLE(r->id);
 	e->duration_sec = (uint32_t)(age / NS_PER_SEC);
 	/* Millisecond precision, as ovs-ofctl prints. */
 	e->duration_nsec = (uint32_t)(age % NS_PER_SEC / 1000000 * 1000000);
@@ -709,7 +606,35 @@ rule_to_entry(const struct ofp_rule *r, uint64_t now,
 	e->n_packets = r->n_packets;
 	e->n_bytes = r->n_bytes;
 	e->match = r->match;
-	e->insts = r->insts;
+	e->insts = *r->insts;
+}
+
+/* With the mutex held: the rules of the selected tables, sorted by table,
+ * then priority (descending) and age. *out is malloc'ed. */
+static size_t
+sorted_rules(struct ofproto *ofp, uint8_t table_id, struct ofp_rule ***out)
+{
+	size_t total = 0, n = 0;
+
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++)
+		if (table_id == OFPTT_ALL || table_id == t)
+			total += ofp->tables[t].n_rules;
+	*out = malloc((total ? total : 1) * sizeof(**out));
+	if (*out == NULL)
+		return 0;
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++) {
+		struct ofp_rule **one = NULL;
+
+		if ((table_id != OFPTT_ALL && table_id != t) ||
+		    ofp->tables[t].n_rules == 0)
+			continue;
+		size_t k = ofp_table_sorted(&ofp->tables[t], &one);
+		if (k)
+			memcpy(*out + n, one, k * sizeof(*one));
+		n += k;
+		free(one);
+	}
+	return n;
 }
 
 size_t
@@ -722,8 +647,7 @@ ofproto_collect_flows(struct ofproto *ofp, uint8_t table_id,
 	struct ofp_rule **sorted = NULL;
 
 	pthread_mutex_lock(&ofp->mutex);
-	size_t total = (table_id == 0 || table_id == OFPTT_ALL) ?
-		       ofp_table_sorted(&ofp->table, &sorted) : 0;
+	size_t total = sorted_rules(ofp, table_id, &sorted);
 	size_t want = 0;
 	for (size_t i = 0; i < total; i++)
 		want += filter == NULL ||
@@ -748,10 +672,8 @@ ofproto_foreach_flow(struct ofproto *ofp, uint8_t table_id,
 	struct ofp_flow_stats_entry e;
 	size_t n = 0;
 
-	if (table_id != 0 && table_id != OFPTT_ALL)
-		return 0;
 	pthread_mutex_lock(&ofp->mutex);
-	size_t total = ofp_table_sorted(&ofp->table, &sorted);
+	size_t total = sorted_rules(ofp, table_id, &sorted);
 	for (size_t i = 0; i < total; i++) {
 		if (filter != NULL && !ofp_rule_filter_match(filter, sorted[i]))
 			continue;
@@ -772,38 +694,49 @@ ofproto_aggregate_flows(struct ofproto *ofp, uint8_t table_id,
 	size_t n = 0;
 
 	*packets = *bytes = 0;
-	if (table_id != 0 && table_id != OFPTT_ALL)
-		return 0;
 	pthread_mutex_lock(&ofp->mutex);
-	for (size_t i = 0; i < ofp->table.n_rules; i++) {
-		const struct ofp_rule *r = ofp->table.rules[i];
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++) {
+		const struct ofp_table *tb = &ofp->tables[t];
 
-		if (filter != NULL && !ofp_rule_filter_match(filter, r))
+		if (table_id != OFPTT_ALL && table_id != t)
 			continue;
-		n++;
-		*packets += r->n_packets;
-		*bytes += r->n_bytes;
+		for (size_t i = 0; i < tb->n_rules; i++) {
+			const struct ofp_rule *r = tb->rules[i];
+
+			if (filter != NULL && !ofp_rule_filter_match(filter, r))
+				continue;
+			n++;
+			*packets += r->n_packets;
+			*bytes += r->n_bytes;
+		}
 	}
 	pthread_mutex_unlock(&ofp->mutex);
 	return n;
 }
 
 void
-ofproto_table_counters(struct ofproto *ofp, uint32_t *active,
-		       uint64_t *lookups, uint64_t *matches)
+ofproto_table_counters(struct ofproto *ofp, uint8_t table_id,
+		       uint32_t *active, uint64_t *lookups, uint64_t *matches)
 {
+	*active = 0;
+	*lookups = *matches = 0;
+	if (table_id >= OFPROTO_N_TABLES)
+		return;
 	pthread_mutex_lock(&ofp->mutex);
-	*active = (uint32_t)ofp->table.n_rules;
-	*lookups = ofp->table.lookup_count;
-	*matches = ofp->table.matched_count;
+	*active = (uint32_t)ofp->tables[table_id].n_rules;
+	*lookups = ofp->tables[table_id].lookup_count;
+	*matches = ofp->tables[table_id].matched_count;
 	pthread_mutex_unlock(&ofp->mutex);
 }
 
 size_t
 ofproto_rule_count(struct ofproto *ofp)
 {
+	size_t n = 0;
+
 	pthread_mutex_lock(&ofp->mutex);
-	size_t n = ofp->table.n_rules;
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++)
+		n += ofp->tables[t].n_rules;
 	pthread_mutex_unlock(&ofp->mutex);
 	return n;
 }
@@ -850,17 +783,27 @@ ofproto_run_expiry(struct ofproto *ofp)
 {
 	bool idle = false, any;
 
+	any = false;
 	pthread_mutex_lock(&ofp->mutex);
-	any = ofp->table.n_timeouts > 0;
-	for (size_t i = 0; any && i < ofp->table.n_rules && !idle; i++)
-		idle = ofp->table.rules[i]->idle_timeout != 0;
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++) {
+		const struct ofp_table *tb = &ofp->tables[t];
+
+		if (tb->n_timeouts == 0)
+			continue;
+		any = true;
+		for (size_t i = 0; i < tb->n_rules && !idle; i++)
+			idle = tb->rules[i]->idle_timeout != 0;
+	}
 	pthread_mutex_unlock(&ofp->mutex);
 	if (!any)
 		return;
 	if (idle)
 		ofproto_host_sync_stats(ofp);
+	size_t n = 0;
 	pthread_mutex_lock(&ofp->mutex);
-	size_t n = ofp_table_expire(&ofp->table, ofp_time_ns());
+	uint64_t now = ofp_time_ns();
+	for (size_t t = 0; t < OFPROTO_N_TABLES; t++)
+		n += ofp_table_expire(&ofp->tables[t], now);
 	pthread_mutex_unlock(&ofp->mutex);
 	if (n > 0)
 		ofproto_notify_flows_changed(ofp);

@@ -5,7 +5,8 @@
 /*
  * The OpenFlow switch model of one bridge and its OpenFlow channels.
  *
- * An ofproto owns: the flow table(s) with rules, priorities and counters;
+ * An ofproto owns: 254 flow tables (0..253) with rules, priorities and
+ * counters, the group table and the meter configurations;
  * the OpenFlow ports (numbers, names, addresses; their counters come from
  * the host); and the OpenFlow listeners / connections, served by a control
  * thread the ofproto starts itself. It knows nothing of DPDK: the host (the
@@ -123,8 +124,10 @@ struct ofproto_lookup_result {
 	struct flow_key mask;
 	size_t n_actions;		/* 0 = drop. */
 	struct ofpact actions[OFPROTO_MAX_ACTIONS];
-	/* Ids of the rules that matched (one per table visited), for
-	 * ofproto_credit_rule(). n_rules == 0 on a table-miss drop. */
+	/* Ids of the rules that matched (one per table visited) and of the
+	 * groups and group buckets taken, for ofproto_credit_rule() (credit
+	 * every id with the packets of the megaflow). n_rules == 0 on a
+	 * table-miss drop in table 0. */
 	size_t n_rules;
 	uint64_t rule_ids[OFPROTO_MAX_RULE_REFS];
 	uint8_t table_id;		/* Table of the last rule (packet-in). */
@@ -277,6 +280,16 @@ void ofproto_set_probe_interval(struct ofproto *ofp, uint32_t ms);
 void ofproto_get_stats(struct ofproto *ofp, struct ofproto_stats *st);
 /* Starts the control thread that serves listeners and connections. */
 int ofproto_start(struct ofproto *ofp);
+/* Closes the passive listener added with this target (same string);
+ * connections it accepted stay up. 0 or -ENOENT. */
+int ofproto_del_listener(struct ofproto *ofp, const char *target);
+/* SET_CONFIG's OFPC_INVALID_TTL_TO_CONTROLLER, as the last controller
+ * set it: a DEC_*_TTL reaching 0 becomes a packet-in (reason
+ * OFPR_INVALID_TTL) instead of a drop. */
+bool ofproto_invalid_ttl_to_controller(struct ofproto *ofp);
+/* Meters the datapath can hold (METER_FEATURES max_meter; default 1024,
+ * 0 when the host gave no meter_set). */
+void ofproto_set_max_meters(struct ofproto *ofp, uint32_t max_meters);
 /* The TCP port a listener bound to (for "ptcp:0"), or -1. */
 int ofproto_listener_port(struct ofproto *ofp, size_t index);
 
@@ -317,6 +330,11 @@ int ofproto_add_flow_str(struct ofproto *ofp, const char *flow,
 			 char *err, size_t errlen);
 int ofproto_del_flows_str(struct ofproto *ofp, const char *match,
 			  char *err, size_t errlen);
+/* ovs-ofctl --strict del-flows: the rules with exactly this match and
+ * priority (default 32768), in table=N if given, else in every table.
+ * Same returns as above. */
+int ofproto_del_flows_strict_str(struct ofproto *ofp, const char *flow,
+				 char *err, size_t errlen);
 /* dump-flows: text lines in ovs-ofctl's format, or, with json, one JSON
  * array of objects {"table","priority","cookie","duration","n_packets",
  * "n_bytes","match","actions"} (match and actions as ovs-ofctl text).

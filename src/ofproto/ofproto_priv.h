@@ -7,10 +7,11 @@
  * message handlers (ofp_msg*.c, ofp_mp.c, ofp10_msg.c) and the connection
  * manager (ofp_conn.c).
  *
- * Locking: ofp->mutex guards the table, the port list, the MAC table and
- * the fail-mode state. Every function below takes it itself and releases
- * it before returning; none of them is called with it held, and host
- * callbacks are only called by the ofproto_notify_* / ofproto_host_*
+ * Locking: ofp->mutex guards the flow tables, the group and meter tables,
+ * the port list, the MAC table and the fail-mode state. Every function
+ * below takes it itself and releases it before returning (unless its
+ * comment says "with the mutex held"); none of them is called with it
+ * held, and host callbacks are only called by the ofproto_notify_* / ofproto_host_*
  * functions, without it. Lock order: ofp->mutex before the connection
  * manager's lock (async messages are queued with the model locked).
  * The session list and the role state (generation id) belong to the
@@ -25,6 +26,9 @@
 
 #include "ofp_err.h"
 #include "ofp_flow_text.h"
+#include "ofp_group.h"
+#include "ofp_log.h"
+#include "ofp_meter.h"
 #include "ofp_normal.h"
 #include "ofp_table.h"
 #include "ofp_wire.h"
@@ -41,6 +45,15 @@ struct ofproto_port {
 	uint32_t state;		/* OFPPS_* (LINK_DOWN or LIVE). */
 };
 
+/* Flow tables 0..OFPROTO_N_TABLES-1. Rule ids carry their table:
+ * table_id << OFPROTO_RULE_ID_SHIFT | sequence. */
+#define OFPROTO_N_TABLES 254
+#define OFPROTO_RULE_ID_SHIFT 40
+#define OFPROTO_RULE_TABLE(id) ((unsigned int)((id) >> OFPROTO_RULE_ID_SHIFT))
+
+/* OFPC_INVALID_TTL_TO_CONTROLLER of SET_CONFIG (OpenFlow 1.3). */
+#define OFPC13_INVALID_TTL_TO_CONTROLLER 0x4u
+
 struct ofproto {
 	char name[64];
 	uint64_t datapath_id;
@@ -48,7 +61,12 @@ struct ofproto {
 	void *host;
 
 	pthread_mutex_t mutex;		/* Guards the members below. */
-	struct ofp_table table;
+	struct ofp_table tables[OFPROTO_N_TABLES];
+	uint32_t table_config[OFPROTO_N_TABLES];	/* OFPTC_* */
+	struct ofp_group_table groups;
+	struct ofp_meter_table meters;
+	bool invalid_ttl_to_controller;
+	struct ofp_ratelimit pipe_rl;	/* Pipeline-over-bounds warnings. */
 	struct ofproto_port *ports;
 	size_t n_ports;
 	size_t ports_cap;
@@ -100,9 +118,67 @@ enum ofperr ofproto_port_mod(struct ofproto *ofp, uint32_t ofport,
 			     const uint8_t hw_addr[6], uint32_t config,
 			     uint32_t mask);
 
-/* Table counters for OFPMP_TABLE. */
-void ofproto_table_counters(struct ofproto *ofp, uint32_t *active,
-			    uint64_t *lookups, uint64_t *matches);
+/* Table counters for OFPMP_TABLE (table table_id). */
+void ofproto_table_counters(struct ofproto *ofp, uint8_t table_id,
+			    uint32_t *active, uint64_t *lookups,
+			    uint64_t *matches);
+/* TABLE_MOD config of a table (0 for an unknown table). */
+uint32_t ofproto_table_config(struct ofproto *ofp, uint8_t table_id);
+/* TABLE_MOD config (OFPTT_ALL: every table). */
+enum ofperr ofproto_table_mod(struct ofproto *ofp, uint8_t table_id,
+			      uint32_t config);
+
+/* GROUP_MOD / METER_MOD (the caller decoded them). *changed tells
+ * whether flows_changed must be called. */
+enum ofperr ofproto_group_mod(struct ofproto *ofp, struct ofp_group_mod *gm,
+			      bool *changed);
+enum ofperr ofproto_meter_mod(struct ofproto *ofp,
+			      const struct ofp_meter_mod *mm, bool *changed);
+/* Multipart bodies for groups and meters (take the mutex); room->fn is
+ * called before each entry so that the caller can split the reply (it
+ * must not call into the ofproto). */
+void ofproto_put_group_stats(struct ofproto *ofp, uint32_t id,
+			     const struct ofp_mp_room *room,
+			     struct ofp_buf *b);
+void ofproto_put_group_desc(struct ofproto *ofp,
+			    const struct ofp_mp_room *room, struct ofp_buf *b);
+void ofproto_put_meter_config(struct ofproto *ofp, uint32_t id,
+			      const struct ofp_mp_room *room,
+			      struct ofp_buf *b);
+void ofproto_put_meter_stats(struct ofproto *ofp, uint32_t id,
+			     const struct ofp_mp_room *room,
+			     struct ofp_buf *b);
+uint32_t ofproto_max_meters(struct ofproto *ofp);
+/* SET_CONFIG's OFPC_INVALID_TTL_TO_CONTROLLER. */
+void ofproto_set_invalid_ttl_to_controller(struct ofproto *ofp, bool on);
+
+/* With the mutex held: a port is live (exists, link up, not admin
+ * down). */
+bool ofproto_port_live_locked(struct ofproto *ofp, uint32_t ofport);
+struct ofproto_port *ofproto_port_find_locked(struct ofproto *ofp,
+					      uint32_t ofport);
+
+/* The multi-table pipeline (ofp_pipeline.c), with the mutex held: fills
+ * res (mask, actions, rule ids, table_id, cookie, pin_reason) from the
+ * flow tables and groups for key. */
+void ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
+			  struct ofproto_lookup_result *res, uint64_t now);
+/* Resolves GROUP actions of a packet-out action list into CLONE blocks
+ * (mutex held). Returns the number of actions written, 0 on overflow. */
+size_t ofproto_pipeline_resolve_actions(struct ofproto *ofp,
+					const struct flow_key *key,
+					const struct ofpact *in, size_t n_in,
+					struct ofpact *out, size_t max);
+
+/* Rewrites an action list action by action, keeping CLONE blocks
+ * consistent: fn writes the replacement of one non-CLONE action into out
+ * (at most room actions) and returns how many it wrote. Returns the new
+ * length. */
+size_t ofpact_list_map(const struct ofpact *in, size_t n, struct ofpact *out,
+		       size_t max,
+		       size_t (*fn)(const struct ofpact *a, struct ofpact *out,
+				    size_t room, void *arg),
+		       void *arg);
 
 /* Host callbacks (each a no-op when the host gave none). */
 void ofproto_notify_flows_changed(struct ofproto *ofp);

@@ -61,6 +61,30 @@ ofproto_del_flows_str(struct ofproto *ofp, const char *match, char *err,
 	return 0;
 }
 
+int
+ofproto_del_flows_strict_str(struct ofproto *ofp, const char *flow, char *err,
+			     size_t errlen)
+{
+	struct ofp_flow_mod fm;
+	bool changed;
+	int rc = ofp_flow_text_parse(flow, OFP_FLOW_TEXT_MATCH, &fm, err,
+				     errlen);
+
+	if (rc)
+		return rc;
+	fm.command = OFPFC_DELETE_STRICT;
+	enum ofperr e = ofproto_apply_flow_mod(ofp, &fm, &changed);
+	if (changed)
+		ofproto_notify_flows_changed(ofp);
+	if (e) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "delete rejected: %s",
+				 ofperr_name(e));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void
 ofproto_dump_flows(struct ofproto *ofp, bool json, struct strbuf *out)
 {

@@ -130,6 +130,64 @@ megaflow_format_match(struct strbuf *out, const struct flow_key *key,
 		strbuf_printf(out, "(any)");
 }
 
+static const char *const action_names[DP_ACTION_N_TYPES] = {
+	[DP_ACTION_SET_FIELD] = "set_field",
+	[DP_ACTION_PUSH_VLAN] = "push_vlan",
+	[DP_ACTION_POP_VLAN] = "pop_vlan",
+	[DP_ACTION_PUSH_MPLS] = "push_mpls",
+	[DP_ACTION_POP_MPLS] = "pop_mpls",
+	[DP_ACTION_SET_MPLS_TTL] = "set_mpls_ttl",
+	[DP_ACTION_DEC_MPLS_TTL] = "dec_mpls_ttl",
+	[DP_ACTION_SET_NW_TTL] = "set_nw_ttl",
+	[DP_ACTION_DEC_NW_TTL] = "dec_ttl",
+	[DP_ACTION_COPY_TTL_OUT] = "copy_ttl_out",
+	[DP_ACTION_COPY_TTL_IN] = "copy_ttl_in",
+	[DP_ACTION_PUSH_PBB] = "push_pbb",
+	[DP_ACTION_POP_PBB] = "pop_pbb",
+	[DP_ACTION_METER] = "meter",
+};
+
+/* Actions [start, end), blocks as clone(...). */
+static void
+format_range(struct strbuf *out, const struct dp_actions *l, unsigned start,
+	     unsigned end, const struct pmd_port_table *ports)
+{
+	for (unsigned i = start; i < end && i < l->n; i++) {
+		const struct dp_action *a = &l->a[i];
+
+		if (i > start)
+			strbuf_printf(out, ",");
+		if (a->type == DP_ACTION_OUTPUT && a->arg < ports->n_ports) {
+			strbuf_printf(out, "output:%u",
+				      ports->ports[a->arg].ofport);
+		} else if (a->type == DP_ACTION_UPCALL) {
+			strbuf_printf(out, "userspace(controller,max_len=%u)",
+				      a->arg);
+		} else if (a->type == DP_ACTION_CLONE) {
+			strbuf_printf(out, "clone(");
+			format_range(out, l, i + 1, i + 1 + a->arg, ports);
+			strbuf_printf(out, ")");
+			i += a->arg;
+		} else if (a->type == DP_ACTION_SET_FIELD &&
+			   a->arg < DP_ACTIONS_DATA) {
+			unsigned len = l->data[a->arg];
+
+			strbuf_printf(out, "set_field(%u=0x", a->sub);
+			for (unsigned k = 0; k < len &&
+			     a->arg + 1 + k < DP_ACTIONS_DATA; k++)
+				strbuf_printf(out, "%02x",
+					      l->data[a->arg + 1 + k]);
+			strbuf_printf(out, ")");
+		} else if (a->type < DP_ACTION_N_TYPES &&
+			   action_names[a->type] != NULL) {
+			strbuf_printf(out, "%s(%u)", action_names[a->type],
+				      a->arg);
+		} else {
+			strbuf_printf(out, "unknown(%u,%u)", a->type, a->arg);
+		}
+	}
+}
+
 void
 megaflow_format_actions(struct strbuf *out, const struct dp_actions *actions,
 			const struct pmd_port_table *ports)
@@ -138,18 +196,5 @@ megaflow_format_actions(struct strbuf *out, const struct dp_actions *actions,
 		strbuf_printf(out, "drop");
 		return;
 	}
-	for (unsigned i = 0; i < actions->n; i++) {
-		const struct dp_action *a = &actions->a[i];
-
-		if (i)
-			strbuf_printf(out, ",");
-		if (a->type == DP_ACTION_OUTPUT && a->arg < ports->n_ports)
-			strbuf_printf(out, "output:%u",
-				      ports->ports[a->arg].ofport);
-		else if (a->type == DP_ACTION_UPCALL)
-			strbuf_printf(out, "userspace(controller,max_len=%u)",
-				      a->arg);
-		else
-			strbuf_printf(out, "unknown(%u,%u)", a->type, a->arg);
-	}
+	format_range(out, actions, 0, actions->n, ports);
 }

@@ -10,9 +10,11 @@
  * back to that PMD to execute. Packets sent up by a controller action
  * become OpenFlow packet-ins.
  *
- * It also keeps caches honest: slowpath_flows_changed() flushes every
- * megaflow and waits for an RCU grace period, so once it returns no PMD
- * forwards by a result made before the change; slowpath_sync_stats()
+ * It also keeps caches honest: slowpath_flows_changed() revalidates every
+ * megaflow (re-runs the pipeline on its key; keeps it only when the
+ * actions are the same and the mask covers what the pipeline consulted;
+ * flushes instead above a size bound) and waits for an RCU grace period,
+ * so once it returns no PMD forwards by a result made before the change; slowpath_sync_stats()
  * credits megaflow counters to the OpenFlow rules that produced them; idle
  * megaflows expire after megaflow-idle-ms.
  *
@@ -49,6 +51,12 @@ struct slowpath_stats {
 	uint64_t flushes;		/* slowpath_flows_changed() calls. */
 	uint64_t packet_outs;
 	uint64_t packet_out_drops;
+	uint64_t install_uncacheable;	/* More rules than a megaflow credits,
+					 * or too many actions: not cached. */
+	uint64_t revalidations;		/* Rule changes revalidated. */
+	uint64_t reval_kept;		/* Megaflows a revalidation kept. */
+	uint64_t reval_removed;		/* ... and removed. */
+	uint64_t reval_out_of_time;	/* Revalidations cut by the budget. */
 };
 
 struct slowpath *slowpath_create(struct ofproto *ofp, struct pmd **pmds,
@@ -56,6 +64,14 @@ struct slowpath *slowpath_create(struct ofproto *ofp, struct pmd **pmds,
 				 const struct pmd_port_table *ports,
 				 struct rte_mempool *mp, uint32_t idle_ms);
 void slowpath_destroy(struct slowpath *sp);
+/* The PMDs changed (live reload of datapath.pmd-cores): the slowpath
+ * serves these from now on. When it returns, the slowpath thread and
+ * packet-outs no longer touch a PMD that is not in the list (its upcall
+ * ring is not drained, nothing is put on its exec ring), and what its
+ * megaflows forwarded is credited to their rules: it may be stopped and
+ * destroyed. Config thread. */
+int slowpath_set_pmds(struct slowpath *sp, struct pmd *const pmds[],
+		      unsigned n_pmds);
 /* The slowpath's ofproto, when created before the ofproto (host ops need
  * the slowpath as their argument): bridge 0. */
 void slowpath_set_ofproto(struct slowpath *sp, struct ofproto *ofp);
@@ -94,6 +110,18 @@ void slowpath_sync_stats(void *sp);
 int slowpath_packet_out(void *sp, uint32_t in_port,
 			const struct ofpact *actions, size_t n_actions,
 			const void *packet, size_t len);
+
+/* Meters of a bridge, enforced by the PMDs (ofproto host ops meter_set,
+ * meter_del, meter_stats; see dp_meter.h). set: 0 or -errno (-ENOSPC:
+ * the datapath table is full). meters_clear: every meter of a bridge
+ * (the bridge goes). */
+int slowpath_meter_set(struct slowpath *sp, unsigned bridge,
+		       const struct ofproto_meter_config *mc);
+void slowpath_meter_del(struct slowpath *sp, unsigned bridge,
+			uint32_t meter_id);
+void slowpath_meters_clear(struct slowpath *sp, unsigned bridge);
+int slowpath_meter_stats(struct slowpath *sp, unsigned bridge,
+			 uint32_t meter_id, struct ofproto_meter_stats *st);
 
 void slowpath_stats_read(struct slowpath *sp, struct slowpath_stats *out);
 /* dump-megaflows: every PMD's megaflows, text or JSON. */

@@ -28,6 +28,22 @@ unsigned xlate_actions(const struct ofpact *acts, size_t n_acts,
 		       uint32_t in_port, const struct pmd_port_table *ports,
 		       struct dp_actions *out);
 
+/* OFPR_INVALID_TTL: the packet-in reason of an expired TTL. */
+#define XLATE_OFPR_INVALID_TTL 2
+
+/* Translate one header-rewrite or TTL action (SET_FIELD, PUSH/POP_*,
+ * *_TTL, COPY_TTL_*) into out. DEC_*_TTL: an expired TTL sends the packet
+ * up with ttl_upcall_arg (a DP_ACTION_UPCALL arg) when ttl_to_controller,
+ * else drops it. Returns 1 when translated (a set-field of METADATA or
+ * TUNNEL_ID, pipeline-only fields, translates to nothing), 0 when a is
+ * not such an action, -1 when it cannot be (list full, unknown field). */
+int xlate_ofpact_header(const struct ofpact *a, uint32_t ttl_upcall_arg,
+			bool ttl_to_controller, struct dp_actions *out);
+/* The key as it is after action a (set-field of the key's fields,
+ * push/pop VLAN, TTL), for a pipeline that continues the packet (patch
+ * port). */
+void xlate_key_apply(struct flow_key *k, const struct ofpact *a);
+
 /*
  * Several bridges and patch ports.
  *
@@ -51,6 +67,9 @@ unsigned xlate_actions(const struct ofpact *acts, size_t n_acts,
 #define XLATE_MAX_BRIDGES 16
 #define XLATE_MAX_BRIDGE_PORTS 128
 #define XLATE_PATCH_DEPTH 4
+#define XLATE_MAX_COOKIES MEGAFLOW_MAX_COOKIES
+_Static_assert(XLATE_MAX_COOKIES >= OFPROTO_MAX_RULE_REFS,
+	       "a megaflow credits every rule of a lookup");
 #define XLATE_DP_IN_PORT(bridge, ofport) \
 	(((uint32_t)(bridge) << 16) | ((uint32_t)(ofport) & 0xffffu))
 #define XLATE_IN_PORT_BRIDGE(in_port) ((unsigned)((in_port) >> 16))
@@ -88,8 +107,11 @@ struct xlate_result {
 	struct flow_key mask;		/* Union of the pipelines' masks. */
 	struct dp_actions actions;
 	uint32_t n_cookies;
-	uint64_t cookies[8];		/* XLATE_COOKIE(bridge, rule id). */
-	unsigned skipped;		/* Outputs that could not be done. */
+	uint64_t cookies[XLATE_MAX_COOKIES];	/* XLATE_COOKIE(bridge, rule). */
+	bool cookies_overflow;		/* More rules than cookies: the
+					 * megaflow could not credit them. */
+	bool truncated;			/* The datapath list ran full. */
+	unsigned skipped;		/* Actions that could not be done. */
 	bool depth_exceeded;		/* A patch loop was cut. */
 };
 
@@ -108,6 +130,15 @@ void xlate_packet(const struct xlate_map *map, const struct flow_key *key,
 void xlate_execute(const struct xlate_map *map, unsigned bridge,
 		   const struct flow_key *key, const struct ofpact *acts,
 		   size_t n_acts, struct xlate_result *res);
+
+/* Revalidation of one megaflow: true when today's pipelines give its
+ * masked key the same actions and rule cookies and consult no bit outside
+ * its mask (then every packet it covers still gets those actions). */
+bool xlate_megaflow_valid(const struct xlate_map *map,
+			  const struct flow_key *masked_key,
+			  const struct flow_key *mask,
+			  const struct dp_actions *actions,
+			  const uint64_t *cookies, uint32_t n_cookies);
 
 /* Decode a DP_ACTION_UPCALL arg: the bridge and OpenFlow in_port the
  * packet-in is for (from the packet's datapath in_port, or the patch port

@@ -9,15 +9,20 @@
 
 #include <string.h>
 
+#include "dataplane/dp_meter.h"
+
 static unsigned
 add(struct dp_actions *out, uint16_t type, uint32_t arg)
 {
-	if (out->n >= DP_ACTIONS_MAX)
-		return 1;
-	out->a[out->n].type = type;
-	out->a[out->n].arg = arg;
-	out->n++;
-	return 0;
+	return dp_actions_add(out, type, 0, arg) ? 0 : 1;
+}
+
+/* OFPC_INVALID_TTL_TO_CONTROLLER: an expired TTL becomes a packet-in
+ * (else a counted drop, the OpenFlow default). */
+static bool
+ttl_to_controller(struct ofproto *ofp)
+{
+	return ofp != NULL && ofproto_invalid_ttl_to_controller(ofp);
 }
 
 struct xlate_ctx {
@@ -49,8 +54,11 @@ emit(struct xlate_ctx *c, unsigned bridge, const struct xlate_port *xp,
 	struct flow_key k2;
 
 	if (xp->dp_port >= 0) {
-		c->res->skipped += add(&c->res->actions, DP_ACTION_OUTPUT,
-				       (uint32_t)xp->dp_port);
+		if (add(&c->res->actions, DP_ACTION_OUTPUT,
+			(uint32_t)xp->dp_port)) {
+			c->res->skipped++;
+			c->res->truncated = true;
+		}
 		return;
 	}
 	if (xp->peer_ofport == 0 ||
@@ -85,10 +93,13 @@ upcall_ctx(const struct xlate_ctx *c, unsigned bridge, uint32_t in_port,
 	       (uint32_t)(xp - c->map->bridges[bridge].ports);
 }
 
-/* key: the pipeline's key (in_port = plain ofport of `bridge`). */
+/* key: the pipeline's key (in_port = plain ofport of `bridge`), changed
+ * by the header actions as they are translated (a patch port continues
+ * with the rewritten packet). pin_reason: the lookup's packet-in reason. */
 static void
-apply_actions(struct xlate_ctx *c, unsigned bridge, const struct flow_key *key,
-	      const struct ofpact *acts, size_t n_acts, unsigned depth)
+apply_actions(struct xlate_ctx *c, unsigned bridge, struct flow_key *key,
+	      const struct ofpact *acts, size_t n_acts, unsigned depth,
+	      uint8_t pin_reason)
 {
 	const struct xlate_bridge *b = &c->map->bridges[bridge];
 	struct xlate_result *res = c->res;
@@ -101,13 +112,63 @@ apply_actions(struct xlate_ctx *c, unsigned bridge, const struct flow_key *key,
 		if (a->type == OFPACT_CONTROLLER ||
 		    (a->type == OFPACT_OUTPUT &&
 		     a->port == OFPP13_CONTROLLER)) {
-			res->skipped += add(&res->actions, DP_ACTION_UPCALL,
-				XLATE_UPCALL_ARG(a->max_len,
-					upcall_ctx(c, bridge, in_port, depth)));
+			uint8_t reason = a->reason ? a->reason : pin_reason;
+
+			if (!dp_actions_add(&res->actions, DP_ACTION_UPCALL,
+				reason, XLATE_UPCALL_ARG(a->max_len,
+					upcall_ctx(c, bridge, in_port,
+						   depth)))) {
+				res->skipped++;
+				res->truncated = true;
+			}
+			continue;
+		}
+		if (a->type == OFPACT_CLONE) {
+			size_t n = a->n_nested;
+			unsigned pos = res->actions.n;
+			struct flow_key k2 = *key;
+
+			if (n > n_acts - i - 1)
+				n = n_acts - i - 1;
+			if (add(&res->actions, DP_ACTION_CLONE, 0)) {
+				res->skipped++;
+				res->truncated = true;
+			} else {
+				apply_actions(c, bridge, &k2, a + 1, n, depth,
+					      pin_reason);
+				res->actions.a[pos].arg =
+					res->actions.n - pos - 1u;
+				if (res->actions.a[pos].arg == 0)
+					res->actions.n--;	/* Empty. */
+			}
+			i += n;
+			continue;
+		}
+		if (a->type == OFPACT_METER) {
+			int slot = dp_meter_find(bridge, a->id);
+
+			if (slot < 0)
+				res->skipped++;	/* Unknown: no metering. */
+			else if (add(&res->actions, DP_ACTION_METER,
+				     (uint32_t)slot))
+				res->truncated = true;
 			continue;
 		}
 		if (a->type != OFPACT_OUTPUT) {
-			res->skipped++;
+			int r = xlate_ofpact_header(a,
+				XLATE_UPCALL_ARG(0xffff, upcall_ctx(c, bridge,
+						in_port, depth)),
+				ttl_to_controller(b->ofp), &res->actions);
+
+			if (r < 0) {
+				res->skipped++;
+				if (res->actions.n >= DP_ACTIONS_MAX)
+					res->truncated = true;
+			}
+			if (r != 0)
+				xlate_key_apply(key, a);
+			/* SET_QUEUE (no queues), GROUP (never in a
+			 * result): nothing to do. */
 			continue;
 		}
 		switch (a->port) {
@@ -146,16 +207,24 @@ run_bridge(struct xlate_ctx *c, unsigned bridge, const struct flow_key *key,
 
 	if (ofp == NULL)
 		return;
+	struct flow_key k = *key;
+
 	ofproto_lookup(ofp, key, &lr);
 	/* in_port of a peer pipeline is not a packet field: the megaflow's
 	 * in_port (all ones) already pins it. */
 	lr.mask.in_port = 0;
 	flow_key_or(&c->res->mask, &lr.mask);
-	for (size_t i = 0; i < lr.n_rules; i++)
-		if (c->res->n_cookies < 8)
+	for (size_t i = 0; i < lr.n_rules && i < OFPROTO_MAX_RULE_REFS; i++) {
+		if (c->res->n_cookies < XLATE_MAX_COOKIES)
 			c->res->cookies[c->res->n_cookies++] =
 				XLATE_COOKIE(bridge, lr.rule_ids[i]);
-	apply_actions(c, bridge, key, lr.actions, lr.n_actions, depth);
+		else
+			c->res->cookies_overflow = true;
+	}
+	if (lr.n_actions > OFPROTO_MAX_ACTIONS)
+		lr.n_actions = OFPROTO_MAX_ACTIONS;
+	apply_actions(c, bridge, &k, lr.actions, lr.n_actions, depth,
+		      lr.pin_reason);
 }
 
 static void
@@ -179,6 +248,7 @@ xlate_packet(const struct xlate_map *map, const struct flow_key *key,
 	k.in_port = XLATE_IN_PORT_OFPORT(key->in_port);
 	run_bridge(&c, bridge, &k, 0);
 	res->mask.in_port = UINT32_MAX;
+	dp_actions_finish(&res->actions);
 }
 
 void
@@ -192,7 +262,33 @@ xlate_execute(const struct xlate_map *map, unsigned bridge,
 	result_init(res);
 	if (bridge >= XLATE_MAX_BRIDGES || map->bridges[bridge].ofp == NULL)
 		return;
-	apply_actions(&c, bridge, &k, acts, n_acts, 0);
+	apply_actions(&c, bridge, &k, acts, n_acts, 0, 1 /* OFPR_ACTION */);
+	dp_actions_finish(&res->actions);
+}
+
+bool
+xlate_megaflow_valid(const struct xlate_map *map,
+		     const struct flow_key *masked_key,
+		     const struct flow_key *mask,
+		     const struct dp_actions *actions,
+		     const uint64_t *cookies, uint32_t n_cookies)
+{
+	struct xlate_result xr;
+	const flow_word_t *x, *y;
+	uint64_t extra = 0;
+
+	xlate_packet(map, masked_key, &xr);
+	if (xr.cookies_overflow || xr.truncated)
+		return false;
+	x = flow_key_words(&xr.mask);
+	y = flow_key_words(mask);
+	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
+		extra |= x[i] & ~y[i];
+	return extra == 0 && dp_actions_equal(&xr.actions, actions) &&
+	       xr.n_cookies == n_cookies &&
+	       (n_cookies == 0 ||
+		memcmp(xr.cookies, cookies, n_cookies * sizeof(cookies[0])) ==
+			0);
 }
 
 bool

@@ -174,7 +174,7 @@ test_features_reply_golden(void **state)
 				 sizeof(hello));
 	size_t rn = hex_to_bytes("0405000800000007", req, sizeof(req));
 	size_t en = hex_to_bytes(
-		"04060020000000070000000000000001000000000100000000000047"
+		"0406002000000007000000000000000100000000fe0000000000004f"
 		"00000000", exp, sizeof(exp));
 
 	(void)state;

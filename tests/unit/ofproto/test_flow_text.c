@@ -101,7 +101,7 @@ test_text_errors(void **state)
 	expect_error("actions=mod_vlan_vid:3", "mod_vlan_vid:3");
 	expect_error("dl_src=00:11:22,actions=drop", "dl_src");
 	expect_error("priority=70000,actions=drop", "priority");
-	expect_error("table=1,actions=drop", "table");
+	expect_error("table=254,actions=drop", "table");
 }
 
 static void

@@ -40,8 +40,8 @@ test_match_errors(void **state)
 		/* Unknown field 60, experimenter class. */
 		{ "8000780400000000", OFPERR_BAD_MATCH_BAD_FIELD },
 		{ "ffff00080000232000000000", OFPERR_BAD_MATCH_BAD_FIELD },
-		/* MPLS_LABEL: not supported. */
-		{ "8000440400000001", OFPERR_BAD_MATCH_BAD_FIELD },
+		/* MPLS_LABEL without an MPLS eth_type. */
+		{ "8000440400000001", OFPERR_BAD_MATCH_BAD_PREREQ },
 		/* Duplicate IN_PORT. */
 		{ "8000000400000001" "8000000400000002",
 		  OFPERR_BAD_MATCH_DUP_FIELD },

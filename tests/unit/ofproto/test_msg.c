@@ -162,11 +162,11 @@ test_requests(void **state)
 	assert_int_equal(n_changed, 1);
 	en = hex_to_bytes("0415000800000005", exp, sizeof(exp));
 	assert_bytes_equal(out.data, out.len, exp, en);
-	/* The same flow_mod into table 5. */
+	/* The same flow_mod into table 254 (tables are 0..253). */
 	ofp_buf_clear(&out);
 	uint8_t fm[256];
 	size_t fn = hex_to_bytes(flow_mod_hex, fm, sizeof(fm));
-	fm[24] = 5;
+	fm[24] = 254;
 	assert_int_equal(ofp_msg_handle(ofp, &s, fm, fn, &out), 0);
 	assert_error(&out, OFPET_FLOW_MOD_FAILED, 2);
 	assert_int_equal(out.len, 12 + 64);

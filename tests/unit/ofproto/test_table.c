@@ -286,7 +286,7 @@ test_flow_mod_semantics(void **state)
 
 	/* Bad table and command. */
 	fm.command = OFPFC_ADD;
-	fm.table_id = 1;
+	fm.table_id = 254;
 	assert_int_equal(ofproto_apply_flow_mod(ofp, &fm, &changed),
 			 OFPERR_FLOW_MOD_BAD_TABLE_ID);
 	fm.table_id = 0;

@@ -1,0 +1,851 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The multi-table pipeline: goto_table, write_metadata, the action set and
+ * its order, clear_actions, table misses, set-field/push seen by later
+ * tables, groups of every type (CLONE blocks, select stickiness and
+ * weights, fast-failover liveness), meters, and the mask property over
+ * several tables and groups. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "ofp_group.h"
+#include "ofp_meter.h"
+#include "ofp_msg.h"
+#include "ofp_wire.h"
+#include "ofproto.h"
+#include "ofproto_priv.h"
+#include "test_util.h"
+
+static int n_changed, n_meter_set, n_meter_del;
+
+static void
+count_changes(void *host)
+{
+	(void)host;
+	n_changed++;
+}
+
+static int
+meter_set(void *host, const struct ofproto_meter_config *mc)
+{
+	(void)host;
+	(void)mc;
+	n_meter_set++;
+	return 0;
+}
+
+static void
+meter_del(void *host, uint32_t id)
+{
+	(void)host;
+	(void)id;
+	n_meter_del++;
+}
+
+static const struct ofproto_host_ops ops = {
+	.flows_changed = count_changes,
+	.meter_set = meter_set,
+	.meter_del = meter_del,
+};
+
+static struct ofproto *
+new_ofp(void)
+{
+	struct ofproto *ofp = ofproto_create("br0", 1, &ops, NULL);
+
+	assert_non_null(ofp);
+	return ofp;
+}
+
+static int
+try_add(struct ofproto *ofp, const char *flow)
+{
+	char err[256] = "";
+
+	return ofproto_add_flow_str(ofp, flow, err, sizeof(err));
+}
+
+static void
+add(struct ofproto *ofp, const char *flow)
+{
+	char err[256] = "";
+	int rc = ofproto_add_flow_str(ofp, flow, err, sizeof(err));
+
+	if (rc)
+		fprintf(stderr, "%s: %s\n", flow, err);
+	assert_int_equal(rc, 0);
+}
+
+static enum ofperr
+add_fm(struct ofproto *ofp, const char *flow)
+{
+	struct ofp_flow_mod fm;
+	char err[256] = "";
+	bool changed;
+
+	assert_int_equal(ofp_flow_text_parse(flow, OFP_FLOW_TEXT_ADD, &fm, err,
+					     sizeof(err)), 0);
+	return ofproto_apply_flow_mod(ofp, &fm, &changed);
+}
+
+static void
+key_ipv4(struct flow_key *k, uint32_t in_port, uint8_t proto,
+	 const char *dst, uint16_t tp_src)
+{
+	memset(k, 0, sizeof(*k));
+	k->in_port = in_port;
+	k->eth_type = htons(0x0800);
+	k->nw_proto = proto;
+	inet_pton(AF_INET, "10.0.0.1", &k->nw_src);
+	inet_pton(AF_INET, dst, &k->nw_dst);
+	k->tp_src = htons(tp_src);
+	k->tp_dst = htons(80);
+	k->nw_ttl = 64;
+}
+
+static struct ofproto_lookup_result res;
+
+static void
+lookup(struct ofproto *ofp, const struct flow_key *k)
+{
+	ofproto_lookup(ofp, k, &res);
+}
+
+static void
+expect_types(const enum ofpact_type *types, size_t n)
+{
+	if (res.n_actions != n) {
+		fprintf(stderr, "got %zu actions:", res.n_actions);
+		for (size_t i = 0; i < res.n_actions; i++)
+			fprintf(stderr, " %d", res.actions[i].type);
+		fprintf(stderr, "\n");
+	}
+	assert_int_equal(res.n_actions, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(res.actions[i].type, types[i]);
+}
+
+static void
+test_goto_metadata(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct flow_key k;
+
+	(void)state;
+	add(ofp, "priority=1,actions=write_metadata:0x5/0xff,goto_table:1");
+	add(ofp, "table=1,priority=5,metadata=0x5/0xff,actions=output:2");
+	add(ofp, "table=1,priority=0,actions=output:3");
+	key_ipv4(&k, 1, 6, "10.0.0.2", 1000);
+	k.metadata = 0x5;	/* Ignored: metadata starts at 0. */
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 1);
+	assert_int_equal(res.actions[0].port, 2);
+	assert_int_equal(res.n_rules, 2);
+	assert_int_equal(res.rule_ids[0] >> OFPROTO_RULE_ID_SHIFT, 0);
+	assert_int_equal(res.rule_ids[1] >> OFPROTO_RULE_ID_SHIFT, 1);
+	assert_int_equal(res.table_id, 1);
+	assert_int_equal(res.mask.metadata, 0);
+
+	/* Goto a lower or the same table: BAD_INSTRUCTION/BAD_TABLE_ID. */
+	assert_int_equal(add_fm(ofp, "table=2,actions=goto_table:1"),
+			 OFPERR_BAD_INST_BAD_TABLE_ID);
+	assert_int_equal(add_fm(ofp, "table=2,actions=goto_table:2"),
+			 OFPERR_BAD_INST_BAD_TABLE_ID);
+	/* Credit reaches the rule of table 1. */
+	ofproto_credit_rule(ofp, res.rule_ids[1], 3, 300);
+	struct ofp_rule *r = ofp_table_find_id(&ofp->tables[1],
+					       res.rule_ids[1]);
+	assert_non_null(r);
+	assert_int_equal(r->n_packets, 3);
+	ofproto_destroy(ofp);
+}
+
+static void
+test_action_set(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct flow_key k;
+
+	(void)state;
+	add(ofp, "ip,actions=write_actions(output:2,set_field:10.9.9.9->"
+		 "ipv4_dst,dec_ttl),output:7,goto_table:1");
+	add(ofp, "table=1,ip,actions=write_actions(output:4)");
+	key_ipv4(&k, 1, 6, "10.0.0.2", 1000);
+	lookup(ofp, &k);
+	const enum ofpact_type t1[] = { OFPACT_OUTPUT, OFPACT_DEC_NW_TTL,
+					OFPACT_SET_FIELD, OFPACT_OUTPUT };
+	expect_types(t1, 4);
+	assert_int_equal(res.actions[0].port, 7);
+	assert_int_equal(res.actions[3].port, 4);	/* Replaced. */
+
+	/* clear_actions in table 1. */
+	add(ofp, "table=1,priority=40000,ip,actions=clear_actions,"
+		 "output:3");
+	lookup(ofp, &k);
+	const enum ofpact_type t2[] = { OFPACT_OUTPUT, OFPACT_OUTPUT };
+	expect_types(t2, 2);
+	assert_int_equal(res.actions[1].port, 3);
+
+	/* A miss in table 1: the action set is not executed. */
+	ofproto_del_flows_str(ofp, "table=1", NULL, 0);
+	lookup(ofp, &k);
+	expect_types(t1, 1);
+	assert_int_equal(res.n_rules, 1);
+	ofproto_destroy(ofp);
+}
+
+static void
+test_rewrite_seen_later(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct flow_key k;
+
+	(void)state;
+	add(ofp, "ip,actions=set_field:10.9.9.9->ipv4_dst,goto_table:1");
+	add(ofp, "table=1,ip,nw_dst=10.9.9.9,actions=push_vlan:0x8100,"
+		 "set_field:7->vlan_vid,goto_table:2");
+	add(ofp, "table=2,dl_vlan=7,actions=output:5");
+	key_ipv4(&k, 1, 6, "10.0.0.2", 1000);
+	lookup(ofp, &k);
+	const enum ofpact_type t[] = { OFPACT_SET_FIELD, OFPACT_PUSH_VLAN,
+				       OFPACT_SET_FIELD, OFPACT_OUTPUT };
+	expect_types(t, 4);
+	assert_int_equal(res.actions[3].port, 5);
+	assert_int_equal(res.n_rules, 3);
+	/* Set-field of an IPv4 field without an IPv4 match. */
+	assert_int_equal(add_fm(ofp, "actions=set_field:1.2.3.4->ipv4_src"),
+			 OFPERR_BAD_ACTION_MATCH_INCONSISTENT);
+	assert_int_equal(add_fm(ofp, "actions=set_field:3->vlan_vid"),
+			 OFPERR_BAD_ACTION_MATCH_INCONSISTENT);
+	/* In the action set, push_vlan runs before the set-field. */
+	assert_int_equal(add_fm(ofp, "table=7,actions=write_actions("
+				     "set_field:3->vlan_vid,push_vlan:0x8100,"
+				     "output:1)"), 0);
+	/* Table-miss rule: packet-in reason NO_MATCH. */
+	add(ofp, "table=3,priority=0,actions=controller:64");
+	add(ofp, "priority=40000,in_port=9,actions=goto_table:3");
+	k.in_port = 9;
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 1);
+	assert_int_equal(res.actions[0].type, OFPACT_CONTROLLER);
+	assert_int_equal(res.actions[0].reason, OFPR_NO_MATCH);
+	assert_int_equal(res.pin_reason, OFPR_NO_MATCH);
+	ofproto_destroy(ofp);
+}
+
+/* ---- Groups. ---- */
+
+static struct ofp_bucket
+bucket(uint16_t weight, uint32_t watch_port, uint32_t out_port)
+{
+	struct ofp_bucket b;
+
+	memset(&b, 0, sizeof(b));
+	b.weight = weight;
+	b.watch_port = watch_port;
+	b.watch_group = OFPG_ANY;
+	b.n_actions = 1;
+	b.actions = calloc(1, sizeof(struct ofpact));
+	b.actions[0].type = OFPACT_OUTPUT;
+	b.actions[0].port = out_port;
+	return b;
+}
+
+/* Encodes, decodes and applies a group_mod (frees the buckets). */
+static enum ofperr
+group_mod(struct ofproto *ofp, uint16_t cmd, uint8_t type, uint32_t id,
+	  struct ofp_bucket *b, size_t n)
+{
+	struct ofp_group_mod *gm = calloc(1, sizeof(*gm));
+	struct ofp_buf buf = OFP_BUF_INIT;
+	bool changed;
+
+	gm->command = cmd;
+	gm->type = type;
+	gm->group_id = id;
+	gm->n_buckets = n;
+	if (n)
+		memcpy(gm->buckets, b, n * sizeof(*b));
+	ofp_group_mod_encode(gm, 1, &buf);
+	ofp_group_mod_free(gm);
+	enum ofperr err = ofp_group_mod_decode(buf.data, buf.len, gm);
+	if (!err)
+		err = ofproto_group_mod(ofp, gm, &changed);
+	ofp_group_mod_free(gm);
+	free(gm);
+	ofp_buf_free(&buf);
+	return err;
+}
+
+static void
+test_group_all_indirect(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct ofp_bucket b[2];
+	struct flow_key k;
+
+	(void)state;
+	b[0] = bucket(0, OFPP13_ANY, 1);
+	b[1] = bucket(0, OFPP13_ANY, 2);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_ALL, 1, b, 2), 0);
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_INDIRECT, 2, b, 1),
+			 0);
+	add(ofp, "priority=1,actions=group:1,group:2");
+	key_ipv4(&k, 5, 6, "10.0.0.2", 1000);
+	lookup(ofp, &k);
+	const enum ofpact_type t[] = { OFPACT_CLONE, OFPACT_OUTPUT,
+				       OFPACT_CLONE, OFPACT_OUTPUT,
+				       OFPACT_CLONE, OFPACT_OUTPUT };
+	expect_types(t, 6);
+	assert_int_equal(res.actions[0].n_nested, 1);
+	assert_int_equal(res.actions[3].port, 2);
+	assert_int_equal(res.actions[5].port, 3);
+	/* Rule, group 1 and its 2 buckets, group 2 and its bucket. */
+	assert_int_equal(res.n_rules, 6);
+	for (size_t i = 1; i < res.n_rules; i++)
+		ofproto_credit_rule(ofp, res.rule_ids[i], 2, 200);
+	struct ofp_group *g = ofp_group_find(&ofp->groups, 1);
+	assert_int_equal(g->n_packets, 2);
+	assert_int_equal(g->buckets[1].n_packets, 2);
+
+	/* Errors. */
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_ALL, 1, b, 1),
+			 OFPERR_GROUP_MOD_GROUP_EXISTS);
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	assert_int_equal(group_mod(ofp, OFPGC_MODIFY, OFPGT_ALL, 9, b, 1),
+			 OFPERR_GROUP_MOD_UNKNOWN_GROUP);
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_ALL, OFPG_ALL, b, 1),
+			 OFPERR_GROUP_MOD_INVALID_GROUP);
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, 7, 5, b, 1),
+			 OFPERR_GROUP_MOD_BAD_TYPE);
+	assert_int_equal(group_mod(ofp, 9, OFPGT_ALL, 5, NULL, 0),
+			 OFPERR_GROUP_MOD_BAD_COMMAND);
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	b[1] = bucket(0, OFPP13_ANY, 4);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_INDIRECT, 5, b, 2),
+			 OFPERR_GROUP_MOD_BAD_BUCKET);
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_FF, 5, b, 1),
+			 OFPERR_GROUP_MOD_BAD_WATCH);
+	/* Chaining: group 3 -> group 2; 2 -> 3 is a loop; 2 is chained. */
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	b[0].actions[0].type = OFPACT_GROUP;
+	b[0].actions[0].id = 2;
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_INDIRECT, 3, b, 1), 0);
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	b[0].actions[0].type = OFPACT_GROUP;
+	b[0].actions[0].id = 3;
+	assert_int_equal(group_mod(ofp, OFPGC_MODIFY, OFPGT_INDIRECT, 2, b, 1),
+			 OFPERR_GROUP_MOD_LOOP);
+	assert_int_equal(group_mod(ofp, OFPGC_DELETE, 0, 2, NULL, 0),
+			 OFPERR_GROUP_MOD_CHAINED_GROUP);
+	add(ofp, "priority=2,in_port=7,actions=group:3");
+	k.in_port = 7;
+	lookup(ofp, &k);
+	const enum ofpact_type tc[] = { OFPACT_CLONE, OFPACT_CLONE,
+					OFPACT_OUTPUT };
+	expect_types(tc, 3);
+	assert_int_equal(res.actions[0].n_nested, 2);
+	/* A flow to an unknown group. */
+	assert_int_equal(add_fm(ofp, "actions=group:77"),
+			 OFPERR_BAD_ACTION_BAD_OUT_GROUP);
+	/* Deleting group 1 removes the flow that uses it. */
+	size_t before = ofproto_rule_count(ofp);
+	assert_int_equal(group_mod(ofp, OFPGC_DELETE, 0, 1, NULL, 0), 0);
+	assert_int_equal(ofproto_rule_count(ofp), before - 1);
+	assert_int_equal(group_mod(ofp, OFPGC_DELETE, 0, OFPG_ALL, NULL, 0),
+			 0);
+	assert_int_equal(ofproto_rule_count(ofp), 0);
+	ofproto_destroy(ofp);
+}
+
+static void
+test_pipeline_bounds(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct ofp_bucket b[OFP_GROUP_MAX_BUCKETS];
+	struct flow_key k;
+
+	(void)state;
+	for (size_t i = 0; i < OFP_GROUP_MAX_BUCKETS; i++)
+		b[i] = bucket(0, OFPP13_ANY, (uint32_t)i + 1);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_ALL, 1, b,
+				   OFP_GROUP_MAX_BUCKETS), 0);
+	add(ofp, "priority=1,actions=group:1");
+	key_ipv4(&k, 5, 6, "10.0.0.2", 1);
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 2 * OFP_GROUP_MAX_BUCKETS);
+	/* One more action: over OFPROTO_MAX_ACTIONS, dropped. */
+	add(ofp, "priority=2,actions=output:9,group:1");
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 0);
+	/* 33 buckets: OUT_OF_BUCKETS (encoded by hand: the model holds
+	 * 32). */
+	uint8_t msg[16 + 33 * 16];
+	memset(msg, 0, sizeof(msg));
+	msg[0] = 4;
+	msg[1] = OFPT_GROUP_MOD;
+	msg[2] = (uint8_t)(sizeof(msg) >> 8);
+	msg[3] = (uint8_t)sizeof(msg);
+	msg[15] = 2;	/* group 2, ADD, type ALL */
+	for (size_t i = 0; i < 33; i++) {
+		msg[16 + 16 * i + 1] = 16;
+		memset(msg + 16 + 16 * i + 4, 0xff, 8);
+	}
+	struct ofp_group_mod *gm = malloc(sizeof(*gm));
+	assert_int_equal(ofp_group_mod_decode(msg, sizeof(msg), gm),
+			 OFPERR_GROUP_MOD_OUT_OF_BUCKETS);
+	free(gm);
+	ofproto_destroy(ofp);
+}
+
+static void
+test_group_select(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct ofp_bucket b[2];
+	struct flow_key k;
+	size_t hits[2] = { 0, 0 };
+
+	(void)state;
+	b[0] = bucket(1, OFPP13_ANY, 1);
+	b[1] = bucket(3, OFPP13_ANY, 2);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_SELECT, 1, b, 2), 0);
+	add(ofp, "actions=group:1");
+	for (uint16_t sp = 0; sp < 4000; sp++) {
+		key_ipv4(&k, 5, 6, "10.0.0.2", sp);
+		lookup(ofp, &k);
+		assert_int_equal(res.n_actions, 2);
+		assert_int_equal(res.actions[0].type, OFPACT_CLONE);
+		uint32_t port = res.actions[1].port;
+		hits[port - 1]++;
+		assert_int_equal(res.mask.tp_src, 0xffff);
+		assert_int_equal(res.mask.nw_dst, 0xffffffffu);
+		/* Sticky. */
+		lookup(ofp, &k);
+		assert_int_equal(res.actions[1].port, port);
+	}
+	/* Weights 1:3, within a few percent. */
+	assert_true(hits[0] > 800 && hits[0] < 1200);
+	assert_true(hits[1] > 2800 && hits[1] < 3200);
+	ofproto_destroy(ofp);
+}
+
+static void
+test_group_ff(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+	struct ofp_bucket b[2];
+	struct flow_key k;
+
+	(void)state;
+	assert_int_equal(ofproto_port_add(ofp, 1, "p1", mac), 0);
+	assert_int_equal(ofproto_port_add(ofp, 2, "p2", mac), 0);
+	b[0] = bucket(0, 1, 1);
+	b[1] = bucket(0, 2, 2);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_FF, 1, b, 2), 0);
+	add(ofp, "actions=group:1");
+	key_ipv4(&k, 5, 6, "10.0.0.2", 1);
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 2);
+	assert_int_equal(res.actions[1].port, 1);
+	int before = n_changed;
+	assert_int_equal(ofproto_port_set_link(ofp, 1, false), 0);
+	assert_true(n_changed > before);
+	lookup(ofp, &k);
+	assert_int_equal(res.actions[1].port, 2);
+	assert_int_equal(ofproto_port_set_link(ofp, 2, false), 0);
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 0);
+	assert_int_equal(ofproto_port_set_link(ofp, 1, true), 0);
+	lookup(ofp, &k);
+	assert_int_equal(res.actions[1].port, 1);
+	ofproto_destroy(ofp);
+}
+
+/* ---- Meters. ---- */
+
+static enum ofperr
+meter_mod(struct ofproto *ofp, uint16_t cmd, uint16_t flags, uint32_t id,
+	  const struct ofproto_meter_band *bands, size_t n)
+{
+	struct ofp_meter_mod mm;
+	struct ofp_buf buf = OFP_BUF_INIT;
+	bool changed;
+
+	memset(&mm, 0, sizeof(mm));
+	mm.command = cmd;
+	mm.cfg.flags = flags;
+	mm.cfg.meter_id = id;
+	mm.cfg.n_bands = (uint16_t)(n < OFPROTO_METER_MAX_BANDS ? n :
+				    OFPROTO_METER_MAX_BANDS);
+	for (size_t i = 0; i < n && i < OFPROTO_METER_MAX_BANDS; i++)
+		mm.cfg.bands[i] = bands[i];
+	ofp_meter_mod_encode(&mm, 1, &buf);
+	if (n > OFPROTO_METER_MAX_BANDS) {	/* Append the extra bands. */
+		for (size_t i = OFPROTO_METER_MAX_BANDS; i < n; i++) {
+			uint8_t band[16] = { 0, 1, 0, 16, 0, 0, 0, 9 };
+			ofp_buf_put(&buf, band, 16);
+		}
+		uint16_t l = htons((uint16_t)buf.len);
+		memcpy(buf.data + 2, &l, 2);
+	}
+	enum ofperr err = ofp_meter_mod_decode(buf.data, buf.len, &mm);
+	if (!err)
+		err = ofproto_meter_mod(ofp, &mm, &changed);
+	ofp_buf_free(&buf);
+	return err;
+}
+
+static void
+test_meters(void **state)
+{
+	struct ofproto_meter_band band = { OFPROTO_METER_BAND_DROP, 1000, 0,
+					   0 };
+	struct ofproto_meter_band bands[5];
+	struct ofproto *ofp = new_ofp();
+	struct ofproto *none = ofproto_create("br1", 2, NULL, NULL);
+	struct flow_key k;
+
+	(void)state;
+	assert_int_equal(meter_mod(none, OFPMC_ADD, OFPMF_KBPS, 1, &band, 1),
+			 OFPERR_METER_MOD_OUT_OF_METERS);
+	ofproto_destroy(none);
+
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_KBPS, 1, &band, 1), 0);
+	assert_int_equal(n_meter_set, 1);
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_KBPS, 1, &band, 1),
+			 OFPERR_METER_MOD_METER_EXISTS);
+	assert_int_equal(meter_mod(ofp, OFPMC_MODIFY, OFPMF_KBPS, 2, &band, 1),
+			 OFPERR_METER_MOD_UNKNOWN_METER);
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, 0, 0, &band, 1),
+			 OFPERR_METER_MOD_INVALID_METER);
+	assert_int_equal(meter_mod(ofp, 5, 0, 3, &band, 1),
+			 OFPERR_METER_MOD_BAD_COMMAND);
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_KBPS | OFPMF_PKTPS, 3,
+				   &band, 1), OFPERR_METER_MOD_BAD_FLAGS);
+	band.rate = 0;
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_KBPS, 3, &band, 1),
+			 OFPERR_METER_MOD_BAD_RATE);
+	band.rate = 1000;
+	band.type = 7;
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_KBPS, 3, &band, 1),
+			 OFPERR_METER_MOD_BAD_BAND);
+	band.type = OFPROTO_METER_BAND_DSCP_REMARK;
+	band.prec_level = 0;
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_KBPS, 3, &band, 1),
+			 OFPERR_METER_MOD_BAD_BAND_VALUE);
+	for (size_t i = 0; i < 5; i++)
+		bands[i] = (struct ofproto_meter_band){
+			OFPROTO_METER_BAND_DROP, (uint32_t)(100 + i), 0, 0 };
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_KBPS, 3, bands, 5),
+			 OFPERR_METER_MOD_OUT_OF_BANDS);
+
+	assert_int_equal(add_fm(ofp, "actions=meter:9,output:1"),
+			 OFPERR_METER_MOD_UNKNOWN_METER);
+	add(ofp, "priority=5,actions=meter:1,output:1");
+	key_ipv4(&k, 5, 6, "10.0.0.2", 1);
+	lookup(ofp, &k);
+	const enum ofpact_type t[] = { OFPACT_METER, OFPACT_OUTPUT };
+	expect_types(t, 2);
+	assert_int_equal(res.actions[0].id, 1);
+	/* Deleting the meter removes its flow and tells the host. */
+	assert_int_equal(meter_mod(ofp, OFPMC_DELETE, 0, 1, NULL, 0), 0);
+	assert_int_equal(n_meter_del, 1);
+	assert_int_equal(ofproto_rule_count(ofp), 0);
+	ofproto_destroy(ofp);
+}
+
+/* ---- Mask property over tables and groups. ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static void
+random_key(struct flow_key *k)
+{
+	static const char *const dsts[] = { "10.0.0.1", "10.0.0.2",
+					    "10.1.0.1", "192.168.0.1" };
+
+	key_ipv4(k, 1 + rnd(3), rnd(2) ? 6 : 17, dsts[rnd(4)],
+		 (uint16_t)rnd(4));
+	if (rnd(4) == 0)
+		k->eth_type = htons(0x0806);
+	if (rnd(3) == 0)
+		k->vlan_tci = htons(FLOW_VLAN_TCI_PRESENT | rnd(3));
+	if (k->vlan_tci && rnd(2))
+		k->vlan_tci_inner = htons(FLOW_VLAN_TCI_PRESENT | rnd(3));
+	k->eth_src[5] = (uint8_t)rnd(3);
+}
+
+static void
+random_rules(struct ofproto *ofp)
+{
+	static const char *const matches[] = {
+		"", "ip", "tcp", "udp", "in_port=1", "in_port=2",
+		"ip,nw_dst=10.0.0.0/24", "ip,nw_dst=10.1.0.0/16",
+		"tcp,tp_src=1", "udp,tp_src=2", "dl_vlan=1", "arp",
+		"metadata=0x1/0x1", "metadata=0x2/0x2",
+		"dl_src=00:00:00:00:00:01",
+	};
+	static const char *const acts[] = {
+		"output:1", "output:2", "group:1", "group:2",
+		"write_actions(output:3)", "write_actions(group:1)",
+		"clear_actions", "write_metadata:0x1/0x1",
+		"write_metadata:0x2/0x2", "controller:64", "drop",
+		"pop_vlan,output:2", "push_vlan:0x8100,output:1",
+		"write_actions(pop_vlan,output:3)",
+	};
+	char flow[256];
+
+	for (int i = 0; i < 40; i++) {
+		unsigned int table = rnd(3);
+		const char *m = matches[rnd(sizeof(matches) /
+					    sizeof(matches[0]))];
+		const char *a = acts[rnd(sizeof(acts) / sizeof(acts[0]))];
+		char go[32] = "";
+		char set[64] = "";
+
+		if (table < 2 && rnd(2))
+			snprintf(go, sizeof(go), ",goto_table:%u",
+				 table + 1 + rnd(2 - table));
+		if (!strncmp(m, "ip", 2) && rnd(3) == 0)
+			snprintf(set, sizeof(set),
+				 "set_field:10.0.0.2->ipv4_dst,");
+		snprintf(flow, sizeof(flow), "table=%u,priority=%u%s%s,"
+			 "actions=%s%s%s", table, rnd(4), *m ? "," : "", m,
+			 set, a, go);
+		if (!strcmp(a, "drop") && (*set || *go))
+			snprintf(flow, sizeof(flow), "table=%u,priority=%u%s%s,"
+				 "actions=%s%s", table, rnd(4), *m ? "," : "",
+				 m, *set ? set : "", *go ? go + 1 :
+				 "output:4");
+		try_add(ofp, flow);	/* Some combinations are refused. */
+	}
+}
+
+static void
+test_mask_property(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 30; round++) {
+		struct ofproto *ofp = new_ofp();
+		struct ofp_bucket b[2];
+
+		b[0] = bucket(1, OFPP13_ANY, 1);
+		b[1] = bucket(1, OFPP13_ANY, 2);
+		assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_SELECT, 1, b,
+					   2), 0);
+		b[0] = bucket(0, OFPP13_ANY, 3);
+		b[1] = bucket(0, OFPP13_ANY, 4);
+		assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_ALL, 2, b, 2),
+				 0);
+		random_rules(ofp);
+		for (int i = 0; i < 200; i++) {
+			struct ofproto_lookup_result r1, r2;
+			struct flow_key k, k2;
+
+			random_key(&k);
+			ofproto_lookup(ofp, &k, &r1);
+			for (int j = 0; j < 8; j++) {
+				random_key(&k2);
+				/* k2 = k under the mask, random elsewhere. */
+				flow_word_t *w2 = (flow_word_t *)(void *)&k2;
+				const flow_word_t *w = flow_key_words(&k);
+				const flow_word_t *m = flow_key_words(&r1.mask);
+				for (size_t x = 0; x < FLOW_KEY_WORDS; x++)
+					w2[x] = (w[x] & m[x]) | (w2[x] & ~m[x]);
+				ofproto_lookup(ofp, &k2, &r2);
+				assert_int_equal(r1.n_actions, r2.n_actions);
+				assert_memory_equal(r1.actions, r2.actions,
+						    r1.n_actions *
+						    sizeof(r1.actions[0]));
+				assert_int_equal(r1.n_rules, r2.n_rules);
+				assert_memory_equal(r1.rule_ids, r2.rule_ids,
+						    r1.n_rules * 8);
+			}
+		}
+		ofproto_destroy(ofp);
+	}
+}
+
+/* Random bytes into the new decoders (run under ASan in CI). */
+static void
+test_decoder_fuzz(void **state)
+{
+	uint8_t buf[512];
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		size_t len = 16 + rnd(200);
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (uint8_t)rnd(256);
+		/* Plausible lengths and types, so decoding gets deep. */
+		for (size_t k = 16; k + 4 <= len; k += 8 * (1 + rnd(3))) {
+			buf[k] = 0;
+			buf[k + 1] = (uint8_t)(rnd(2) ? 16 : 8 * (1 + rnd(4)));
+			if (rnd(2)) {
+				buf[k + 2] = 0;
+				buf[k + 3] = (uint8_t)rnd(28);
+			}
+		}
+		buf[0] = 4;
+		buf[2] = (uint8_t)(len >> 8);
+		buf[3] = (uint8_t)len;
+		buf[8] = 0;
+		buf[9] = (uint8_t)rnd(3);
+		struct ofp_group_mod *gm = malloc(sizeof(*gm));
+		if (ofp_group_mod_decode(buf, len, gm) == OFPERR_OK)
+			ofp_group_mod_free(gm);
+		free(gm);
+		struct ofp_meter_mod mm;
+		(void)ofp_meter_mod_decode(buf, len, &mm);
+		struct ofpact acts[OFPROTO_MAX_ACTIONS];
+		size_t n;
+		(void)ofp_actions_decode(buf + 16, len - 16, acts,
+					 OFPROTO_MAX_ACTIONS, &n, rnd(2));
+		struct ofp_insts *in = malloc(sizeof(*in));
+		(void)ofp_insts_decode(buf + 16, len - 16, in);
+		free(in);
+	}
+}
+
+/* A GROUP_DESC reply larger than one message is split (REPLY_MORE), each
+ * message within the 16-bit length. */
+static void
+test_group_desc_split(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct ofp_bucket b[OFP_GROUP_MAX_BUCKETS];
+	struct ofp_session sess;
+	struct ofp_buf out = OFP_BUF_INIT;
+	uint8_t hello[16], req[16];
+
+	(void)state;
+	for (uint32_t g = 1; g <= 300; g++) {
+		for (size_t i = 0; i < OFP_GROUP_MAX_BUCKETS; i++)
+			b[i] = bucket(0, OFPP13_ANY, (uint32_t)i + 1);
+		assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_ALL, g, b,
+					   OFP_GROUP_MAX_BUCKETS), 0);
+	}
+	ofp_session_init(&sess, "test");
+	size_t hn = hex_to_bytes("04000010000000010001000800000010", hello,
+				 sizeof(hello));
+	assert_int_equal(ofp_msg_handle(ofp, &sess, hello, hn, &out), 0);
+	size_t rn = hex_to_bytes("0412001000000009" "0007000000000000", req,
+				 sizeof(req));
+	assert_int_equal(ofp_msg_handle(ofp, &sess, req, rn, &out), 0);
+	size_t off = 0, msgs = 0, groups = 0;
+	while (off < out.len) {
+		size_t len = (size_t)(out.data[off + 2] << 8 | out.data[off + 3]);
+		assert_int_equal(out.data[off + 1], OFPT_MULTIPART_REPLY);
+		bool more = out.data[off + 11] & 1;
+		for (size_t p = off + 16; p < off + len;) {
+			size_t el = (size_t)(out.data[p] << 8 | out.data[p + 1]);
+			assert_int_equal(el, 8 + 32 * OFP_GROUP_MAX_BUCKETS);
+			groups++;
+			p += el;
+		}
+		off += len;
+		msgs++;
+		assert_int_equal(more, off < out.len);
+	}
+	assert_int_equal(groups, 300);
+	assert_true(msgs >= 5);
+	ofp_buf_free(&out);
+	ofp_session_destroy(ofp, &sess);
+	ofproto_destroy(ofp);
+}
+
+static void
+test_table_mod(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+
+	(void)state;
+	assert_int_equal(ofproto_table_mod(ofp, 254, 0),
+			 OFPERR_TABLE_MOD_BAD_TABLE);
+	assert_int_equal(ofproto_table_mod(ofp, 3, 4),
+			 OFPERR_TABLE_MOD_BAD_CONFIG);
+	assert_int_equal(ofproto_table_mod(ofp, 3, 2), 0);
+	assert_int_equal(ofproto_table_config(ofp, 3), 2);
+	assert_int_equal(ofproto_table_mod(ofp, OFPTT_ALL, 1), 0);
+	assert_int_equal(ofproto_table_config(ofp, 253), 1);
+	assert_int_equal(ofproto_max_meters(ofp), 1024);
+	ofproto_set_max_meters(ofp, 2);
+	struct ofproto_meter_band band = { OFPROTO_METER_BAND_DROP, 10, 0, 0 };
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_PKTPS, 1, &band, 1),
+			 0);
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_PKTPS, 2, &band, 1),
+			 0);
+	assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_PKTPS, 3, &band, 1),
+			 OFPERR_METER_MOD_OUT_OF_METERS);
+	assert_int_equal(meter_mod(ofp, OFPMC_DELETE, 0, OFPM_ALL, NULL, 0),
+			 0);
+	assert_int_equal(ofp->meters.n, 0);
+	ofproto_destroy(ofp);
+}
+
+static void
+test_api_additions(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	char err[128];
+
+	(void)state;
+	add(ofp, "priority=5,ip,actions=output:1");
+	add(ofp, "priority=6,ip,actions=output:2");
+	assert_int_equal(ofproto_del_flows_strict_str(ofp, "priority=5,ip",
+						      err, sizeof(err)), 0);
+	assert_int_equal(ofproto_rule_count(ofp), 1);
+	assert_int_equal(ofproto_del_flows_strict_str(ofp, "ip", err,
+						      sizeof(err)), 0);
+	assert_int_equal(ofproto_rule_count(ofp), 1);	/* 32768: none. */
+	assert_false(ofproto_invalid_ttl_to_controller(ofp));
+	assert_int_equal(ofproto_add_listener(ofp, "ptcp:0:127.0.0.1", err,
+					      sizeof(err)), 0);
+	assert_int_equal(ofproto_del_listener(ofp, "ptcp:1:127.0.0.1"),
+			 -ENOENT);
+	assert_int_equal(ofproto_del_listener(ofp, "ptcp:0:127.0.0.1"), 0);
+	assert_int_equal(ofproto_listener_port(ofp, 0), -1);
+	ofproto_destroy(ofp);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_goto_metadata),
+		cmocka_unit_test(test_action_set),
+		cmocka_unit_test(test_rewrite_seen_later),
+		cmocka_unit_test(test_group_all_indirect),
+		cmocka_unit_test(test_pipeline_bounds),
+		cmocka_unit_test(test_group_select),
+		cmocka_unit_test(test_group_ff),
+		cmocka_unit_test(test_meters),
+		cmocka_unit_test(test_mask_property),
+		cmocka_unit_test(test_decoder_fuzz),
+		cmocka_unit_test(test_group_desc_split),
+		cmocka_unit_test(test_table_mod),
+		cmocka_unit_test(test_api_additions),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
