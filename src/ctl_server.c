@@ -234,7 +234,15 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 #define PMD_STAT_FIELDS(X) \
 	X(packets) X(emc_hits) X(megaflow_hits) X(misses) X(upcalls) \
 	X(lost_upcalls) X(exec_packets) X(tx_packets) X(tx_drops) \
-	X(action_drops)
+	X(action_drops) X(parked) X(park_overflows) X(action_skips) \
+	X(ttl_drops) X(meter_drops) X(copy_fails)
+
+/* The slowpath's counters, shown after the PMDs'. */
+#define SLOWPATH_STAT_FIELDS(X) \
+	X(upcalls) X(installs) X(install_exists) X(install_full) \
+	X(install_stale) X(install_uncacheable) X(exec_drops) X(packet_ins) \
+	X(packet_outs) X(packet_out_drops) X(expired) X(flushes) \
+	X(revalidations) X(reval_kept) X(reval_removed) X(reval_out_of_time)
 
 static uint64_t
 parse_errors(const struct pmd_stats *st)
@@ -317,26 +325,24 @@ cmd_pmd_stats_show(struct pmdswitch *sw, const struct ctl_request *req,
 		if (req->json)
 			strbuf_printf(out, "}");
 	}
-	if (req->json) {
-		struct slowpath_stats sp;
+	struct slowpath_stats sp;
+	const char *sep = "";
 
-		slowpath_stats_read(sw->sp, &sp);
+	slowpath_stats_read(sw->sp, &sp);
+	if (req->json) {
 		strbuf_printf(out, "], \"total\": {");
 		format_pmd_stats(out, true, "total", &total);
-		strbuf_printf(out, "}, \"slowpath\": {\"upcalls\": %lu, "
-			      "\"installs\": %lu, \"install_exists\": %lu, "
-			      "\"install_full\": %lu, \"install_stale\": %lu, "
-			      "\"exec_drops\": %lu, \"packet_ins\": %lu, "
-			      "\"expired\": %lu, \"flushes\": %lu}}",
-			      (unsigned long)sp.upcalls,
-			      (unsigned long)sp.installs,
-			      (unsigned long)sp.install_exists,
-			      (unsigned long)sp.install_full,
-			      (unsigned long)sp.install_stale,
-			      (unsigned long)sp.exec_drops,
-			      (unsigned long)sp.packet_ins,
-			      (unsigned long)sp.expired,
-			      (unsigned long)sp.flushes);
+		strbuf_printf(out, "}, \"slowpath\": {");
+#define X(f) strbuf_printf(out, "%s\"" #f "\": %lu", sep, \
+			   (unsigned long)sp.f), sep = ", ";
+		SLOWPATH_STAT_FIELDS(X)
+#undef X
+		strbuf_printf(out, "}}");
+	} else {
+		strbuf_printf(out, "slowpath:\n");
+#define X(f) strbuf_printf(out, "  %-20s %lu\n", #f ":", (unsigned long)sp.f);
+		SLOWPATH_STAT_FIELDS(X)
+#undef X
 	}
 	return 0;
 }

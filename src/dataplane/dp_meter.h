@@ -42,7 +42,9 @@ enum dp_meter_band_type {
 struct dp_meter_band_conf {
 	enum dp_meter_band_type type;
 	uint32_t rate;		/* kbit/s or packets/s */
-	uint32_t burst;		/* kbit or packets; 0 = default (100 ms) */
+	uint32_t burst;		/* kbit or packets; 0 = default (100 ms of
+				 * the rate). A bucket that is full lets
+				 * burst + one packet through at once. */
 	uint8_t prec_level;	/* DSCP_REMARK */
 };
 

@@ -54,8 +54,8 @@ struct ofproto;
  * (before the actions that follow it), and the action set has been turned
  * into its spec order at the end of the list.
  *
- * SET_FIELD: `field` is the OXM basic field number (OFPXMT_OFB_*, e.g. 6
- * for IPV4_SRC... as in the OpenFlow 1.3 spec table 12); value and mask
+ * SET_FIELD: `field` is the OXM basic field number (OFPXMT_OFB_*, e.g. 11
+ * for IPV4_SRC, as in the OpenFlow 1.3 spec's OXM table); value and mask
  * hold the field in network byte order, left-aligned in 16 bytes, `len`
  * bytes of it used; mask is all ones for a plain set. VLAN_VID is the
  * 13-bit value with OFPVID_PRESENT as on the wire.

@@ -21,9 +21,10 @@
 /* Datapath port index of an ofport, or -1. */
 int xlate_dp_port(const struct pmd_port_table *ports, uint32_t ofport);
 
-/* Fill *out. Outputs that cannot be done (unknown port, output to the
- * in_port without OFPP_IN_PORT, LOCAL and NORMAL, which the skeleton does
- * not have) are left out; returns how many were left out. */
+/* Single-bridge translation of an action list (no CLONE, METER or patch
+ * ports: see xlate_packet() for the full pipeline). Fill *out. Actions
+ * that cannot be done (unknown port, output to the in_port without
+ * OFPP_IN_PORT, LOCAL and NORMAL) are left out; returns how many. */
 unsigned xlate_actions(const struct ofpact *acts, size_t n_acts,
 		       uint32_t in_port, const struct pmd_port_table *ports,
 		       struct dp_actions *out);
