@@ -131,8 +131,9 @@ ofp_normal_decide(struct ofp_mac_table *t, const struct flow_key *key,
 	memset(mask->eth_dst, 0xff, 6);
 	mask->vlan_tci |= htons(FLOW_VLAN_TCI_PRESENT | FLOW_VLAN_VID_MASK);
 
-	/* Learn unicast sources only. */
-	if (!(key->eth_src[0] & 1) &&
+	/* Learn unicast sources only; a probe (changed == NULL) learns
+	 * nothing. */
+	if (changed != NULL && !(key->eth_src[0] & 1) &&
 	    ofp_mac_learn(t, key->eth_src, vlan, key->in_port, now_ns))
 		*changed = true;
 

@@ -545,11 +545,12 @@ has_normal(const struct ofpact *acts, size_t n)
 	return false;
 }
 
-void
-ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
-	       struct ofproto_lookup_result *res)
+static void
+lookup(struct ofproto *ofp, const struct flow_key *key,
+       struct ofproto_lookup_result *res, bool probe)
 {
 	bool mac_changed = false;
+	bool *learn = probe ? NULL : &mac_changed;
 	uint64_t now = ofp_time_ns();
 
 	memset(&res->mask, 0, sizeof(res->mask));
@@ -566,16 +567,16 @@ ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
 	    ofp->n_controllers_up == 0) {
 		res->normal = true;
 		res->n_actions = ofp_normal_decide(&ofp->macs, key, &res->mask,
-						   res->actions, now,
-						   &mac_changed);
+						   res->actions, now, learn);
 	} else {
-		ofproto_pipeline_run(ofp, key, res, now);
+		/* Table lookups take 0 as "no side effects". */
+		ofproto_pipeline_run(ofp, key, res, probe ? 0 : now);
 		if (has_normal(res->actions, res->n_actions)) {
 			res->normal = true;
 			res->n_actions = resolve_normal(ofp, key, &res->mask,
 							res->actions,
 							res->n_actions, now,
-							&mac_changed);
+							learn);
 		}
 	}
 	res->n_actions = apply_port_config(ofp, key->in_port, res->actions,
@@ -583,6 +584,20 @@ ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
 	pthread_mutex_unlock(&ofp->mutex);
 	if (mac_changed)
 		ofproto_notify_flows_changed(ofp);
+}
+
+void
+ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
+	       struct ofproto_lookup_result *res)
+{
+	lookup(ofp, key, res, false);
+}
+
+void
+ofproto_lookup_probe(struct ofproto *ofp, const struct flow_key *key,
+		     struct ofproto_lookup_result *res)
+{
+	lookup(ofp, key, res, true);
 }
 
 size_t

@@ -580,7 +580,8 @@ ofp_table_lookup(struct ofp_table *t, const struct flow_key *key,
 {
 	struct ofp_rule *best = NULL;
 
-	t->lookup_count++;
+	if (now_ns != 0)	/* 0: a probe, no side effects. */
+		t->lookup_count++;
 	for (size_t i = 0; i < t->n_subtables; i++) {
 		struct ofp_subtable *st = t->subtables[i];
 		uint16_t max = st->prios[st->n_prios - 1].priority;
@@ -600,7 +601,7 @@ ofp_table_lookup(struct ofp_table *t, const struct flow_key *key,
 				best = r;
 		}
 	}
-	if (best != NULL) {
+	if (best != NULL && now_ns != 0) {
 		t->matched_count++;
 		best->used_ns = now_ns;
 	}

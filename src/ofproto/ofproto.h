@@ -297,6 +297,11 @@ int ofproto_listener_port(struct ofproto *ofp, size_t index);
  * (a table-miss without a miss rule is a drop with n_rules == 0). */
 void ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
 		    struct ofproto_lookup_result *res);
+/* The same lookup without side effects: no rule's idle time is refreshed,
+ * no table counter moves, no MAC address is learned. For revalidation,
+ * which looks up the keys of cached megaflows, not packets. */
+void ofproto_lookup_probe(struct ofproto *ofp, const struct flow_key *key,
+			  struct ofproto_lookup_result *res);
 /* Packet-out helper for the host: the actions to execute for a
  * packet-out's action list, with OUTPUT:TABLE replaced by the pipeline's
  * actions for key (key->in_port = the packet-out's in_port) and

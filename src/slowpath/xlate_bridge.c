@@ -28,6 +28,7 @@ ttl_to_controller(struct ofproto *ofp)
 struct xlate_ctx {
 	const struct xlate_map *map;
 	struct xlate_result *res;
+	bool probe;		/* Revalidation: look up without side effects. */
 };
 
 static void run_bridge(struct xlate_ctx *c, unsigned bridge,
@@ -209,7 +210,10 @@ run_bridge(struct xlate_ctx *c, unsigned bridge, const struct flow_key *key,
 		return;
 	struct flow_key k = *key;
 
-	ofproto_lookup(ofp, key, &lr);
+	if (c->probe)
+		ofproto_lookup_probe(ofp, key, &lr);
+	else
+		ofproto_lookup(ofp, key, &lr);
 	/* in_port of a peer pipeline is not a packet field: the megaflow's
 	 * in_port (all ones) already pins it. */
 	lr.mask.in_port = 0;
@@ -234,11 +238,11 @@ result_init(struct xlate_result *res)
 	res->mask.in_port = UINT32_MAX;
 }
 
-void
-xlate_packet(const struct xlate_map *map, const struct flow_key *key,
-	     struct xlate_result *res)
+static void
+xlate_run(const struct xlate_map *map, const struct flow_key *key,
+	  struct xlate_result *res, bool probe)
 {
-	struct xlate_ctx c = { .map = map, .res = res };
+	struct xlate_ctx c = { .map = map, .res = res, .probe = probe };
 	unsigned bridge = XLATE_IN_PORT_BRIDGE(key->in_port);
 	struct flow_key k = *key;
 
@@ -249,6 +253,13 @@ xlate_packet(const struct xlate_map *map, const struct flow_key *key,
 	run_bridge(&c, bridge, &k, 0);
 	res->mask.in_port = UINT32_MAX;
 	dp_actions_finish(&res->actions);
+}
+
+void
+xlate_packet(const struct xlate_map *map, const struct flow_key *key,
+	     struct xlate_result *res)
+{
+	xlate_run(map, key, res, false);
 }
 
 void
@@ -277,7 +288,9 @@ xlate_megaflow_valid(const struct xlate_map *map,
 	const flow_word_t *x, *y;
 	uint64_t extra = 0;
 
-	xlate_packet(map, masked_key, &xr);
+	/* A megaflow's key is not a packet: nothing may be learned from it,
+	 * and it must not keep rules from idling out. */
+	xlate_run(map, masked_key, &xr, true);
 	if (xr.cookies_overflow || xr.truncated)
 		return false;
 	x = flow_key_words(&xr.mask);

@@ -828,6 +828,51 @@ test_api_additions(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* ofproto_lookup_probe() (revalidation) leaves no trace: no table
+ * counter moves, no rule gets younger, no MAC is learned; a lookup does
+ * all three. */
+static void
+test_probe_has_no_side_effects(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct ofproto_lookup_result res;
+	struct ofproto_stats st0, st1;
+	struct flow_key k;
+	uint32_t active;
+	uint64_t lookups0, matches0, lookups1, matches1;
+
+	(void)state;
+	add(ofp, "priority=10,in_port=1,actions=output:2");
+	memset(&k, 0, sizeof(k));
+	k.in_port = 1;
+	k.eth_type = htons(0x0800);
+	memcpy(k.eth_src, "\x02\x00\x00\x00\x00\x07", 6);
+
+	ofproto_table_counters(ofp, 0, &active, &lookups0, &matches0);
+	for (int i = 0; i < 5; i++)
+		ofproto_lookup_probe(ofp, &k, &res);
+	assert_int_equal(res.n_actions, 1);
+	ofproto_table_counters(ofp, 0, &active, &lookups1, &matches1);
+	assert_int_equal(lookups1, lookups0);
+	assert_int_equal(matches1, matches0);
+	ofproto_lookup(ofp, &k, &res);
+	ofproto_table_counters(ofp, 0, &active, &lookups1, &matches1);
+	assert_int_equal(lookups1, lookups0 + 1);
+	assert_int_equal(matches1, matches0 + 1);
+
+	/* Standalone without a controller: MAC learning. */
+	ofproto_set_fail_mode(ofp, OFPROTO_FAIL_STANDALONE);
+	ofproto_get_stats(ofp, &st0);
+	ofproto_lookup_probe(ofp, &k, &res);
+	assert_true(res.normal);
+	ofproto_get_stats(ofp, &st1);
+	assert_int_equal(st1.mac_learned, st0.mac_learned);
+	ofproto_lookup(ofp, &k, &res);
+	ofproto_get_stats(ofp, &st1);
+	assert_int_equal(st1.mac_learned, st0.mac_learned + 1);
+	ofproto_destroy(ofp);
+}
+
 int
 main(void)
 {
@@ -845,6 +890,7 @@ main(void)
 		cmocka_unit_test(test_group_desc_split),
 		cmocka_unit_test(test_table_mod),
 		cmocka_unit_test(test_api_additions),
+		cmocka_unit_test(test_probe_has_no_side_effects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
