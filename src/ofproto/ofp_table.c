@@ -246,50 +246,54 @@ ofp_table_destroy(struct ofp_table *t)
 
 /* ---- Hash maps (chains through the rules). ---- */
 
-static int
-id_map_grow(struct ofp_table *t)
+/* A rule's bucket in a map of n buckets (n a power of two). */
+typedef size_t rule_bucket_fn(const struct ofp_rule *r, size_t n);
+
+static size_t
+id_bucket(const struct ofp_rule *r, size_t n)
 {
-	size_t n = t->n_buckets * 2;
+	return id_hash(r->id, n);
+}
+
+static size_t
+dup_bucket(const struct ofp_rule *r, size_t n)
+{
+	return r->dup_hash & (n - 1);
+}
+
+static size_t
+st_bucket(const struct ofp_rule *r, size_t n)
+{
+	return r->st_hash & (n - 1);
+}
+
+/* Doubles a map whose chains run through the rules' link at next_off
+ * (id_next, dup_next or st_next): 0 or -ENOMEM (the map is unchanged). */
+static int
+chain_map_grow(struct ofp_rule ***buckets, size_t *n_buckets, size_t next_off,
+	       rule_bucket_fn *bucket)
+{
+	size_t n = *n_buckets * 2;
 	struct ofp_rule **b = calloc(n, sizeof(*b));
 
 	if (b == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < t->n_buckets; i++) {
-		struct ofp_rule *r = t->buckets[i], *next;
+	for (size_t i = 0; i < *n_buckets; i++) {
+		struct ofp_rule *r = (*buckets)[i], *next;
 
 		for (; r != NULL; r = next) {
-			next = r->id_next;
-			size_t h = id_hash(r->id, n);
-			r->id_next = b[h];
+			struct ofp_rule **link =
+				(struct ofp_rule **)((char *)r + next_off);
+			size_t h = bucket(r, n);
+
+			next = *link;
+			*link = b[h];
 			b[h] = r;
 		}
 	}
-	free(t->buckets);
-	t->buckets = b;
-	t->n_buckets = n;
-	return 0;
-}
-
-static int
-dup_map_grow(struct ofp_table *t)
-{
-	size_t n = t->n_dup_buckets * 2;
-	struct ofp_rule **b = calloc(n, sizeof(*b));
-
-	if (b == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n_dup_buckets; i++) {
-		struct ofp_rule *r = t->dup_buckets[i], *next;
-
-		for (; r != NULL; r = next) {
-			next = r->dup_next;
-			r->dup_next = b[r->dup_hash & (n - 1)];
-			b[r->dup_hash & (n - 1)] = r;
-		}
-	}
-	free(t->dup_buckets);
-	t->dup_buckets = b;
-	t->n_dup_buckets = n;
+	free(*buckets);
+	*buckets = b;
+	*n_buckets = n;
 	return 0;
 }
 
@@ -448,29 +452,6 @@ subtable_prio_remove(struct ofp_subtable *st, uint16_t priority)
 	return lo == st->n_prios;
 }
 
-static int
-subtable_grow(struct ofp_subtable *st)
-{
-	size_t n = st->n_buckets * 2;
-	struct ofp_rule **b = calloc(n, sizeof(*b));
-
-	if (b == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < st->n_buckets; i++) {
-		struct ofp_rule *r = st->buckets[i], *next;
-
-		for (; r != NULL; r = next) {
-			next = r->st_next;
-			r->st_next = b[r->st_hash & (n - 1)];
-			b[r->st_hash & (n - 1)] = r;
-		}
-	}
-	free(st->buckets);
-	st->buckets = b;
-	st->n_buckets = n;
-	return 0;
-}
-
 static void
 subtable_destroy_at(struct ofp_table *t, struct ofp_subtable *st)
 {
@@ -507,14 +488,20 @@ table_insert(struct ofp_table *t, struct ofp_rule *r)
 		t->rules = rs;
 		t->cap = cap;
 	}
-	if (t->n_rules + 1 > t->n_buckets && id_map_grow(t) != 0)
+	if (t->n_rules + 1 > t->n_buckets &&
+	    chain_map_grow(&t->buckets, &t->n_buckets,
+			   offsetof(struct ofp_rule, id_next), id_bucket) != 0)
 		return OFPERR_FLOW_MOD_TABLE_FULL;
-	if (t->n_rules + 1 > t->n_dup_buckets && dup_map_grow(t) != 0)
+	if (t->n_rules + 1 > t->n_dup_buckets &&
+	    chain_map_grow(&t->dup_buckets, &t->n_dup_buckets,
+			   offsetof(struct ofp_rule, dup_next), dup_bucket) != 0)
 		return OFPERR_FLOW_MOD_TABLE_FULL;
 	struct ofp_subtable *st = subtable_find(t, &r->match.mask);
 	if (st == NULL && (st = subtable_create(t, &r->match.mask)) == NULL)
 		return OFPERR_FLOW_MOD_TABLE_FULL;
-	if ((st->n_rules + 1 > st->n_buckets && subtable_grow(st) != 0) ||
+	if ((st->n_rules + 1 > st->n_buckets &&
+	     chain_map_grow(&st->buckets, &st->n_buckets,
+			    offsetof(struct ofp_rule, st_next), st_bucket) != 0) ||
 	    subtable_prio_add(st, r->priority) != 0) {
 		if (st->n_rules == 0)
 			subtable_destroy_at(t, st);
