@@ -495,7 +495,6 @@ ofp10_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	     size_t len, struct ofp_buf *out)
 {
 	uint32_t xid = msg_xid(msg);
-	size_t start;
 
 	switch (msg[1]) {
 	case OFPT_HELLO:
@@ -507,10 +506,7 @@ ofp10_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 				s->peer);
 		return OFPERR_OK;
 	case OFPT_ECHO_REQUEST:
-		start = ofp_buf_msg_start(out, OFP10_VERSION, OFPT_ECHO_REPLY,
-					  xid, OFP_HEADER_LEN);
-		ofp_buf_put(out, msg + OFP_HEADER_LEN, len - OFP_HEADER_LEN);
-		ofp_buf_msg_finish(out, start);
+		ofp_msg_put_echo_reply(out, OFP10_VERSION, xid, msg, len);
 		return OFPERR_OK;
 	case OFPT10_VENDOR:
 		return OFPERR_BAD_REQUEST_BAD_EXPERIMENTER;
@@ -519,17 +515,12 @@ ofp10_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 			return OFPERR_BAD_REQUEST_BAD_LEN;
 		put_features(ofp, xid, out);
 		return OFPERR_OK;
-	case OFPT10_GET_CONFIG_REQUEST: {
+	case OFPT10_GET_CONFIG_REQUEST:
 		if (len != OFP_HEADER_LEN)
 			return OFPERR_BAD_REQUEST_BAD_LEN;
-		start = ofp_buf_msg_start(out, OFP10_VERSION,
-					  OFPT10_GET_CONFIG_REPLY, xid,
-					  sizeof(struct ofp13_switch_config));
-		struct ofp13_switch_config *c = (void *)(out->data + start);
-		c->flags = htons(s->config_flags);
-		c->miss_send_len = htons(s->miss_send_len);
+		ofp_msg_put_config_reply(out, OFP10_VERSION,
+					 OFPT10_GET_CONFIG_REPLY, xid, s);
 		return OFPERR_OK;
-	}
 	case OFPT10_SET_CONFIG: {
 		const struct ofp13_switch_config *c = (const void *)msg;
 

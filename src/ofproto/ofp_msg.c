@@ -248,7 +248,6 @@ dispatch(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 {
 	uint8_t type = msg[1];
 	uint32_t xid = msg_xid(msg);
-	size_t start;
 
 	switch (type) {
 	case OFPT_HELLO:
@@ -265,10 +264,7 @@ dispatch(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		}
 		return OFPERR_OK;
 	case OFPT_ECHO_REQUEST:
-		start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_ECHO_REPLY,
-					  xid, OFP_HEADER_LEN);
-		ofp_buf_put(out, msg + OFP_HEADER_LEN, len - OFP_HEADER_LEN);
-		ofp_buf_msg_finish(out, start);
+		ofp_msg_put_echo_reply(out, OFP13_VERSION, xid, msg, len);
 		return OFPERR_OK;
 	case OFPT_ECHO_REPLY:
 		return OFPERR_OK;
@@ -279,17 +275,12 @@ dispatch(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 			return OFPERR_BAD_REQUEST_BAD_LEN;
 		put_features_reply(ofp, xid, out);
 		return OFPERR_OK;
-	case OFPT_GET_CONFIG_REQUEST: {
+	case OFPT_GET_CONFIG_REQUEST:
 		if (len != OFP_HEADER_LEN)
 			return OFPERR_BAD_REQUEST_BAD_LEN;
-		start = ofp_buf_msg_start(out, OFP13_VERSION,
-					  OFPT_GET_CONFIG_REPLY, xid,
-					  sizeof(struct ofp13_switch_config));
-		struct ofp13_switch_config *c = (void *)(out->data + start);
-		c->flags = htons(s->config_flags);
-		c->miss_send_len = htons(s->miss_send_len);
+		ofp_msg_put_config_reply(out, OFP13_VERSION,
+					 OFPT_GET_CONFIG_REPLY, xid, s);
 		return OFPERR_OK;
-	}
 	case OFPT_SET_CONFIG: {
 		const struct ofp13_switch_config *c = (const void *)msg;
 
@@ -453,4 +444,27 @@ ofp_msg_put_async(const struct ofp_session *s, const struct ofp_async *a,
 		ofp13_put_flow_removed(out, a);
 		break;
 	}
+}
+
+void
+ofp_msg_put_echo_reply(struct ofp_buf *out, uint8_t version, uint32_t xid,
+		       const uint8_t *msg, size_t len)
+{
+	size_t start = ofp_buf_msg_start(out, version, OFPT_ECHO_REPLY, xid,
+					 OFP_HEADER_LEN);
+
+	ofp_buf_put(out, msg + OFP_HEADER_LEN, len - OFP_HEADER_LEN);
+	ofp_buf_msg_finish(out, start);
+}
+
+void
+ofp_msg_put_config_reply(struct ofp_buf *out, uint8_t version, uint8_t type,
+			 uint32_t xid, const struct ofp_session *s)
+{
+	size_t start = ofp_buf_msg_start(out, version, type, xid,
+					 sizeof(struct ofp13_switch_config));
+	struct ofp13_switch_config *c = (void *)(out->data + start);
+
+	c->flags = htons(s->config_flags);
+	c->miss_send_len = htons(s->miss_send_len);
 }

@@ -160,4 +160,11 @@ void ofp10_put_async(const struct ofp_session *s, const struct ofp_async *a,
 /* The 1.0 wire type and code of an error. */
 void ofp10_error_code(enum ofperr err, uint16_t *type, uint16_t *code);
 
+/* Replies every version writes the same way but for the version byte. */
+void ofp_msg_put_echo_reply(struct ofp_buf *out, uint8_t version,
+			    uint32_t xid, const uint8_t *msg, size_t len);
+void ofp_msg_put_config_reply(struct ofp_buf *out, uint8_t version,
+			      uint8_t type, uint32_t xid,
+			      const struct ofp_session *s);
+
 #endif /* PMDSWITCH_OFP_MSG_H */
