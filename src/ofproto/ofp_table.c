@@ -25,10 +25,31 @@ struct prio_count {
 	uint32_t count;
 };
 
+/* The address fields with a prefix trie, by OFP_TABLE_TRIES index. */
+static const struct {
+	size_t off;
+	unsigned width;
+} trie_fields[OFP_TABLE_TRIES] = {
+	{ offsetof(struct flow_key, nw_src), 32 },
+	{ offsetof(struct flow_key, nw_dst), 32 },
+	{ offsetof(struct flow_key, ipv6_src), 128 },
+	{ offsetof(struct flow_key, ipv6_dst), 128 },
+};
+
+static inline const uint8_t *
+trie_field(const struct flow_key *k, unsigned f)
+{
+	return (const uint8_t *)k + trie_fields[f].off;
+}
+
 struct ofp_subtable {
 	struct flow_key mask;
 	uint8_t words[FLOW_KEY_WORDS];	/* Indices of the non-zero words. */
 	uint8_t n_words;
+	bool has_prefix;		/* Some plen[] > 0. */
+	uint8_t plen[OFP_TABLE_TRIES];	/* Prefix length of the mask on a
+					 * trie field; 0: none or not a
+					 * prefix. */
 	size_t n_rules;
 	struct ofp_rule **buckets;	/* By st_hash; power of two. */
 	size_t n_buckets;
@@ -104,6 +125,8 @@ ofp_table_init(struct ofp_table *t)
 		free(t->dup_buckets);
 		return -ENOMEM;
 	}
+	for (unsigned f = 0; f < OFP_TABLE_TRIES; f++)
+		ofp_trie_init(&t->tries[f], trie_fields[f].width);
 	t->next_id = 1;
 	return 0;
 }
@@ -241,6 +264,8 @@ ofp_table_destroy(struct ofp_table *t)
 	free(t->rules);
 	free(t->buckets);
 	free(t->dup_buckets);
+	for (unsigned f = 0; f < OFP_TABLE_TRIES; f++)
+		ofp_trie_destroy(&t->tries[f]);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -387,6 +412,13 @@ subtable_create(struct ofp_table *t, const struct flow_key *mask)
 	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
 		if (m[i])
 			st->words[st->n_words++] = (uint8_t)i;
+	for (unsigned f = 0; f < OFP_TABLE_TRIES; f++) {
+		int plen = ofp_trie_mask_plen(trie_field(mask, f),
+					      trie_fields[f].width);
+
+		st->plen[f] = plen > 0 ? (uint8_t)plen : 0;
+		st->has_prefix |= plen > 0;
+	}
 	st->n_buckets = 16;
 	st->buckets = calloc(st->n_buckets, sizeof(*st->buckets));
 	if (st->buckets == NULL) {
@@ -468,6 +500,38 @@ subtable_destroy_at(struct ofp_table *t, struct ofp_subtable *st)
 
 /* ---- Insertion and removal. ---- */
 
+/* Count r's address prefixes in the tries (all or nothing). */
+static int
+tries_insert(struct ofp_table *t, const struct ofp_subtable *st,
+	     const struct ofp_rule *r)
+{
+	for (unsigned f = 0; f < OFP_TABLE_TRIES; f++) {
+		if (st->plen[f] == 0)
+			continue;
+		if (ofp_trie_insert(&t->tries[f], trie_field(&r->match.key, f),
+				    st->plen[f]) != 0) {
+			while (f-- > 0)
+				if (st->plen[f] != 0)
+					ofp_trie_remove(&t->tries[f],
+						trie_field(&r->match.key, f),
+						st->plen[f]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+tries_remove(struct ofp_table *t, const struct ofp_subtable *st,
+	     const struct ofp_rule *r)
+{
+	for (unsigned f = 0; f < OFP_TABLE_TRIES; f++)
+		if (st->plen[f] != 0)
+			ofp_trie_remove(&t->tries[f],
+					trie_field(&r->match.key, f),
+					st->plen[f]);
+}
+
 static bool
 has_timeout(const struct ofp_rule *r)
 {
@@ -503,6 +567,12 @@ table_insert(struct ofp_table *t, struct ofp_rule *r)
 	     chain_map_grow(&st->buckets, &st->n_buckets,
 			    offsetof(struct ofp_rule, st_next), st_bucket) != 0) ||
 	    subtable_prio_add(st, r->priority) != 0) {
+		if (st->n_rules == 0)
+			subtable_destroy_at(t, st);
+		return OFPERR_FLOW_MOD_TABLE_FULL;
+	}
+	if (st->has_prefix && tries_insert(t, st, r) != 0) {
+		subtable_prio_remove(st, r->priority);
 		if (st->n_rules == 0)
 			subtable_destroy_at(t, st);
 		return OFPERR_FLOW_MOD_TABLE_FULL;
@@ -544,6 +614,8 @@ table_remove(struct ofp_table *t, struct ofp_rule *r,
 		     offsetof(struct ofp_rule, dup_next));
 	chain_remove(&st->buckets[r->st_hash & (st->n_buckets - 1)], r,
 		     offsetof(struct ofp_rule, st_next));
+	if (st->has_prefix)
+		tries_remove(t, st, r);
 	st->n_rules--;
 	if (st->n_rules == 0) {
 		subtable_destroy_at(t, st);
@@ -561,10 +633,40 @@ table_remove(struct ofp_table *t, struct ofp_rule *r,
 
 /* ---- Lookup. ---- */
 
+/* True when a prefix trie shows that no rule of st can match key; then
+ * only the address bits that show it are added to *consulted. Each trie
+ * is walked at most once per lookup (walked, tm). */
+static bool
+trie_rules_out(const struct ofp_table *t, const struct ofp_subtable *st,
+	       const struct flow_key *key, struct ofp_trie_match *tm,
+	       unsigned *walked, struct flow_key *consulted)
+{
+	for (unsigned f = 0; f < OFP_TABLE_TRIES; f++) {
+		unsigned plen = st->plen[f], need;
+
+		if (plen == 0)
+			continue;
+		if (!(*walked & (1u << f))) {
+			ofp_trie_lookup(&t->tries[f], trie_field(key, f),
+					&tm[f]);
+			*walked |= 1u << f;
+		}
+		if (ofp_trie_match_has(&tm[f], plen))
+			continue;
+		need = tm[f].checked < plen ? tm[f].checked : plen;
+		ofp_trie_mask_set((uint8_t *)consulted + trie_fields[f].off,
+				  need);
+		return true;
+	}
+	return false;
+}
+
 struct ofp_rule *
 ofp_table_lookup(struct ofp_table *t, const struct flow_key *key,
 		 struct flow_key *consulted, uint64_t now_ns)
 {
+	struct ofp_trie_match tm[OFP_TABLE_TRIES];
+	unsigned walked = 0;
 	struct ofp_rule *best = NULL;
 
 	if (now_ns != 0)	/* 0: a probe, no side effects. */
@@ -575,18 +677,26 @@ ofp_table_lookup(struct ofp_table *t, const struct flow_key *key,
 
 		if (best != NULL && max < best->priority)
 			break;
-		flow_key_or(consulted, &st->mask);
 		uint32_t h = masked_hash(st, key);
+		bool hit = false;
+
 		for (struct ofp_rule *r = st->buckets[h & (st->n_buckets - 1)];
 		     r != NULL; r = r->st_next) {
 			if (r->st_hash != h ||
 			    !flow_key_masked_equal(key, &st->mask,
 						   &r->match.key))
 				continue;
+			hit = true;
 			if (best == NULL || r->priority > best->priority ||
 			    (r->priority == best->priority && r->id < best->id))
 				best = r;
 		}
+		/* A miss may need fewer bits than the whole mask: ask the
+		 * tries (after the probe, so hits never pay for a walk). */
+		if (!hit && st->has_prefix &&
+		    trie_rules_out(t, st, key, tm, &walked, consulted))
+			continue;
+		flow_key_or(consulted, &st->mask);
 	}
 	if (best != NULL && now_ns != 0) {
 		t->matched_count++;

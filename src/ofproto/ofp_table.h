@@ -16,7 +16,11 @@
  * The "consulted" mask a lookup returns is the union of the masks of the
  * subtables it visited: any key equal to the looked-up key under that mask
  * hashes to the same buckets of the same subtables, so it gets the same
- * winner; that makes it a valid megaflow mask.
+ * winner; that makes it a valid megaflow mask. Subtables whose mask on an
+ * address field (IPv4 / IPv6 source and destination) is a prefix are
+ * first checked against a prefix trie of that field: when no rule prefix
+ * of the subtable's length matches, the subtable is skipped and only the
+ * address bits the trie walk looked at are consulted (ofp_prefix_trie.h).
  *
  * flow_mod semantics follow OpenFlow 1.3 section 6.4 (see ofp_table.c).
  *
@@ -32,8 +36,10 @@
 #include "ofp_actions.h"
 #include "ofp_err.h"
 #include "ofp_match.h"
+#include "ofp_prefix_trie.h"
 
 #define OFP_TABLE_MAX_RULES 1000000
+#define OFP_TABLE_TRIES 4	/* nw_src, nw_dst, ipv6_src, ipv6_dst. */
 
 struct ofp_rule {
 	struct ofp_flow_match match;
@@ -115,6 +121,7 @@ struct ofp_table {
 	struct ofp_insts_ref **ibuckets;	/* Interned instructions. */
 	size_t n_ibuckets;		/* Power of two. */
 	size_t n_irefs;
+	struct ofp_trie tries[OFP_TABLE_TRIES];
 	uint64_t next_id;
 	uint64_t lookup_count;
 	uint64_t matched_count;
