@@ -235,7 +235,7 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	X(packets) X(emc_hits) X(megaflow_hits) X(misses) X(upcalls) \
 	X(lost_upcalls) X(exec_packets) X(tx_packets) X(tx_drops) \
 	X(action_drops) X(parked) X(park_overflows) X(action_skips) \
-	X(ttl_drops) X(meter_drops) X(copy_fails)
+	X(ttl_drops) X(meter_drops) X(copy_fails) X(emc_bypassed)
 
 /* The slowpath's counters, shown after the PMDs'. */
 #define SLOWPATH_STAT_FIELDS(X) \

@@ -133,6 +133,13 @@ mbuf_data_room(const struct pmdswitch_config *cfg)
 	return room;
 }
 
+/* The private area rounded up to a cache line, so that the packet data
+ * (after the 128-byte mbuf header, the private area and the headroom)
+ * starts on a line: a 64-byte frame is then one line, not two, for the
+ * NIC's DMA and for the parser. */
+#define POOL_PRIV_SIZE \
+	RTE_ALIGN(sizeof(struct pmd_mbuf_priv), RTE_CACHE_LINE_SIZE)
+
 static struct sw_pool *
 pool_create(struct pmdswitch *sw, int socket, uint32_t need, char *err,
 	    size_t errlen)
@@ -148,14 +155,12 @@ pool_create(struct pmdswitch *sw, int socket, uint32_t need, char *err,
 	    RTE_MAX_LCORE * 256 / 8 + POOL_PCAP_RESERVE + POOL_RELOAD_RESERVE;
 	snprintf(name, sizeof(name), "mbufs_s%d", socket);
 	pl->mp = rte_pktmbuf_pool_create(name, n, 256,
-		RTE_ALIGN(sizeof(struct pmd_mbuf_priv), RTE_MBUF_PRIV_ALIGN),
-		(uint16_t)sw->mbuf_data_room, socket);
+		POOL_PRIV_SIZE, (uint16_t)sw->mbuf_data_room, socket);
 	if (pl->mp == NULL && socket != 0) {
 		/* Memory on that socket may not be reserved: any socket. */
 		pl->mp = rte_pktmbuf_pool_create(name, n, 256,
-			RTE_ALIGN(sizeof(struct pmd_mbuf_priv),
-				  RTE_MBUF_PRIV_ALIGN),
-			(uint16_t)sw->mbuf_data_room, SOCKET_ID_ANY);
+			POOL_PRIV_SIZE, (uint16_t)sw->mbuf_data_room,
+			SOCKET_ID_ANY);
 	}
 	if (pl->mp == NULL) {
 		snprintf(err, errlen, "cannot create a pool of %u mbufs of %u "

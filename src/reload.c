@@ -112,6 +112,7 @@ check_fixed(const struct pmdswitch_config *o,
 	}
 	if (op->emc_entries != np->emc_entries ||
 	    op->emc_insert_inv_prob != np->emc_insert_inv_prob ||
+	    op->emc_min_hit_pct != np->emc_min_hit_pct ||
 	    op->megaflow_max != np->megaflow_max ||
 	    op->megaflow_idle_ms != np->megaflow_idle_ms ||
 	    op->upcall_ring_size != np->upcall_ring_size)

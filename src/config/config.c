@@ -21,6 +21,7 @@
 #define CFG_DEFAULT_PMD_CORE		1
 #define CFG_DEFAULT_EMC_ENTRIES		8192
 #define CFG_DEFAULT_EMC_INSERT_INV_PROB 100
+#define CFG_DEFAULT_EMC_MIN_HIT_PCT	80
 #define CFG_DEFAULT_MEGAFLOW_MAX	200000
 #define CFG_DEFAULT_MEGAFLOW_IDLE_MS	10000
 #define CFG_DEFAULT_UPCALL_RING_SIZE	4096
@@ -190,6 +191,7 @@ enum {
 	DP_PMD_CORES,
 	DP_EMC_ENTRIES,
 	DP_EMC_INSERT_INV_PROB,
+	DP_EMC_MIN_HIT_PCT,
 	DP_MEGAFLOW_MAX,
 	DP_MEGAFLOW_IDLE_MS,
 	DP_UPCALL_RING_SIZE,
@@ -198,6 +200,7 @@ enum {
 static const char *const datapath_keys[] = {"pmd-cores",
 					    "emc-entries",
 					    "emc-insert-inv-prob",
+					    "emc-min-hit-pct",
 					    "megaflow-max",
 					    "megaflow-idle-ms",
 					    "upcall-ring-size",
@@ -326,6 +329,7 @@ cfg_load_datapath(struct cfg_ctx *ctx, yaml_node_t *node,
 				    CFG_MAX_EMC_ENTRIES},
 		[DP_EMC_INSERT_INV_PROB] = {"datapath.emc-insert-inv-prob", 0,
 					    CFG_MAX_INSERT_INV_PROB},
+		[DP_EMC_MIN_HIT_PCT] = {"datapath.emc-min-hit-pct", 0, 100},
 		[DP_MEGAFLOW_MAX] = {"datapath.megaflow-max", 1,
 				     CFG_MAX_MEGAFLOWS},
 		[DP_MEGAFLOW_IDLE_MS] = {"datapath.megaflow-idle-ms", 1,
@@ -336,6 +340,7 @@ cfg_load_datapath(struct cfg_ctx *ctx, yaml_node_t *node,
 	uint32_t *fields[DP_N] = {
 		[DP_EMC_ENTRIES] = &dp->emc_entries,
 		[DP_EMC_INSERT_INV_PROB] = &dp->emc_insert_inv_prob,
+		[DP_EMC_MIN_HIT_PCT] = &dp->emc_min_hit_pct,
 		[DP_MEGAFLOW_MAX] = &dp->megaflow_max,
 		[DP_MEGAFLOW_IDLE_MS] = &dp->megaflow_idle_ms,
 		[DP_UPCALL_RING_SIZE] = &dp->upcall_ring_size,
@@ -1164,6 +1169,7 @@ cfg_set_defaults(struct pmdswitch_config *cfg)
 	cfg->dpdk.memory_mb = CFG_DEFAULT_MEMORY_MB;
 	cfg->datapath.emc_entries = CFG_DEFAULT_EMC_ENTRIES;
 	cfg->datapath.emc_insert_inv_prob = CFG_DEFAULT_EMC_INSERT_INV_PROB;
+	cfg->datapath.emc_min_hit_pct = CFG_DEFAULT_EMC_MIN_HIT_PCT;
 	cfg->datapath.megaflow_max = CFG_DEFAULT_MEGAFLOW_MAX;
 	cfg->datapath.megaflow_idle_ms = CFG_DEFAULT_MEGAFLOW_IDLE_MS;
 	cfg->datapath.upcall_ring_size = CFG_DEFAULT_UPCALL_RING_SIZE;

@@ -96,6 +96,7 @@ struct cfg_datapath {
 	struct cfg_mark pmd_cores_mark;
 	uint32_t emc_entries;		/* Default 8192. */
 	uint32_t emc_insert_inv_prob;	/* Default 100. */
+	uint32_t emc_min_hit_pct;	/* Default 80; 0: never bypassed. */
 	uint32_t megaflow_max;		/* Default 200000. */
 	uint32_t megaflow_idle_ms;	/* Default 10000. */
 	uint32_t upcall_ring_size;	/* Default 4096 (power of two). */

@@ -15,6 +15,12 @@
  * after it that form its block (blocks nest); they run on a copy of the
  * packet, then the packet continues unchanged after the block.
  *
+ * Packet-ins (UPCALL, and DEC_*_TTL with DP_ACT_F_TTL_UPCALL): arg = offset
+ * in the data area of a struct dp_upcall_info, the slowpath's description
+ * of where in the OpenFlow pipeline the packet-in comes from. The PMD
+ * copies it into the mbuf without reading it; lists that send the same
+ * context up share one copy.
+ *
  * DP_ACT_F_COPY (OUTPUT, CLONE): an action later in the same list rewrites
  * the packet, so this output / block gets a private copy
  * (rte_pktmbuf_copy); without it, it gets a reference. dp_actions_finish()
@@ -33,8 +39,8 @@
 
 enum dp_action_type {
 	DP_ACTION_OUTPUT = 1,	/* arg = datapath port index (port table). */
-	DP_ACTION_UPCALL,	/* Packet-in; arg = max_len (low 16 bits) and
-				 * the slowpath's context; sub = reason. */
+	DP_ACTION_UPCALL,	/* Packet-in; arg = data offset of a struct
+				 * dp_upcall_info; sub = reason. */
 	DP_ACTION_SET_FIELD,	/* sub = enum dp_field, arg = data offset. */
 	DP_ACTION_PUSH_VLAN,	/* arg = TPID (0x8100 / 0x88a8). */
 	DP_ACTION_POP_VLAN,
@@ -55,8 +61,8 @@ enum dp_action_type {
 
 /* dp_action.flags */
 #define DP_ACT_F_COPY 0x01u	/* OUTPUT / CLONE: give it a copy. */
-/* DEC_*_TTL: an expired TTL sends the packet up (arg = upcall arg, sub =
- * packet-in reason) instead of dropping it. */
+/* DEC_*_TTL: an expired TTL sends the packet up (arg = data offset of a
+ * struct dp_upcall_info, sub = packet-in reason) instead of dropping it. */
 #define DP_ACT_F_TTL_UPCALL 0x02u
 
 /* Header fields a SET_FIELD rewrites. The numbers are OpenFlow 1.3's OXM
@@ -108,6 +114,17 @@ struct dp_action {
 	uint32_t arg;
 };
 
+/* What a packet-in carries besides the packet and its reason. The numbers
+ * are the slowpath's (host order); the dataplane only copies them. */
+struct dp_upcall_info {
+	uint64_t cookie;	/* Of the rule that sent it. */
+	uint64_t metadata;	/* Pipeline fields at that point. */
+	uint64_t tunnel_id;
+	uint32_t arg;		/* max_len and the slowpath's context. */
+	uint8_t table_id;	/* Table of that rule. */
+	uint8_t pad[3];
+};
+
 struct dp_actions {
 	uint16_t n;		/* Number of actions in use; 0 = drop. */
 	uint16_t data_len;	/* Bytes of data[] in use. */
@@ -149,6 +166,62 @@ dp_actions_add_set_field(struct dp_actions *l, uint8_t field,
 	else
 		memset(&l->data[off + 1 + len], 0xff, len);
 	l->data_len = (uint16_t)(off + 1u + 2u * len);
+	return true;
+}
+
+/* True when the action sends the packet up with a struct dp_upcall_info
+ * at its arg. */
+static inline bool
+dp_action_is_upcall(const struct dp_action *a)
+{
+	return a->type == DP_ACTION_UPCALL ||
+	       ((a->type == DP_ACTION_DEC_NW_TTL ||
+		 a->type == DP_ACTION_DEC_MPLS_TTL) &&
+		(a->flags & DP_ACT_F_TTL_UPCALL));
+}
+
+/* Store *u in the data area (or find an identical copy an earlier action
+ * of the list already uses) and set *off to its offset. false when the
+ * data area is full. */
+static inline bool
+dp_actions_put_upcall_info(struct dp_actions *l,
+			   const struct dp_upcall_info *u, uint32_t *off)
+{
+	struct dp_upcall_info v = *u;
+	uint32_t end = l->data_len;
+
+	memset(v.pad, 0, sizeof(v.pad));
+	for (unsigned i = 0; i < l->n && i < DP_ACTIONS_MAX; i++) {
+		uint32_t o = l->a[i].arg;
+
+		if (dp_action_is_upcall(&l->a[i]) && o <= end &&
+		    end - o >= sizeof(v) &&
+		    memcmp(&l->data[o], &v, sizeof(v)) == 0) {
+			*off = o;
+			return true;
+		}
+	}
+	if (end + sizeof(v) > DP_ACTIONS_DATA)
+		return false;
+	memcpy(&l->data[end], &v, sizeof(v));
+	l->data_len = (uint16_t)(end + sizeof(v));
+	*off = end;
+	return true;
+}
+
+/* The struct dp_upcall_info of an upcall action; false (and *u zeroed)
+ * when its arg does not point at one. */
+static inline bool
+dp_actions_get_upcall_info(const struct dp_actions *l,
+			   const struct dp_action *a, struct dp_upcall_info *u)
+{
+	if (a->arg > DP_ACTIONS_DATA ||
+	    a->arg + sizeof(*u) > (uint32_t)l->data_len ||
+	    l->data_len > DP_ACTIONS_DATA) {
+		memset(u, 0, sizeof(*u));
+		return false;
+	}
+	memcpy(u, &l->data[a->arg], sizeof(*u));
 	return true;
 }
 

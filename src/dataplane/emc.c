@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_mem.h"
 #include "emc.h"
 
 static inline uint32_t
@@ -51,16 +52,14 @@ emc_create(uint32_t n_entries, uint32_t insert_inv_prob)
 	if (n_entries > 0) {
 		emc->n_entries = round_up_pow2(n_entries);
 		emc->mask = emc->n_entries - 1;
-		emc->entries = aligned_alloc(alignof(struct emc_entry),
-					     (size_t)emc->n_entries *
-					     sizeof(*emc->entries));
+		/* Zeroed, page-aligned, huge pages where possible. */
+		emc->entries = dp_mem_alloc((size_t)emc->n_entries *
+					    sizeof(*emc->entries));
 		if (emc->entries == NULL) {
 			free(emc);
 			errno = ENOMEM;
 			return NULL;
 		}
-		memset(emc->entries, 0, (size_t)emc->n_entries *
-		       sizeof(*emc->entries));
 	}
 	emc->insert_never = insert_inv_prob == 0;
 	emc->insert_min = insert_inv_prob ? UINT32_MAX / insert_inv_prob : 0;
@@ -71,11 +70,20 @@ emc_create(uint32_t n_entries, uint32_t insert_inv_prob)
 }
 
 void
+emc_set_bypass_pct(struct emc *emc, uint32_t pct)
+{
+	emc->bypass_pct = pct > 100 ? 100 : pct;
+	emc->bypass = false;
+	emc->win_probes = emc->win_hits = 0;
+}
+
+void
 emc_destroy(struct emc *emc)
 {
 	if (emc == NULL)
 		return;
-	free(emc->entries);
+	dp_mem_free(emc->entries, (size_t)emc->n_entries *
+		    sizeof(*emc->entries));
 	free(emc);
 }
 

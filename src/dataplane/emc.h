@@ -48,12 +48,32 @@ struct emc_entry {
 _Static_assert(offsetof(struct emc_entry, key) + 40 <= 64,
 	       "an IPv4 key's words are in the entry's first line");
 
+/*
+ * Bypass. A probe is a full-key hash, one or two cache lines and a compare
+ * in front of the megaflow lookup that a miss pays anyway, so an EMC that
+ * holds fewer flows than the traffic has (more misses than hits) makes
+ * every packet slower. Over each window of EMC_WINDOW probes the PMD
+ * measures the hit share; below bypass_pct percent it stops probing (no
+ * hash, no probe, no insert) except on one burst in EMC_BYPASS_SAMPLE,
+ * whose probes and inserts keep measuring; at bypass_pct +
+ * EMC_RESUME_MARGIN or more it probes every burst again.
+ */
+#define EMC_WINDOW 8192u
+#define EMC_BYPASS_SAMPLE 16u	/* A power of two. */
+#define EMC_RESUME_MARGIN 5u
+
 struct emc {
 	uint32_t mask;		/* n_entries - 1; n_entries == 0: disabled. */
 	uint32_t n_entries;
 	uint32_t insert_min;	/* Insert when prng() <= this ... */
 	bool insert_never;	/* ... unless inserts are off. */
+	bool bypass;		/* Probing one burst in EMC_BYPASS_SAMPLE. */
 	uint32_t prng;		/* xorshift32 state, never 0. */
+	uint32_t bypass_pct;	/* 0: never bypass. */
+	uint32_t bursts;	/* Bursts seen while bypassed. */
+	uint32_t win_probes;	/* This window's probes ... */
+	uint32_t win_hits;	/* ... and their hits. */
+	uint64_t bypass_changes;	/* Times the EMC was bypassed. */
 	struct emc_entry *entries;
 };
 
@@ -158,6 +178,50 @@ emc_lookup_map(struct emc *emc, const struct flow_key *key, uint32_t hash,
 			return e->mf;
 	}
 	return NULL;
+}
+
+/* Bypass below pct percent of hits (0: never; at most 100). Set before
+ * the owning PMD runs. */
+void emc_set_bypass_pct(struct emc *emc, uint32_t pct);
+
+/* Whether to probe (hash, look up, insert) the EMC for this burst. */
+static inline bool
+emc_probe_burst(struct emc *emc)
+{
+	if (likely(!emc->bypass))
+		return emc->n_entries != 0;
+	return (++emc->bursts & (EMC_BYPASS_SAMPLE - 1)) == 0;
+}
+
+/* After a probed burst: its probes and hits; decides the bypass at the
+ * end of each window. */
+static inline void
+emc_account(struct emc *emc, uint32_t probes, uint32_t hits)
+{
+	uint64_t p, h;
+	uint32_t pct;
+
+	if (emc->bypass_pct == 0)
+		return;
+	emc->win_probes += probes;
+	emc->win_hits += hits;
+	if (likely(emc->win_probes < EMC_WINDOW))
+		return;
+	p = emc->win_probes;
+	h = emc->win_hits;
+	emc->win_probes = emc->win_hits = 0;
+	if (!emc->bypass) {
+		if (h * 100 < p * emc->bypass_pct) {
+			emc->bypass = true;
+			emc->bypass_changes++;
+		}
+		return;
+	}
+	pct = emc->bypass_pct + EMC_RESUME_MARGIN;
+	if (pct > 100)
+		pct = 100;
+	if (h * 100 >= p * pct)
+		emc->bypass = false;
 }
 
 /* Maybe insert (subject to the insertion probability). */

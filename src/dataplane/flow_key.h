@@ -19,6 +19,16 @@
  *  - A field the packet does not have is zero. A mask is a struct flow_key
  *    whose set bits are the bits that matter.
  *
+ * Shared slots: fields that no packet can carry together share bytes, so
+ * the key stays at 128 bytes. nw_src / nw_dst hold the IPv4 addresses or
+ * the ARP SPA / TPA; word 5's first half holds the top MPLS label stack
+ * entry (eth_type 0x8847 / 0x8848) or the I-SID of a PBB I-TAG (eth_type
+ * 0x88e7: the 24-bit I-SID in the low bits, network order; the I-TAG's
+ * PCP, DEI and UCA bits are not kept, so a rule on PBB_ISID compares the
+ * I-SID alone). Sharing is safe because every rule that matches one of
+ * these fields also matches eth_type (its OpenFlow prerequisite), so a
+ * rule on mpls_lse bits never matches a PBB packet and the reverse.
+ *
  * Thread safety: a plain value type; whoever owns the memory owns the key.
  */
 
@@ -43,7 +53,8 @@
 /* Reasons a frame was not parsed to the end; the parser's return value. */
 enum flow_parse_result {
 	FLOW_PARSE_OK = 0,
-	FLOW_PARSE_TRUNC_L2,	/* Shorter than an Ethernet / VLAN header. */
+	FLOW_PARSE_TRUNC_L2,	/* Shorter than an Ethernet / VLAN header
+				 * or a PBB I-TAG. */
 	FLOW_PARSE_TRUNC_L3,	/* L3 header cut short or bad length field. */
 	FLOW_PARSE_TRUNC_L4,	/* L4 header cut short. */
 	FLOW_PARSE_BAD_L3,	/* e.g. IPv4 IHL < 5, version mismatch. */
@@ -72,7 +83,10 @@ struct flow_key {
 	uint16_t tcp_flags;	/* Network order, 12 bits. */
 	uint16_t vlan_tci_inner;	/* Inner tag of 802.1ad QinQ + PRESENT. */
 	/* word 5 */
-	uint32_t mpls_lse;	/* Top MPLS label stack entry, network order. */
+	union {
+		uint32_t mpls_lse;	/* Top MPLS label stack entry. */
+		uint32_t pbb_isid;	/* PBB I-TAG's I-SID (low 24 bits). */
+	};			/* Network order; see "Shared slots". */
 	uint32_t ipv6_label;	/* IPv6 flow label, network order, 20 bits. */
 	/* words 6-9 */
 	uint8_t ipv6_src[16];

@@ -23,6 +23,8 @@
 #define ETH_ADDR_LEN 6
 #define ETH_HDR_LEN 14
 #define VLAN_HDR_LEN 4
+#define PBB_ITAG_LEN 4		/* PCP, DEI, UCA, reserved, 24-bit I-SID. */
+#define PBB_ISID_MASK 0x00ffffffu
 
 #define ETYPE_IPV4 0x0800
 #define ETYPE_ARP 0x0806
@@ -31,6 +33,7 @@
 #define ETYPE_IPV6 0x86dd
 #define ETYPE_MPLS 0x8847
 #define ETYPE_MPLS_MC 0x8848
+#define ETYPE_PBB 0x88e7	/* IEEE 802.1ah I-TAG. */
 #define ETYPE_MIN 0x0600	/* Below: an 802.3 length, not a type. */
 #define ETYPE_NOT_ETH 0x05ff	/* OpenFlow's "no Ethertype" value. */
 
@@ -390,6 +393,7 @@ parse_ipv6(const uint8_t *p, const uint8_t *end, struct flow_key *key)
 #define MAP_ARP (MAP_L2 | FLOW_MAP_WORD(3) | FLOW_MAP_WORD(12) | \
 		 FLOW_MAP_WORD(13))
 #define MAP_MPLS (MAP_L2 | FLOW_MAP_WORD(5))
+#define MAP_PBB (MAP_L2 | FLOW_MAP_WORD(5))
 #define MAP_IPV6 (MAP_L2 | FLOW_MAP_WORD(4) | FLOW_MAP_WORD(5) | \
 		  FLOW_MAP_WORD(6) | FLOW_MAP_WORD(7) | FLOW_MAP_WORD(8) | \
 		  FLOW_MAP_WORD(9) | FLOW_MAP_WORD(10) | FLOW_MAP_WORD(11) | \
@@ -457,6 +461,15 @@ flow_parse_map(const void *data, uint32_t len, uint32_t in_port,
 			return FLOW_PARSE_TRUNC_L3;
 		*map |= MAP_MPLS;
 		key->mpls_lse = rd_raw32(p);
+		return FLOW_PARSE_OK;
+	case ETYPE_PBB:
+		/* OpenFlow 1.3 matches the outer frame: the I-SID, and not
+		 * the customer frame behind it. A cut I-TAG is an L2 tag
+		 * cut short, as a VLAN tag would be. */
+		if (unlikely(end - p < PBB_ITAG_LEN))
+			return FLOW_PARSE_TRUNC_L2;
+		*map |= MAP_PBB;
+		key->pbb_isid = rd_raw32(p) & rte_cpu_to_be_32(PBB_ISID_MASK);
 		return FLOW_PARSE_OK;
 	default:
 		return FLOW_PARSE_OK;

@@ -12,7 +12,8 @@
  * and 802.1ad (two tags), ARP, IPv4 (options skipped, fragments flagged),
  * IPv6 (hop-by-hop, routing, fragment, destination options walked; AH / ESP
  * recorded; IPV6_EXTHDR bits), TCP, UDP, SCTP, ICMP, ICMPv6 with the
- * neighbour discovery target and SLL / TLL options, the top MPLS label.
+ * neighbour discovery target and SLL / TLL options, the top MPLS label,
+ * the I-SID of a PBB (802.1ah) I-TAG (not the customer frame behind it).
  *
  * Thread safety: pure function; called on PMD threads.
  */
@@ -85,8 +86,20 @@ flow_parse_fast(const void *data, uint32_t len, uint32_t in_port,
 	w[2] = (s & 0xffffffffffffull) | (uint64_t)ip[8] << 48;
 	w[3] = a;
 	w[4] = tp;
-	for (unsigned i = 5; i < FLOW_KEY_WORDS; i++)
-		w[i] = 0;
+	/* Spelled out: a loop here becomes "rep stos", whose start-up
+	 * alone costs more than the rest of this parser. */
+	w[5] = 0;
+	w[6] = 0;
+	w[7] = 0;
+	w[8] = 0;
+	w[9] = 0;
+	w[10] = 0;
+	w[11] = 0;
+	w[12] = 0;
+	w[13] = 0;
+	w[14] = 0;
+	w[15] = 0;
+	_Static_assert(FLOW_KEY_WORDS == 16, "clear every word past 4");
 	*map = 0x1f;
 	return FLOW_PARSE_OK;
 slow:

@@ -42,6 +42,7 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dp_mem.h"
 #include "megaflow.h"
 
 #define MF_CACHE_LINE 64
@@ -184,13 +185,10 @@ megaflow_table_create(uint32_t max_entries, struct rte_rcu_qsbr *qs)
 	t->qs = qs;
 	t->max_entries = max_entries;
 	t->bucket_mask = n_buckets - 1;
-	t->buckets = calloc(n_buckets, sizeof(*t->buckets));
 	/* Zero pages on demand: a large pool costs only what is used. */
+	t->buckets = dp_mem_alloc((size_t)n_buckets * sizeof(*t->buckets));
 	t->pool_bytes = (size_t)max_entries * sizeof(*t->pool);
-	t->pool = mmap(NULL, t->pool_bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t->pool == MAP_FAILED)
-		t->pool = NULL;
+	t->pool = dp_mem_alloc(t->pool_bytes);
 	t->free_slots = calloc(max_entries, sizeof(*t->free_slots));
 	t->pending_slots = calloc(max_entries, sizeof(*t->pending_slots));
 	t->live_slots = calloc(max_entries, sizeof(*t->live_slots));
@@ -230,9 +228,9 @@ megaflow_table_destroy(struct megaflow_table *t)
 	free(t->subtables);
 	free_deferred(t);
 	free(t->deferred);
-	free(t->buckets);
-	if (t->pool != NULL)
-		munmap(t->pool, t->pool_bytes);
+	dp_mem_free(t->buckets, (size_t)(t->bucket_mask + 1) *
+		    sizeof(*t->buckets));
+	dp_mem_free(t->pool, t->pool_bytes);
 	free(t->live_slots);
 	free(t->free_slots);
 	free(t->pending_slots);

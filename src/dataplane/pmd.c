@@ -283,12 +283,22 @@ mbuf_apply(struct rte_mbuf *m, const struct dp_actions *l,
 	return r;
 }
 
+/* A packet-in action (UPCALL, or an expired DEC_*_TTL): the packet goes
+ * up with the action's reason and struct dp_upcall_info. */
 static void
-upcall_reason(struct pmd *pmd, struct rte_mbuf *m, uint32_t arg,
-	      uint8_t reason)
+upcall_action(struct pmd *pmd, struct rte_mbuf *m,
+	      const struct dp_actions *l, const struct dp_action *a)
 {
-	pmd_mbuf_priv(m)->upcall_reason = reason;
-	upcall(pmd, m, PMD_UPCALL_ACTION, arg);
+	struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
+	struct dp_upcall_info u;
+
+	dp_actions_get_upcall_info(l, a, &u);
+	priv->upcall_reason = a->sub;
+	priv->upcall_table_id = u.table_id;
+	priv->upcall_cookie = u.cookie;
+	priv->upcall_metadata = u.metadata;
+	priv->upcall_tunnel_id = u.tunnel_id;
+	upcall(pmd, m, PMD_UPCALL_ACTION, u.arg);
 }
 
 /* Execute actions [start, end) of l on m (consumed). Blocks nest at most
@@ -323,12 +333,12 @@ exec_range(struct pmd *pmd, struct rte_mbuf *m, const struct dp_actions *l,
 			break;
 		case DP_ACTION_UPCALL:
 			if (last) {
-				upcall_reason(pmd, m, a->arg, a->sub);
+				upcall_action(pmd, m, l, a);
 				return;
 			}
 			c = pkt_copy(pmd, m);
 			if (c != NULL)
-				upcall_reason(pmd, c, a->arg, a->sub);
+				upcall_action(pmd, c, l, a);
 			break;
 		case DP_ACTION_CLONE:
 			if (next > end)
@@ -371,7 +381,7 @@ exec_range(struct pmd *pmd, struct rte_mbuf *m, const struct dp_actions *l,
 				break;
 			if (r == DP_HDR_TTL_EXPIRED) {
 				if (a->flags & DP_ACT_F_TTL_UPCALL) {
-					upcall_reason(pmd, m, a->arg, a->sub);
+					upcall_action(pmd, m, l, a);
 				} else {
 					PMD_COUNT(pmd, ttl_drops, 1);
 					rte_pktmbuf_free(m);
@@ -494,6 +504,10 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 	uint32_t tx_port = PMD_NO_TX_PORT;	/* ... a valid port. */
 	uint16_t bn = 0;		/* b->n while b is cached. */
 	bool stalled = ordering_stall(pmd);
+	/* Probe the EMC for this burst? When not (bypassed, see emc.h), no
+	 * key is hashed until it misses the megaflows too. */
+	bool probe = emc_probe_burst(pmd->emc);
+	unsigned emc_probes = 0, emc_probe_hits = 0;
 
 	for (uint16_t i = 0; i < n && i < PMD_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -515,14 +529,22 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 		same[i] = i > 0 && maps[i] == maps[i - 1] &&
 			  flow_key_map_equal(&keys[i], &keys[i - 1], maps[i]);
 		if (same[i]) {
-			hashes[i] = hashes[i - 1];
+			hashes[i] = probe ? hashes[i - 1] : 0;
 			continue;
 		}
-		hashes[i] = emc_hash_map(&keys[i], maps[i]);
-		emc_prefetch(pmd->emc, hashes[i]);
+		if (probe) {
+			hashes[i] = emc_hash_map(&keys[i], maps[i]);
+			emc_prefetch(pmd->emc, hashes[i]);
+		}
 	}
 	PMD_COUNT(pmd, packets, n);
 	PMD_COUNT(pmd, bytes, bytes);
+	if (unlikely(!probe)) {
+		PMD_COUNT(pmd, emc_bypassed, n);
+		if (unlikely(stalled))
+			for (uint16_t i = 0; i < n; i++)
+				hashes[i] = emc_hash_map(&keys[i], maps[i]);
+	}
 	if (unlikely(stalled)) {
 		/* Behind a miss: no lookup, wait in order. */
 		for (uint16_t i = 0; i < n; i++)
@@ -531,16 +553,33 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 		return;
 	}
 
-	for (uint16_t i = 0; i < n; i++) {
-		if (same[i] && found[i - 1] != NULL)
-			found[i] = found[i - 1];
-		else
+	if (likely(probe)) {
+		for (uint16_t i = 0; i < n; i++) {
+			if (same[i] && found[i - 1] != NULL) {
+				found[i] = found[i - 1];
+				emc_hits++;
+				continue;
+			}
 			found[i] = emc_lookup_map(pmd->emc, &keys[i],
 						  hashes[i], maps[i]);
-		if (found[i] != NULL) {
-			rte_prefetch0(found[i]);
-			emc_hits++;
-		} else {
+			emc_probes++;
+			if (found[i] != NULL) {
+				rte_prefetch0(found[i]);
+				emc_hits++;
+				emc_probe_hits++;
+			} else {
+				miss_idx[n_miss] = i;
+				miss_keys[n_miss++] = &keys[i];
+			}
+		}
+	} else {
+		/* Bypassed: every first packet of a train goes to the
+		 * megaflows; the rest of the train follows it below. */
+		for (uint16_t i = 0; i < n; i++) {
+			if (same[i]) {
+				found[i] = NULL;	/* Set below. */
+				continue;
+			}
 			miss_idx[n_miss] = i;
 			miss_keys[n_miss++] = &keys[i];
 		}
@@ -552,12 +591,26 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 			uint16_t i = miss_idx[j];
 
 			found[i] = mf_out[j];
-			if (found[i] != NULL) {
-				mf_hits++;
+			if (found[i] == NULL)
+				continue;
+			mf_hits++;
+			if (probe)
 				emc_insert_map(pmd->emc, &keys[i], hashes[i],
 					       maps[i], found[i]);
-			}
 		}
+	}
+	if (likely(probe)) {
+		emc_account(pmd->emc, emc_probes, emc_probe_hits);
+	} else {
+		for (uint16_t i = 1; i < n; i++)
+			if (same[i] && found[i - 1] != NULL) {
+				found[i] = found[i - 1];
+				mf_hits++;
+			}
+		/* A miss needs its hash (parking compares it). */
+		for (uint16_t i = 0; i < n; i++)
+			if (found[i] == NULL)
+				hashes[i] = emc_hash_map(&keys[i], maps[i]);
 	}
 	PMD_COUNT(pmd, emc_hits, emc_hits);
 	if (mf_hits) {

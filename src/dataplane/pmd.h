@@ -69,13 +69,22 @@ enum pmd_upcall_kind {
 	PMD_UPCALL_ACTION,	/* A DP_ACTION_UPCALL (packet-in) action. */
 };
 
+/* The upcall fields (up to `actions`) travel with a packet's copies. For
+ * PMD_UPCALL_ACTION they are the action's struct dp_upcall_info, copied by
+ * the PMD only when a packet goes up (nothing on the forwarding path). */
 struct pmd_mbuf_priv {
 	uint32_t upcall_kind;	/* enum pmd_upcall_kind, on the way up. */
-	uint32_t upcall_arg;	/* PMD_UPCALL_ACTION: max_len. */
+	uint32_t upcall_arg;	/* PMD_UPCALL_ACTION: dp_upcall_info.arg
+				 * (max_len and context, see xlate.h). */
 	uint8_t upcall_reason;	/* PMD_UPCALL_ACTION: packet-in reason. */
-	uint8_t pad[3];
+	uint8_t upcall_table_id;	/* PMD_UPCALL_ACTION: the rule's */
+	uint8_t pad[2];
 	uint32_t in_port;	/* ofport the packet came in on. */
 	uint32_t in_dp_port;	/* Datapath port index it came in on. */
+	uint32_t pad2;
+	uint64_t upcall_cookie;		/* table, cookie, and the pipeline */
+	uint64_t upcall_metadata;	/* fields then (dp_upcall_info). */
+	uint64_t upcall_tunnel_id;
 	struct dp_actions actions;	/* On the way back: what to do. */
 };
 
@@ -140,6 +149,7 @@ struct pmd_stats {
 	uint64_t ttl_drops;	/* DEC_*_TTL on TTL <= 1, not sent up. */
 	uint64_t meter_drops;	/* Dropped by a meter band. */
 	uint64_t copy_fails;	/* No mbuf for a copy (output/clone). */
+	uint64_t emc_bypassed;	/* Looked up with the EMC bypassed. */
 };
 
 /* A miss waiting for the in-flight upcalls to be installed. */

@@ -20,6 +20,7 @@
 #define ETH_TYPE_IP 0x0800
 #define ETH_TYPE_ARP 0x0806
 #define ETH_TYPE_IPV6 0x86dd
+#define ETH_TYPE_PBB 0x88e7
 
 #define MAX_TOKENS 64
 
@@ -527,6 +528,20 @@ parse_match_phase2(struct parse_ctx *c, const struct token *t, int *rc)
 		} else {
 			uint32_t bv = htonl((uint32_t)x), bm = htonl((uint32_t)y);
 			*rc = set_field(c, k, OFPXMT_OFB_IPV6_FLABEL, &bv, &bm);
+		}
+	} else if (!strcmp(k, "pbb_isid")) {
+		/* N or N/M, 24 bits; needs dl_type=0x88e7. */
+		if (!parse_u64_masked(v, 0xffffff, &x, &y)) {
+			*rc = bad_value(c, t);
+		} else {
+			uint8_t bv[3], bm[3];
+
+			for (int i = 0; i < 3; i++) {
+				bv[i] = (uint8_t)(x >> (16 - 8 * i));
+				bm[i] = (uint8_t)(y >> (16 - 8 * i));
+			}
+			*rc = set_field(c, k, OFPXMT_OFB_PBB_ISID, bv,
+					y == 0xffffff ? NULL : bm);
 		}
 	} else {
 		return false;
@@ -1134,6 +1149,15 @@ ofp_flow_text_format_match(struct strbuf *s, const struct ofp_flow_match *mt,
 	} else if (et == ETH_TYPE_ARP) {
 		format_ip_masked(s, "arp_spa", k->nw_src, m->nw_src);
 		format_ip_masked(s, "arp_tpa", k->nw_dst, m->nw_dst);
+	} else if (et == ETH_TYPE_PBB) {
+		uint32_t isid = ntohl(k->pbb_isid) & 0xffffff;
+		uint32_t imask = ntohl(m->pbb_isid) & 0xffffff;
+
+		if (imask == 0xffffff)
+			strbuf_printf(s, "pbb_isid=0x%06x,", isid);
+		else if (imask)
+			strbuf_printf(s, "pbb_isid=0x%06x/0x%06x,", isid,
+				      imask);
 	} else {
 		format_ip_masked(s, "nw_src", k->nw_src, m->nw_src);
 		format_ip_masked(s, "nw_dst", k->nw_dst, m->nw_dst);
@@ -1157,7 +1181,16 @@ ofp_flow_text_format_match(struct strbuf *s, const struct ofp_flow_match *mt,
 		format_be16_masked(s, "tp_src", k->tp_src, m->tp_src);
 		format_be16_masked(s, "tp_dst", k->tp_dst, m->tp_dst);
 	}
-	ofp_match_text_format_extra(s, mt);
+	if (et == 0x8847 || et == 0x8848) {
+		ofp_match_text_format_extra(s, mt);
+	} else {
+		/* The MPLS LSE shares its slot with the PBB I-SID
+		 * (flow_key.h): only an MPLS match has MPLS fields. */
+		struct ofp_flow_match other = *mt;
+
+		other.mask.mpls_lse = 0;
+		ofp_match_text_format_extra(s, &other);
+	}
 	/* Drop the trailing comma. */
 	if (s->len > start && s->s[s->len - 1] == ',')
 		s->s[--s->len] = '\0';

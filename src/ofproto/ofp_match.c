@@ -20,6 +20,8 @@ kwords(const struct flow_key *k)
 #define ETH_TYPE_IP 0x0800
 #define ETH_TYPE_ARP 0x0806
 #define ETH_TYPE_IPV6 0x86dd
+#define ETH_TYPE_PBB 0x88e7
+#define PBB_ISID_MASK 0x00ffffffu
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
@@ -122,6 +124,12 @@ static uint16_t
 rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 }
 
 static uint32_t
@@ -298,10 +306,10 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		m->mpls_lse = htonl(0x00000100u);
 		break;
 	case OFPXMT_OFB_PBB_ISID:
-		/* The key has no I-SID: only "I-SID 0" can be matched (it is
-		 * not kept, so it matches every PBB frame). */
-		if ((v[0] & mk[0]) | (v[1] & mk[1]) | (v[2] & mk[2]))
-			return OFPERR_BAD_MATCH_BAD_VALUE;
+		/* 3 bytes on the wire; the low 24 bits of the word the I-SID
+		 * shares with mpls_lse (flow_key.h). */
+		k->pbb_isid = htonl(rd24(v));
+		m->pbb_isid = htonl(rd24(mk));
 		break;
 	case OFPXMT_OFB_IPV6_EXTHDR:
 		if (rd16(v) > 0x1ff)
@@ -411,7 +419,7 @@ prereq_ok(const struct ofp_flow_match *m, enum prereq p)
 	case PRQ_MPLS:
 		return eth_type_is(m, 0x8847) || eth_type_is(m, 0x8848);
 	case PRQ_PBB:
-		return eth_type_is(m, 0x88e7);
+		return eth_type_is(m, ETH_TYPE_PBB);
 	}
 	return false;
 }
@@ -611,6 +619,23 @@ encode_mpls(const struct ofp_flow_match *m, struct ofp_buf *b)
 }
 
 static void
+encode_pbb(const struct ofp_flow_match *m, struct ofp_buf *b)
+{
+	uint32_t v = ntohl(m->key.pbb_isid), msk = ntohl(m->mask.pbb_isid);
+	uint8_t bv[3], bm[3];
+
+	msk &= PBB_ISID_MASK;
+	if (msk == 0)
+		return;
+	for (int i = 0; i < 3; i++) {
+		bv[i] = (uint8_t)(v >> (16 - 8 * i));
+		bm[i] = (uint8_t)(msk >> (16 - 8 * i));
+	}
+	put_oxm(b, OFPXMT_OFB_PBB_ISID, bv, msk == PBB_ISID_MASK ? NULL : bm,
+		3);
+}
+
+static void
 encode_oxms(const struct ofp_flow_match *m, struct ofp_buf *b)
 {
 	const struct flow_key *k = &m->key, *mk = &m->mask;
@@ -675,6 +700,8 @@ encode_oxms(const struct ofp_flow_match *m, struct ofp_buf *b)
 				encode_nd(m, b);
 		} else if (et == 0x8847 || et == 0x8848) {
 			encode_mpls(m, b);
+		} else if (et == ETH_TYPE_PBB) {
+			encode_pbb(m, b);
 		} else if (et == ETH_TYPE_ARP) {
 			if (mk->nw_proto) {
 				uint16_t op = htons(k->nw_proto);

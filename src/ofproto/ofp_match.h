@@ -29,8 +29,8 @@
  *   IPV6_ND_TARGET -> nd_target; IPV6_ND_SLL/TLL -> arp_sha / arp_tha
  *   MPLS_LABEL/TC/BOS -> bits of mpls_lse (the top label stack entry)
  *   IPV6_EXTHDR    -> ipv6_exthdr (9 bits, maskable)
- *   PBB_ISID       -> not kept (the key has no room): only value 0
- *                     under the mask is accepted, other values BAD_VALUE
+ *   PBB_ISID       -> pbb_isid (maskable, 24 bits), which shares its
+ *                     slot with mpls_lse: eth_type 0x88e7 tells them apart
  * Other classes and unknown fields are BAD_MATCH/BAD_FIELD. A valid match always carries
  * its prerequisites (e.g. a TCP port match also matches eth_type and
  * nw_proto), so a masked compare alone decides whether a packet matches.

@@ -357,9 +357,10 @@ ofp_msg_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 }
 
 void
-ofp_msg_put_packet_in(struct ofp_buf *out, uint8_t reason, uint8_t table_id,
-		      uint64_t cookie, uint32_t in_port, const void *packet,
-		      size_t len, size_t total_len)
+ofp_msg_put_packet_in(struct ofp_buf *out,
+		      const struct ofproto_packet_in_ctx *ctx,
+		      uint32_t in_port, const void *packet, size_t len,
+		      size_t total_len)
 {
 	size_t start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_PACKET_IN, 0,
 					 sizeof(struct ofp13_packet_in));
@@ -367,15 +368,24 @@ ofp_msg_put_packet_in(struct ofp_buf *out, uint8_t reason, uint8_t table_id,
 	struct ofp_flow_match m;
 	uint64_t seen = 0;
 	uint32_t be_port = htonl(in_port);
+	uint64_t be_meta = htobe64(ctx->metadata);
+	uint64_t be_tun = htobe64(ctx->tunnel_id);
 
 	pi->buffer_id = htonl(OFP_NO_BUFFER);
 	pi->total_len = htons((uint16_t)(total_len > 0xffff ? 0xffff :
 					 total_len));
-	pi->reason = reason;
-	pi->table_id = table_id;
-	pi->cookie = htobe64(cookie);
+	pi->reason = ctx->reason;
+	pi->table_id = ctx->table_id;
+	pi->cookie = htobe64(ctx->cookie);
+	/* The context fields (A.4.1); all-zero ones are left out. */
 	ofp_match_init_catchall(&m);
 	ofp_match_set_field(&m, &seen, OFPXMT_OFB_IN_PORT, &be_port, NULL);
+	if (ctx->metadata != 0)
+		ofp_match_set_field(&m, &seen, OFPXMT_OFB_METADATA, &be_meta,
+				    NULL);
+	if (ctx->tunnel_id != 0)
+		ofp_match_set_field(&m, &seen, OFPXMT_OFB_TUNNEL_ID, &be_tun,
+				    NULL);
 	ofp_match_encode(&m, out);
 	ofp_buf_put_zeros(out, 2);
 	size_t room = OFP_MAX_MSG_LEN - (out->len - start);
@@ -432,11 +442,17 @@ ofp_msg_put_async(const struct ofp_session *s, const struct ofp_async *a,
 		return;
 	}
 	switch (a->kind) {
-	case OFP_ASYNC_PACKET_IN:
-		ofp_msg_put_packet_in(out, a->reason, a->table_id, a->cookie,
-				      a->in_port, a->data, pin_data_len(s, a),
-				      a->total_len);
+	case OFP_ASYNC_PACKET_IN: {
+		struct ofproto_packet_in_ctx ctx = {
+			.reason = a->reason, .table_id = a->table_id,
+			.cookie = a->cookie, .metadata = a->metadata,
+			.tunnel_id = a->tunnel_id,
+		};
+
+		ofp_msg_put_packet_in(out, &ctx, a->in_port, a->data,
+				      pin_data_len(s, a), a->total_len);
 		break;
+	}
 	case OFP_ASYNC_PORT_STATUS:
 		ofp13_put_port_status(out, a);
 		break;

@@ -91,9 +91,10 @@ void ofp_msg_put_error(struct ofp_buf *out, uint8_t version, enum ofperr err,
 void ofp_msg_put_echo_request(struct ofp_buf *out, uint8_t version,
 			      uint32_t xid);
 
-/* Appends an OpenFlow 1.3 OFPT_PACKET_IN (no buffer, match = IN_PORT). */
-void ofp_msg_put_packet_in(struct ofp_buf *out, uint8_t reason,
-			   uint8_t table_id, uint64_t cookie,
+/* Appends an OpenFlow 1.3 OFPT_PACKET_IN (no buffer; match = IN_PORT,
+ * then METADATA and TUNNEL_ID when not 0). */
+void ofp_msg_put_packet_in(struct ofp_buf *out,
+			   const struct ofproto_packet_in_ctx *ctx,
 			   uint32_t in_port, const void *packet, size_t len,
 			   size_t total_len);
 
@@ -112,6 +113,8 @@ struct ofp_async {
 	/* Packet-in. */
 	uint8_t table_id;
 	uint64_t cookie;	/* Also flow removed. */
+	uint64_t metadata;	/* Pipeline fields (OpenFlow 1.3 match). */
+	uint64_t tunnel_id;
 	uint32_t in_port;
 	bool action_truncated;	/* len < total_len by the action's max_len. */
 	size_t total_len;

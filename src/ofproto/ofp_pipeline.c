@@ -27,6 +27,7 @@
 
 #define ETH_TYPE_MPLS 0x8847
 #define ETH_TYPE_MPLS_MC 0x8848
+#define ETH_TYPE_PBB 0x88e7
 
 struct pipe {
 	struct ofproto *ofp;
@@ -34,6 +35,11 @@ struct pipe {
 	size_t n;		/* Actions emitted. */
 	bool overflow;
 	uint8_t reason;		/* Packet-in reason of the current rule. */
+	/* Packet-in context (ofproto.h): the current rule's table and
+	 * cookie, and whether the action set is running. */
+	uint8_t table_id;
+	bool in_set;
+	uint64_t cookie;
 };
 
 static void
@@ -147,6 +153,30 @@ select_bucket(struct pipe *p, const struct ofp_group *g,
 static void exec_action(struct pipe *p, const struct ofpact *a,
 			struct flow_key *wk, int depth);
 
+/* True for the actions that may send the packet to the controller. */
+static bool
+sends_packet_in(const struct ofpact *a)
+{
+	return a->type == OFPACT_CONTROLLER ||
+	       (a->type == OFPACT_OUTPUT && a->port == OFPP13_CONTROLLER) ||
+	       a->type == OFPACT_DEC_NW_TTL || a->type == OFPACT_DEC_MPLS_TTL;
+}
+
+/* Stamp the packet-in context on c, an action executed here (see
+ * ofproto.h). depth > 0: in a group bucket. The metadata comes from the
+ * rules alone (it starts at 0), and so does tunnel_id (the datapath has
+ * no tunnel ports, its keys carry 0): the mask needs neither. */
+static void
+pin_stamp(const struct pipe *p, struct ofpact *c, const struct flow_key *wk,
+	  int depth)
+{
+	c->table_id = p->table_id;
+	c->cookie = depth == 0 && !p->in_set ? p->cookie :
+		    OFPROTO_PIN_NO_COOKIE;
+	c->metadata = wk->metadata;
+	c->tunnel_id = wk->tunnel_id;
+}
+
 static void
 exec_bucket(struct pipe *p, const struct ofp_group *g, size_t idx,
 	    const struct flow_key *wk, int depth)
@@ -204,6 +234,25 @@ exec_group(struct pipe *p, uint32_t id, const struct flow_key *wk, int depth)
 	}
 }
 
+/* For PUSH_PBB / POP_PBB: zeroes every packet field of the working key
+ * but the Ethernet addresses (kept when keep_macs); in_port, metadata and
+ * tunnel_id are not packet fields and stay. */
+static void
+pbb_outer_key(struct flow_key *wk, bool keep_macs)
+{
+	struct flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.in_port = wk->in_port;
+	k.metadata = wk->metadata;
+	k.tunnel_id = wk->tunnel_id;
+	if (keep_macs) {
+		memcpy(k.eth_dst, wk->eth_dst, sizeof(k.eth_dst));
+		memcpy(k.eth_src, wk->eth_src, sizeof(k.eth_src));
+	}
+	*wk = k;
+}
+
 /* Executes one action: emits it and updates the working key. */
 static void
 exec_action(struct pipe *p, const struct ofpact *a, struct flow_key *wk,
@@ -219,9 +268,17 @@ exec_action(struct pipe *p, const struct ofpact *a, struct flow_key *wk,
 	case OFPACT_CONTROLLER:
 		c = *a;
 		c.reason = depth == 0 ? p->reason : OFPR_ACTION;
+		pin_stamp(p, &c, wk, depth);
 		emit(p, &c);
 		return;
 	case OFPACT_SET_FIELD:
+		if (a->field == OFPXMT_OFB_PBB_ISID) {
+			/* dp_packet.c rewrites an I-TAG only right after the
+			 * addresses, not behind a B-VLAN tag. */
+			mask->vlan_tci |= htons(FLOW_VLAN_TCI_PRESENT);
+			if (wk->vlan_tci & htons(FLOW_VLAN_TCI_PRESENT))
+				break;
+		}
 		ofp_set_field_apply(a, wk);
 		break;
 	case OFPACT_PUSH_VLAN:
@@ -256,8 +313,39 @@ exec_action(struct pipe *p, const struct ofpact *a, struct flow_key *wk,
 		mask->mpls_lse |= htonl(0xffffff00u);
 		wk->mpls_lse = (wk->mpls_lse & ~htonl(0xffu)) | htonl(a->ttl);
 		break;
+	case OFPACT_PUSH_PBB:
+		/* As dp_packet.c writes it: the I-TAG, with I-SID 0, right
+		 * after the addresses, which the outer frame keeps; the old
+		 * tags and Ethertype move into the customer frame, which
+		 * OpenFlow 1.3 does not match. The key becomes what
+		 * flow_parse() gives for the new frame; nothing of the old
+		 * key is consulted. */
+		pbb_outer_key(wk, true);
+		wk->eth_type = htons(a->ethertype);
+		break;
+	case OFPACT_POP_PBB:
+		/* dp_packet.c pops an I-TAG only right after the addresses
+		 * (no B-VLAN tag before it). */
+		mask->eth_type = 0xffff;
+		mask->vlan_tci |= htons(FLOW_VLAN_TCI_PRESENT);
+		if (wk->eth_type != htons(ETH_TYPE_PBB) ||
+		    (wk->vlan_tci & htons(FLOW_VLAN_TCI_PRESENT)))
+			break;
+		/* flow_parse() stops at the I-TAG, so nothing of the
+		 * customer frame is known: as the inner fields after
+		 * POP_MPLS, later tables see it all as zero (eth_type and
+		 * the addresses too), which the megaflow may rely on since
+		 * none of it came from the packet. */
+		pbb_outer_key(wk, false);
+		break;
 	default:
 		break;
+	}
+	if (sends_packet_in(a)) {
+		c = *a;
+		pin_stamp(p, &c, wk, depth);
+		emit(p, &c);
+		return;
 	}
 	emit(p, a);
 }
@@ -274,7 +362,9 @@ void
 ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
 		     struct ofproto_lookup_result *res, uint64_t now)
 {
-	struct pipe p = { .ofp = ofp, .res = res, .reason = OFPR_ACTION };
+	struct pipe p = { .ofp = ofp, .res = res, .reason = OFPR_ACTION,
+			  .table_id = OFPROTO_PIN_NO_TABLE,
+			  .cookie = OFPROTO_PIN_NO_COOKIE };
 	struct ofpact set[OFPROTO_MAX_ACTIONS];
 	struct flow_key wk = *key;
 	size_t n_set = 0;
@@ -298,6 +388,8 @@ ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
 		add_credit(&p, r->id);
 		res->table_id = (uint8_t)t;
 		res->cookie = r->cookie;
+		p.table_id = (uint8_t)t;
+		p.cookie = r->cookie;
 		p.reason = is_table_miss_rule(r) ? OFPR_NO_MATCH : OFPR_ACTION;
 		res->pin_reason = p.reason;
 		if (in->has_meter) {
@@ -328,6 +420,8 @@ ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
 		t = in->goto_table;
 	}
 	if (!miss) {
+		/* Executed after the last table's lookup, by no one rule. */
+		p.in_set = true;
 		n_set = ofp_action_set_order(set, n_set);
 		for (size_t i = 0; i < n_set && !p.overflow; i++) {
 			p.reason = set[i].type == OFPACT_CONTROLLER ?
@@ -360,7 +454,10 @@ ofproto_pipeline_resolve_actions(struct ofproto *ofp,
 
 	if (res == NULL)
 		return 0;
-	struct pipe p = { .ofp = ofp, .res = res, .reason = OFPR_ACTION };
+	/* A packet-out's own actions: no table, no rule. */
+	struct pipe p = { .ofp = ofp, .res = res, .reason = OFPR_ACTION,
+			  .table_id = OFPROTO_PIN_NO_TABLE,
+			  .cookie = OFPROTO_PIN_NO_COOKIE };
 	for (size_t i = 0; i < n_in && !p.overflow; i++)
 		exec_action(&p, &in[i], &wk, 0);
 	if (!p.overflow) {

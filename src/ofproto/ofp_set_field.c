@@ -19,7 +19,6 @@ ofp_set_field_writable(unsigned int field)
 	case OFPXMT_OFB_IN_PHY_PORT:
 	case OFPXMT_OFB_METADATA:
 	case OFPXMT_OFB_IPV6_EXTHDR:
-	case OFPXMT_OFB_PBB_ISID:
 		return false;
 	default:
 		return ofp_match_field_len(field) != 0;
@@ -99,6 +98,25 @@ match_after(struct ofp_flow_match *m, const struct ofpact *a)
 		m->mask.eth_type = 0xffff;
 		if (a->type == OFPACT_POP_MPLS)
 			m->key.mpls_lse = 0;
+		break;
+	case OFPACT_PUSH_PBB:
+		/* The outer frame is the new PBB one: its I-SID is 0 and the
+		 * old tags went into the customer frame (dp_packet.c). */
+		m->key.eth_type = htons(0x88e7);
+		m->mask.eth_type = 0xffff;
+		m->key.pbb_isid = 0;
+		m->key.vlan_tci = 0;
+		m->mask.vlan_tci = 0xffff;
+		break;
+	case OFPACT_POP_PBB:
+		/* The customer frame's Ethertype and tags are not known:
+		 * later set-fields may assume neither. */
+		m->key.eth_type = 0;
+		m->mask.eth_type = 0;
+		m->key.pbb_isid = 0;
+		m->mask.pbb_isid = 0;
+		m->key.vlan_tci = 0;
+		m->mask.vlan_tci = 0;
 		break;
 	default:
 		break;

@@ -484,9 +484,9 @@ port_no_packet_in(struct ofproto *ofp, uint32_t in_port)
 }
 
 void
-ofproto_packet_in(struct ofproto *ofp, uint8_t reason, uint8_t table_id,
-		  uint64_t cookie, uint32_t in_port, const void *packet,
-		  size_t len, size_t total_len)
+ofproto_packet_in(struct ofproto *ofp, const struct ofproto_packet_in_ctx *ctx,
+		  uint32_t in_port, const void *packet, size_t len,
+		  size_t total_len)
 {
 	if (total_len < len)
 		total_len = len;
@@ -497,9 +497,11 @@ ofproto_packet_in(struct ofproto *ofp, uint8_t reason, uint8_t table_id,
 	struct ofp_async *a = async_new(OFP_ASYNC_PACKET_IN, len);
 	if (a == NULL)
 		return;
-	a->reason = reason;
-	a->table_id = table_id;
-	a->cookie = cookie;
+	a->reason = ctx->reason;
+	a->table_id = ctx->table_id;
+	a->cookie = ctx->cookie;
+	a->metadata = ctx->metadata;
+	a->tunnel_id = ctx->tunnel_id;
 	a->in_port = in_port;
 	a->total_len = total_len;
 	a->action_truncated = len < total_len;

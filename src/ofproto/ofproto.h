@@ -71,7 +71,26 @@ struct ofproto;
  * INDIRECT: its one bucket; SELECT: the bucket chosen by a hash of the
  * flow's fields, which the lookup's mask includes; FAST_FAILOVER: the
  * first live bucket) become one CLONE each.
+ *
+ * Packet-in context: in a lookup result (and in ofproto_packet_out_resolve()'s
+ * output), every action that can send the packet to the controller
+ * (CONTROLLER, OUTPUT:CONTROLLER, DEC_NW_TTL, DEC_MPLS_TTL) carries where
+ * the pipeline executed it, for its packet-in (OpenFlow 1.3 A.4.1):
+ *  - table_id: the table whose lookup led to it. An apply-actions
+ *    action: its rule's table. A group bucket's action: the table of the
+ *    rule whose GROUP action (or action set) sent the packet to the group.
+ *    An action of the action set: the last table looked up, where the set
+ *    is executed. A packet-out's own action: OFPROTO_PIN_NO_TABLE.
+ *  - cookie: the cookie of the rule for an apply-actions action; for the
+ *    others OFPROTO_PIN_NO_COOKIE, as the spec asks when "the packet-in
+ *    was generated in a group bucket or from the action set" (the rule
+ *    that wrote an action into the set is not the one that executes it).
+ *  - metadata, tunnel_id: the pipeline fields when the action runs
+ *    (earlier WRITE_METADATA and set-fields count, later ones do not).
+ * In a rule's own instructions these fields are 0 and unused.
  */
+#define OFPROTO_PIN_NO_COOKIE UINT64_MAX
+#define OFPROTO_PIN_NO_TABLE 0xff
 enum ofpact_type {
 	OFPACT_OUTPUT = 1,	/* port: an ofport or a reserved OFPP13_* */
 	OFPACT_CONTROLLER,	/* Packet-in, max_len bytes, `reason`. */
@@ -105,9 +124,12 @@ struct ofpact {
 	uint8_t len;		/* SET_FIELD: bytes of value/mask used */
 	uint8_t ttl;		/* SET_MPLS_TTL, SET_NW_TTL */
 	uint8_t reason;		/* CONTROLLER: OFPR_* packet-in reason */
-	uint8_t pad;
+	uint8_t table_id;	/* Packet-in context (see above): table, */
 	uint8_t value[16];	/* SET_FIELD */
 	uint8_t mask[16];	/* SET_FIELD */
+	uint64_t cookie;	/* rule cookie and pipeline fields. */
+	uint64_t metadata;
+	uint64_t tunnel_id;
 };
 
 #define OFPROTO_MAX_ACTIONS 64
@@ -130,8 +152,9 @@ struct ofproto_lookup_result {
 	 * table-miss drop in table 0. */
 	size_t n_rules;
 	uint64_t rule_ids[OFPROTO_MAX_RULE_REFS];
-	uint8_t table_id;		/* Table of the last rule (packet-in). */
-	uint64_t cookie;		/* Cookie of the last rule (packet-in). */
+	uint8_t table_id;		/* Table of the last rule. */
+	uint64_t cookie;		/* Cookie of the last rule. (A packet-in
+					 * takes its own from its action.) */
 	/* Packet-in reason for a controller action in these actions:
 	 * 0 (OFPR_NO_MATCH) when the rule is a table-miss rule (priority 0,
 	 * matches everything), else 1 (OFPR_ACTION). */
@@ -316,15 +339,28 @@ size_t ofproto_packet_out_resolve(struct ofproto *ofp,
 void ofproto_credit_rule(struct ofproto *ofp, uint64_t rule_id,
 			 uint64_t packets, uint64_t bytes);
 
+/* Where a packet-in comes from: the context its action carried (see
+ * "Packet-in context" above). OpenFlow 1.3 sends table_id and cookie, and
+ * metadata and tunnel_id in the match when they are not 0; OpenFlow 1.0
+ * has none of them. */
+struct ofproto_packet_in_ctx {
+	uint8_t reason;		/* 0 = no match (table-miss rule), 1 = action,
+				 * 2 = invalid TTL (OFPR_*). */
+	uint8_t table_id;
+	uint64_t cookie;	/* OFPROTO_PIN_NO_COOKIE: no rule's. */
+	uint64_t metadata;
+	uint64_t tunnel_id;
+};
+
 /* Queue a packet-in to every connection that wants it (the control thread
- * sends it). reason: 0 = no match (table-miss), 1 = action. Each
- * connection gets at most its miss_send_len bytes for reason 0 when len <
- * total_len is not already the action's choice, is rate-limited, and gets
- * nothing while a slave (unless SET_ASYNC asked) or when in_port has
- * OFPPC_NO_PACKET_IN. */
-void ofproto_packet_in(struct ofproto *ofp, uint8_t reason, uint8_t table_id,
-		       uint64_t cookie, uint32_t in_port, const void *packet,
-		       size_t len, size_t total_len);
+ * sends it). Each connection gets at most its miss_send_len bytes for
+ * reason 0 when len < total_len is not already the action's choice, is
+ * rate-limited, and gets nothing while a slave (unless SET_ASYNC asked)
+ * or when in_port has OFPPC_NO_PACKET_IN. */
+void ofproto_packet_in(struct ofproto *ofp,
+		       const struct ofproto_packet_in_ctx *ctx,
+		       uint32_t in_port, const void *packet, size_t len,
+		       size_t total_len);
 
 /* Flows in ovs-ofctl syntax, for the config's flows: and pmdswitch-ctl.
  * add: "priority=10,ip,nw_dst=10.0.0.0/8,actions=output:2".

@@ -6,15 +6,26 @@
 #include <string.h>
 #include <stdio.h>
 
-enum field_kind { F_U8, F_BE16, F_BE32, F_U32, F_U64, F_MAC, F_IP4, F_IP6 };
+enum field_kind {
+	F_U8, F_BE16, F_BE32, F_U32, F_U64, F_MAC, F_IP4, F_IP6,
+	F_ISID,		/* 24 bits in a network-order word. */
+};
+
+/* Which packets a field of a shared key slot belongs to (flow_key.h). */
+enum field_when { W_ANY, W_NOT_PBB, W_PBB };
 
 struct field {
 	const char *name;
 	size_t offset;
 	enum field_kind kind;
+	enum field_when when;
 };
 
-#define FIELD(n, m, k) { n, offsetof(struct flow_key, m), k }
+#define FIELD(n, m, k) { n, offsetof(struct flow_key, m), k, W_ANY }
+#define FIELD_WHEN(n, m, k, w) { n, offsetof(struct flow_key, m), k, w }
+
+#define ETH_TYPE_PBB 0x88e7
+#define PBB_ISID_MASK 0x00ffffffu
 
 static const struct field fields[] = {
 	FIELD("in_port", in_port, F_U32),
@@ -23,7 +34,8 @@ static const struct field fields[] = {
 	FIELD("vlan_tci", vlan_tci, F_BE16),
 	FIELD("vlan_tci_inner", vlan_tci_inner, F_BE16),
 	FIELD("eth_type", eth_type, F_BE16),
-	FIELD("mpls_lse", mpls_lse, F_BE32),
+	FIELD_WHEN("mpls_lse", mpls_lse, F_BE32, W_NOT_PBB),
+	FIELD_WHEN("pbb_isid", pbb_isid, F_ISID, W_PBB),
 	FIELD("nw_src", nw_src, F_IP4),
 	FIELD("nw_dst", nw_dst, F_IP4),
 	FIELD("ipv6_src", ipv6_src, F_IP6),
@@ -49,7 +61,7 @@ field_size(enum field_kind k)
 	switch (k) {
 	case F_U8: return 1;
 	case F_BE16: return 2;
-	case F_BE32: case F_U32: case F_IP4: return 4;
+	case F_BE32: case F_U32: case F_IP4: case F_ISID: return 4;
 	case F_U64: return 8;
 	case F_MAC: return 6;
 	case F_IP6: return 16;
@@ -76,6 +88,10 @@ format_value(struct strbuf *out, enum field_kind k, const uint8_t *p)
 	case F_BE32:
 		memcpy(&v32, p, 4);
 		strbuf_printf(out, "0x%x", ntohl(v32));
+		break;
+	case F_ISID:
+		memcpy(&v32, p, 4);
+		strbuf_printf(out, "0x%x", ntohl(v32) & PBB_ISID_MASK);
 		break;
 	case F_U32:
 		memcpy(&v32, p, 4);
@@ -105,6 +121,10 @@ megaflow_format_match(struct strbuf *out, const struct flow_key *key,
 		      const struct flow_key *mask)
 {
 	const uint8_t *k = (const uint8_t *)key, *m = (const uint8_t *)mask;
+	/* Word 5 holds an MPLS LSE or a PBB I-SID: the Ethertype says which
+	 * (every mask that covers the slot covers eth_type too). */
+	bool pbb = mask->eth_type == 0xffff &&
+		   key->eth_type == htons(ETH_TYPE_PBB);
 	bool first = true;
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -112,9 +132,18 @@ megaflow_format_match(struct strbuf *out, const struct flow_key *key,
 		size_t size = field_size(f->kind);
 		bool any = false, all = true;
 
+		if ((f->when == W_PBB && !pbb) || (f->when == W_NOT_PBB && pbb))
+			continue;
 		for (size_t j = 0; j < size; j++) {
 			any |= m[f->offset + j] != 0;
 			all &= m[f->offset + j] == 0xff;
+		}
+		if (f->kind == F_ISID) {
+			uint32_t v;
+
+			memcpy(&v, m + f->offset, 4);
+			any = (ntohl(v) & PBB_ISID_MASK) != 0;
+			all = (ntohl(v) & PBB_ISID_MASK) == PBB_ISID_MASK;
 		}
 		if (!any)
 			continue;
@@ -160,9 +189,21 @@ format_range(struct strbuf *out, const struct dp_actions *l, unsigned start,
 		if (a->type == DP_ACTION_OUTPUT && a->arg < ports->n_ports) {
 			strbuf_printf(out, "output:%u",
 				      ports->ports[a->arg].ofport);
-		} else if (a->type == DP_ACTION_UPCALL) {
-			strbuf_printf(out, "userspace(controller,max_len=%u)",
-				      a->arg);
+		} else if (dp_action_is_upcall(a)) {
+			/* UPCALL, or a DEC_*_TTL whose expiry is one. */
+			struct dp_upcall_info u;
+
+			dp_actions_get_upcall_info(l, a, &u);
+			strbuf_printf(out, "%s(controller,max_len=%u,"
+				      "table=%u,cookie=%#llx",
+				      a->type == DP_ACTION_UPCALL ? "userspace" :
+				      action_names[a->type],
+				      u.arg & 0xffff, u.table_id,
+				      (unsigned long long)u.cookie);
+			if (u.metadata)
+				strbuf_printf(out, ",metadata=%#llx",
+					      (unsigned long long)u.metadata);
+			strbuf_printf(out, ")");
 		} else if (a->type == DP_ACTION_CLONE) {
 			strbuf_printf(out, "clone(");
 			format_range(out, l, i + 1, i + 1 + a->arg, ports);

@@ -346,12 +346,22 @@ handle_miss(struct slowpath *sp, struct pmd *pmd, struct rte_mbuf *m)
 	pmd_miss_upcall_done(pmd);
 }
 
+/* A packet-in action of a megaflow sent this packet up: the action's
+ * struct dp_upcall_info, which the PMD copied into the mbuf, says which
+ * bridge and port it is for and where in the pipeline the action ran (the
+ * packet may have been rewritten on the way, so it is not looked up
+ * again). */
 static void
 handle_action_upcall(struct slowpath *sp, struct rte_mbuf *m)
 {
 	struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
-	struct ofproto_lookup_result res;
-	struct flow_key key;
+	struct ofproto_packet_in_ctx ctx = {
+		.reason = priv->upcall_reason,
+		.table_id = priv->upcall_table_id,
+		.cookie = priv->upcall_cookie,
+		.metadata = priv->upcall_metadata,
+		.tunnel_id = priv->upcall_tunnel_id,
+	};
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	uint32_t max_len = priv->upcall_arg & 0xffff;
 	uint8_t buf[RTE_MBUF_DEFAULT_DATAROOM];
@@ -359,8 +369,6 @@ handle_action_upcall(struct slowpath *sp, struct rte_mbuf *m)
 	unsigned bridge;
 	uint32_t ofport;
 
-	flow_parse(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_data_len(m),
-		   priv->in_port, &key);
 	pthread_rwlock_rdlock(&sp->map_lock);
 	if (!xlate_upcall_context(&sp->map, priv->in_port, priv->upcall_arg,
 				  &bridge, &ofport)) {
@@ -368,17 +376,14 @@ handle_action_upcall(struct slowpath *sp, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	key.in_port = ofport;
-	ofproto_lookup(sp->map.bridges[bridge].ofp, &key, &res);
 	if (max_len > len)
 		max_len = len;
 	if (max_len > sizeof(buf))
 		max_len = sizeof(buf);
 	data = rte_pktmbuf_read(m, 0, max_len, buf);
 	if (data != NULL) {
-		ofproto_packet_in(sp->map.bridges[bridge].ofp,
-				  priv->upcall_reason, res.table_id,
-				  res.cookie, ofport, data, max_len, len);
+		ofproto_packet_in(sp->map.bridges[bridge].ofp, &ctx, ofport,
+				  data, max_len, len);
 		SP_COUNT(sp, packet_ins, 1);
 	}
 	pthread_rwlock_unlock(&sp->map_lock);

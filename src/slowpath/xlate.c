@@ -10,6 +10,33 @@
 #define OXM_METADATA 2
 #define OXM_TUNNEL_ID 38
 
+/* The packet-in context the pipeline stamped on a (ofproto.h). */
+static void
+upcall_info(struct dp_upcall_info *u, const struct ofpact *a, uint32_t arg)
+{
+	memset(u, 0, sizeof(*u));
+	u->cookie = a->cookie;
+	u->metadata = a->metadata;
+	u->tunnel_id = a->tunnel_id;
+	u->table_id = a->table_id;
+	u->arg = arg;
+}
+
+bool
+xlate_add_upcall(struct dp_actions *out, const struct ofpact *a,
+		 uint8_t reason, uint32_t arg)
+{
+	struct dp_upcall_info u;
+	uint32_t off;
+
+	/* Room for the action first: its data must not be left unused. */
+	if (out->n >= DP_ACTIONS_MAX)
+		return false;
+	upcall_info(&u, a, arg);
+	return dp_actions_put_upcall_info(out, &u, &off) &&
+	       dp_actions_add(out, DP_ACTION_UPCALL, reason, off);
+}
+
 int
 xlate_ofpact_header(const struct ofpact *a, uint32_t ttl_upcall_arg,
 		    bool ttl_to_controller, struct dp_actions *out)
@@ -73,8 +100,16 @@ xlate_ofpact_header(const struct ofpact *a, uint32_t ttl_upcall_arg,
 		return 0;
 	}
 	if (type == DP_ACTION_DEC_NW_TTL || type == DP_ACTION_DEC_MPLS_TTL) {
-		if (!dp_actions_add(out, type, XLATE_OFPR_INVALID_TTL,
-				    ttl_upcall_arg))
+		struct dp_upcall_info u;
+
+		if (out->n >= DP_ACTIONS_MAX)
+			return -1;
+		if (ttl_to_controller) {
+			upcall_info(&u, a, ttl_upcall_arg);
+			if (!dp_actions_put_upcall_info(out, &u, &arg))
+				return -1;
+		}
+		if (!dp_actions_add(out, type, XLATE_OFPR_INVALID_TTL, arg))
 			return -1;
 		if (ttl_to_controller)
 			out->a[out->n - 1].flags |= DP_ACT_F_TTL_UPCALL;
@@ -221,7 +256,8 @@ xlate_actions(const struct ofpact *acts, size_t n_acts, uint32_t in_port,
 		int dp;
 
 		if (a->type == OFPACT_CONTROLLER) {
-			skipped += add(out, DP_ACTION_UPCALL, a->max_len);
+			skipped += !xlate_add_upcall(out, a, a->reason,
+						     a->max_len);
 			continue;
 		}
 		if (a->type != OFPACT_OUTPUT) {
@@ -243,7 +279,8 @@ xlate_actions(const struct ofpact *acts, size_t n_acts, uint32_t in_port,
 			skipped += output_all(ports, in_port, out);
 			break;
 		case OFPP13_CONTROLLER:
-			skipped += add(out, DP_ACTION_UPCALL, a->max_len);
+			skipped += !xlate_add_upcall(out, a, a->reason,
+						     a->max_len);
 			break;
 		default:
 			/* OpenFlow: output to the ingress port needs IN_PORT. */

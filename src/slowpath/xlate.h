@@ -32,12 +32,21 @@ unsigned xlate_actions(const struct ofpact *acts, size_t n_acts,
 /* OFPR_INVALID_TTL: the packet-in reason of an expired TTL. */
 #define XLATE_OFPR_INVALID_TTL 2
 
+/* Append a packet-in (DP_ACTION_UPCALL) for a, a CONTROLLER or
+ * OUTPUT:CONTROLLER action: reason, and a's packet-in context (table_id,
+ * cookie, metadata, tunnel_id, see ofproto.h) with arg (XLATE_UPCALL_ARG)
+ * as its struct dp_upcall_info. false when the list or its data area is
+ * full. */
+bool xlate_add_upcall(struct dp_actions *out, const struct ofpact *a,
+		      uint8_t reason, uint32_t arg);
+
 /* Translate one header-rewrite or TTL action (SET_FIELD, PUSH/POP_*,
  * *_TTL, COPY_TTL_*) into out. DEC_*_TTL: an expired TTL sends the packet
- * up with ttl_upcall_arg (a DP_ACTION_UPCALL arg) when ttl_to_controller,
- * else drops it. Returns 1 when translated (a set-field of METADATA or
- * TUNNEL_ID, pipeline-only fields, translates to nothing), 0 when a is
- * not such an action, -1 when it cannot be (list full, unknown field). */
+ * up when ttl_to_controller (a's packet-in context with ttl_upcall_arg, an
+ * XLATE_UPCALL_ARG, as its struct dp_upcall_info), else drops it. Returns
+ * 1 when translated (a set-field of METADATA or TUNNEL_ID, pipeline-only
+ * fields, translates to nothing), 0 when a is not such an action, -1 when
+ * it cannot be (list or data area full, unknown field). */
 int xlate_ofpact_header(const struct ofpact *a, uint32_t ttl_upcall_arg,
 			bool ttl_to_controller, struct dp_actions *out);
 /* The key as it is after action a (set-field of the key's fields,
@@ -79,7 +88,7 @@ _Static_assert(XLATE_MAX_COOKIES >= OFPROTO_MAX_RULE_REFS,
 	(((uint64_t)(bridge) << 56) | ((rule_id) & ((1ull << 56) - 1)))
 #define XLATE_COOKIE_BRIDGE(c) ((unsigned)((c) >> 56))
 #define XLATE_COOKIE_RULE(c) ((c) & ((1ull << 56) - 1))
-/* DP_ACTION_UPCALL arg: max_len in the low 16 bits; above, 0 for the
+/* dp_upcall_info.arg: max_len in the low 16 bits; above, 0 for the
  * bridge of the packet's in_port, else 1 + the index (bridge *
  * XLATE_MAX_BRIDGE_PORTS + port slot) of the patch port whose pipeline
  * asked for the packet-in. */
@@ -141,7 +150,7 @@ bool xlate_megaflow_valid(const struct xlate_map *map,
 			  const struct dp_actions *actions,
 			  const uint64_t *cookies, uint32_t n_cookies);
 
-/* Decode a DP_ACTION_UPCALL arg: the bridge and OpenFlow in_port the
+/* Decode a dp_upcall_info.arg: the bridge and OpenFlow in_port the
  * packet-in is for (from the packet's datapath in_port, or the patch port
  * context). false if the context is gone. */
 bool xlate_upcall_context(const struct xlate_map *map, uint32_t dp_in_port,

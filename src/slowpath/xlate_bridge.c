@@ -115,8 +115,8 @@ apply_actions(struct xlate_ctx *c, unsigned bridge, struct flow_key *key,
 		     a->port == OFPP13_CONTROLLER)) {
 			uint8_t reason = a->reason ? a->reason : pin_reason;
 
-			if (!dp_actions_add(&res->actions, DP_ACTION_UPCALL,
-				reason, XLATE_UPCALL_ARG(a->max_len,
+			if (!xlate_add_upcall(&res->actions, a, reason,
+				XLATE_UPCALL_ARG(a->max_len,
 					upcall_ctx(c, bridge, in_port,
 						   depth)))) {
 				res->skipped++;
@@ -163,7 +163,11 @@ apply_actions(struct xlate_ctx *c, unsigned bridge, struct flow_key *key,
 
 			if (r < 0) {
 				res->skipped++;
-				if (res->actions.n >= DP_ACTIONS_MAX)
+				/* Out of room (actions, or data for a set-field
+				 * or a TTL packet-in): not cacheable. */
+				if (res->actions.n >= DP_ACTIONS_MAX ||
+				    res->actions.data_len + 1u + 2u * 16u >
+					    DP_ACTIONS_DATA)
 					res->truncated = true;
 			}
 			if (r != 0)

@@ -399,7 +399,8 @@ class Daemon:
     ports: list of Port; flows: list of ovs-ofctl flow strings."""
 
     def __init__(self, build, tmp, ports, flows=(), listen=True, bridge="br0",
-                 extra_yaml="", pmd_cores=(1,), log_level=None, lcores="0-1"):
+                 extra_yaml="", pmd_cores=(1,), log_level=None, lcores="0-1",
+                 datapath=None):
         self.build = build
         self.tmp = tmp
         self.ports = ports
@@ -416,6 +417,7 @@ class Daemon:
         self.extra_yaml = extra_yaml
         self.pmd_cores = list(pmd_cores)
         self.lcores = lcores
+        self.datapath = dict(datapath or {})   # more datapath: keys
 
     @property
     def of_target(self):
@@ -431,6 +433,8 @@ class Daemon:
         y.append("  extra-args: %s" % ylist(["--no-pci", "--file-prefix", self.prefix]))
         y.append("datapath:")
         y.append("  pmd-cores: %s" % ylist(self.pmd_cores))
+        for k, v in self.datapath.items():
+            y.append("  %s: %s" % (k, v))
         y.append("ctl-socket: %s" % yq(self.ctl_path))
         y.append("bridges:")
         y.append("  - name: %s" % yq(self.bridge))

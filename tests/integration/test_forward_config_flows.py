@@ -6,7 +6,9 @@ ofport 1: net_pcap rx_pcap with 300 known packets (3 UDP flows x 100,
 interleaved, read once); ofports 2 and 3: net_pcap tx_pcap outputs.
 Flows: udp dst 5001 -> 2, udp dst 5002 -> 3, everything else dropped.
 Checks the exact frames on each output, the PMD counters and the
-per-rule counters of dump-flows.
+per-rule counters of dump-flows. Run twice: with the EMC, and with
+emc-entries: 0, where every burst takes the PMD's no-EMC path (the one a
+bypassed EMC takes): no hash, straight to the megaflows.
 """
 
 import os
@@ -21,7 +23,13 @@ DPORTS = {5001: 2, 5002: 3, 5003: None}     # udp dst port -> ofport (None: drop
 
 
 def main(build):
-    tmp = tempdir("fwd")
+    run_once(build, {}, "fwd")
+    run_once(build, {"emc-entries": 0}, "fwd-noemc")
+
+
+def run_once(build, datapath, name):
+    info("--- datapath: %s" % (datapath or "defaults"))
+    tmp = tempdir(name)
     frames = []             # (dport, frame)
     for i in range(PER_FLOW):
         for j, dport in enumerate(DPORTS):
@@ -40,7 +48,7 @@ def main(build):
         "priority=10,in_port=1,udp,tp_dst=5001,actions=output:2",
         "priority=10,in_port=1,udp,tp_dst=5002,actions=output:3",
         "priority=0,actions=drop",
-    ]).start()
+    ], datapath=datapath).start()
 
     info("checking: all %d packets are processed (pmd-stats-show, 20 s)" % total)
     t = d.wait_packets(total, timeout=20)
@@ -51,6 +59,10 @@ def main(build):
         check(isinstance(t.get(k), int), "pmd-stats total has integer %r" % k, repr(t))
     check_eq(t["emc_hits"] + t["megaflow_hits"], t["packets"] - t["misses"],
              "emc_hits + megaflow_hits == packets - misses")
+    if datapath.get("emc-entries") == 0:
+        check_eq(t["emc_hits"], 0, "no EMC: no EMC hits")
+        check_eq(t["emc_bypassed"], t["packets"],
+                 "no EMC: every packet counted as emc_bypassed")
     check_eq(t["lost_upcalls"], 0, "no lost upcalls")
     check_eq(t["parse_errors"], 0, "no parse errors")
     # Each new flow costs one upcall; packets of the same flow that arrive

@@ -13,6 +13,11 @@ ovs-ofctl -O OpenFlow13 programs two tables and a group:
                                 output:4)
     prio 10 tcp               → set_field:8080->tcp_dst, mod_nw_tos:32,
                                 output:3
+Two config flows (ovs-ofctl has no pbb_isid) take PBB frames (I-TAG
+right after the backbone addresses):
+  pbb_isid=0x123456 → set_field:0x654321->pbb_isid, output:2
+  pbb_isid=0x222222 → pop_pbb, output:3 (the customer frame)
+  any other I-SID   → table miss (dropped)
 ofport 1 is net_af_packet on a veth; 2, 3, 4 are net_pcap tx_pcap files.
 Each flow sends 20 packets (the first goes through the slowpath, the
 others through the megaflow it installs). Every frame that comes out
@@ -29,7 +34,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (SKIP, Daemon, Port, VethNs, check_frames, eth, info, ipv4,  # noqa: E402
-                     pcap_read, run, tcp, tempdir, udp, _payload)
+                     mac, pcap_read, run, tcp, tempdir, udp, _payload)
 
 SRC_MAC = "02:00:00:00:00:01"
 DST_MAC = "02:00:00:00:00:02"
@@ -41,6 +46,12 @@ def udp_pkt(dst_ip, dport, tag, ttl=64, vlan=None, dst_mac=DST_MAC):
     return eth(dst_mac, SRC_MAC, 0x0800,
                ipv4("10.0.0.1", dst_ip, 17, udp("10.0.0.1", dst_ip, 1000, dport, pl),
                     ttl=ttl), vlan)
+
+
+def pbb_pkt(isid, inner, pcp=3):
+    """B-DA, B-SA, I-TAG (PCP, DEI/UCA 0, I-SID), then the customer frame."""
+    return (mac("02:00:00:00:0b:02") + mac("02:00:00:00:0b:01")
+            + struct.pack("!HI", 0x88e7, pcp << 29 | isid) + inner)
 
 
 def tcp_pkt(dst_ip, dport, tag, tos=0):
@@ -67,6 +78,11 @@ def main(build):
         Port("p2", 2, "net_pcap1,tx_pcap=%s" % outs[2]),
         Port("p3", 3, "net_pcap2,tx_pcap=%s" % outs[3]),
         Port("p4", 4, "net_pcap3,tx_pcap=%s" % outs[4]),
+    ], flows=[
+        "table=0,priority=50,in_port=1,dl_type=0x88e7,pbb_isid=0x123456,"
+        "actions=set_field:0x654321->pbb_isid,output:2",
+        "table=0,priority=50,in_port=1,dl_type=0x88e7,pbb_isid=0x222222,"
+        "actions=pop_pbb,output:3",
     ]).start()
 
     r = d.ofctl_raw("add-group", "@",
@@ -102,6 +118,13 @@ def main(build):
         want[4].append(udp_pkt("10.0.0.3", 7000, 200 + i, dst_mac="00:00:00:00:00:99"))
         sent.append(tcp_pkt("10.0.0.3", 80, 300 + i))
         want[3].append(tcp_pkt("10.0.0.3", 8080, 300 + i, tos=32))
+        inner = udp_pkt("10.0.0.9", 6000, 400 + i)
+        sent.append(pbb_pkt(0x123456, inner))
+        want[2].append(pbb_pkt(0x654321, inner))
+        inner = udp_pkt("10.0.0.9", 6001, 500 + i)
+        sent.append(pbb_pkt(0x222222, inner))
+        want[3].append(inner)
+        sent.append(pbb_pkt(0x333333, udp_pkt("10.0.0.9", 6002, 600 + i)))
     veth.send(sent, tmp, batch=1, pause_ms=2.0)
     d.wait_packets(len(sent), timeout=20)
     info("megaflows: %s" % d.ctl("dump-megaflows"))

@@ -65,6 +65,7 @@ static const char full_yaml[] =
 	"  pmd-cores: [1]\n"
 	"  emc-entries: 4096\n"
 	"  emc-insert-inv-prob: 1\n"
+	"  emc-min-hit-pct: 0\n"
 	"  megaflow-max: 1000\n"
 	"  megaflow-idle-ms: 500\n"
 	"  upcall-ring-size: 1024\n"
@@ -116,6 +117,7 @@ test_full(void **state)
 	assert_int_equal(cfg.datapath.pmd_cores_mark.column, 14);
 	assert_int_equal(cfg.datapath.emc_entries, 4096);
 	assert_int_equal(cfg.datapath.emc_insert_inv_prob, 1);
+	assert_int_equal(cfg.datapath.emc_min_hit_pct, 0);
 	assert_int_equal(cfg.datapath.megaflow_max, 1000);
 	assert_int_equal(cfg.datapath.megaflow_idle_ms, 500);
 	assert_int_equal(cfg.datapath.upcall_ring_size, 1024);
@@ -124,7 +126,7 @@ test_full(void **state)
 	assert_int_equal(cfg.n_bridges, 3);
 	br = &cfg.bridges[0];
 	assert_string_equal(br->name, "br0");
-	assert_int_equal(br->mark.line, 17);
+	assert_int_equal(br->mark.line, 18);
 	assert_int_equal(br->mark.column, 5);
 	assert_true(br->datapath_id == 0xab);
 	assert_int_equal(br->fail_mode, CFG_FAIL_STANDALONE);
@@ -138,9 +140,9 @@ test_full(void **state)
 	assert_string_equal(br->flows[0], "priority=0,actions=drop");
 	assert_string_equal(br->flows[1],
 			    "priority=10,in_port=1,actions=output:2");
-	assert_int_equal(br->flow_marks[0].line, 23);
+	assert_int_equal(br->flow_marks[0].line, 24);
 	assert_int_equal(br->flow_marks[0].column, 9);
-	assert_int_equal(br->flow_marks[1].line, 24);
+	assert_int_equal(br->flow_marks[1].line, 25);
 	assert_int_equal(br->flow_marks[1].column, 9);
 
 	assert_int_equal(br->n_ports, 2);
@@ -149,15 +151,15 @@ test_full(void **state)
 	assert_string_equal(br->ports[0].type, "dpdk");
 	assert_string_equal(br->ports[0].devargs, "net_pcap0,rx_pcap=in.pcap");
 	assert_int_equal(br->ports[0].rxq, 2);
-	assert_int_equal(br->ports[0].mark.line, 26);
+	assert_int_equal(br->ports[0].mark.line, 27);
 	assert_int_equal(br->ports[0].mark.column, 9);
-	assert_int_equal(br->ports[0].devargs_mark.line, 26);
+	assert_int_equal(br->ports[0].devargs_mark.line, 27);
 	assert_int_equal(br->ports[0].devargs_mark.column, 52);
 	assert_string_equal(br->ports[1].name, "p1");
 	assert_int_equal(br->ports[1].ofport, 65279);
 	assert_string_equal(br->ports[1].devargs, "0000:01:00.0");
 	assert_int_equal(br->ports[1].rxq, 1);
-	assert_int_equal(br->ports[1].mark.line, 27);
+	assert_int_equal(br->ports[1].mark.line, 28);
 	assert_int_equal(br->ports[1].mark.column, 9);
 
 	br = &cfg.bridges[1];
@@ -189,6 +191,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.datapath.pmd_cores[0], 1);
 	assert_int_equal(cfg.datapath.emc_entries, 8192);
 	assert_int_equal(cfg.datapath.emc_insert_inv_prob, 100);
+	assert_int_equal(cfg.datapath.emc_min_hit_pct, 80);
 	assert_int_equal(cfg.datapath.megaflow_max, 200000);
 	assert_int_equal(cfg.datapath.megaflow_idle_ms, 10000);
 	assert_int_equal(cfg.datapath.upcall_ring_size, 4096);
@@ -424,6 +427,9 @@ test_err_integer(void **state)
 		     "bad.yaml:2:17: datapath.megaflow-max: expected an "
 		     "integer from 1 to 16777216, got "
 		     "\"99999999999999999999999\"");
+	expect_error("datapath:\n  emc-min-hit-pct: 101\nbridges: [{name: b}]\n",
+		     "bad.yaml:2:20: datapath.emc-min-hit-pct: expected an "
+		     "integer from 0 to 100, got \"101\"");
 	expect_error("datapath:\n  emc-entries: \"\"\nbridges: [{name: b}]\n",
 		     "bad.yaml:2:16: datapath.emc-entries: expected an "
 		     "integer from 0 to 1048576, got \"\"");

@@ -290,10 +290,98 @@ test_small_cache_never_wrong(void **state)
 	megaflow_table_destroy(t);
 }
 
+/* Bursts of 32 over n_keys keys in turn, as the PMD drives the EMC:
+ * probe (when emc_probe_burst() says so), insert misses, account. Returns
+ * how many of the bursts were probed. */
+static unsigned
+run_bursts(struct emc *emc, struct megaflow **mfs, uint32_t n_keys,
+	   unsigned n_bursts, uint32_t *next)
+{
+	unsigned probed = 0;
+
+	for (unsigned b = 0; b < n_bursts; b++) {
+		uint32_t hits = 0;
+
+		if (!emc_probe_burst(emc))
+			continue;
+		probed++;
+		for (int i = 0; i < 32; i++) {
+			uint32_t n = (*next)++ % n_keys;
+			struct flow_key k = make_key(n);
+			uint32_t h = emc_hash(&k);
+			struct megaflow *mf = emc_lookup(emc, &k, h);
+
+			if (mf != NULL) {
+				assert_ptr_equal(mf, mfs[n]);
+				hits++;
+			} else {
+				emc_insert(emc, &k, h, mfs[n]);
+			}
+		}
+		emc_account(emc, 32, hits);
+	}
+	return probed;
+}
+
+/* More flows than entries: the EMC is bypassed (one burst in 16 still
+ * probes); back to few flows: it is used again. pct 0: never bypassed. */
+static void
+test_bypass(void **state)
+{
+	enum { N_KEYS = 20000 };
+	struct megaflow_table *t = megaflow_table_create(N_KEYS, NULL);
+	struct megaflow **mfs = calloc(N_KEYS, sizeof(*mfs));
+	struct emc *emc = emc_create(1024, 1);
+	struct emc *never = emc_create(1024, 1);
+	uint32_t next = 0, next2 = 0;
+	unsigned probed;
+
+	(void)state;
+	assert_non_null(mfs);
+	for (uint32_t i = 0; i < N_KEYS; i++) {
+		struct flow_key k = make_key(i);
+
+		mfs[i] = add_megaflow(t, &k, i);
+	}
+	emc_set_bypass_pct(emc, 80);
+	emc_set_bypass_pct(never, 0);
+
+	/* 64 flows fit: every burst probes, all the time. */
+	probed = run_bursts(emc, mfs, 64, 4096, &next);
+	assert_int_equal(probed, 4096);
+	assert_false(emc->bypass);
+
+	/* 20,000 flows through 1,024 entries: bypassed within a window or
+	 * two, then one burst in EMC_BYPASS_SAMPLE probes. */
+	probed = run_bursts(emc, mfs, N_KEYS, 1024, &next);
+	assert_true(emc->bypass);
+	assert_int_equal(emc->bypass_changes, 1);
+	probed = run_bursts(emc, mfs, N_KEYS, 16 * 1024, &next);
+	assert_int_equal(probed, 1024);
+	assert_true(emc->bypass);
+	probed = run_bursts(never, mfs, N_KEYS, 16 * 1024, &next2);
+	assert_int_equal(probed, 16 * 1024);
+	assert_false(never->bypass);
+
+	/* Few flows again: the sampled bursts fill the EMC, the hit share
+	 * rises and every burst probes again. */
+	next = 0;
+	probed = run_bursts(emc, mfs, 64, 64 * 1024, &next);
+	assert_false(emc->bypass);
+	assert_true(probed > 64 * 1024 / 2);
+	assert_int_equal(emc->bypass_changes, 1);
+
+	emc_destroy(emc);
+	emc_destroy(never);
+	megaflow_table_destroy(t);
+	free(mfs);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bypass),
 		cmocka_unit_test(test_hit_miss),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_word_map),

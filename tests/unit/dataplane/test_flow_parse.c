@@ -807,6 +807,71 @@ test_mpls(void **state)
 	check_case(&c, "mpls-multicast");
 }
 
+/* PBB (802.1ah): the I-TAG's I-SID and nothing of the customer frame. */
+static void
+test_pbb(void **state)
+{
+	struct parse_case c;
+	struct flow_key key;
+	uint16_t map;
+	size_t ip;
+
+	(void)state;
+	case_init(&c);
+	put_eth(&c.f, 0x88e7);
+	/* PCP 5, DEI 1, UCA 1, reserved bits set: none of them kept. */
+	put32(&c.f, 0xbf000000u | 0x123456);
+	put(&c.f, mac_3, 6);	/* C-DA, C-SA, then an IPv4 / UDP frame. */
+	put(&c.f, mac_4, 6);
+	put16(&c.f, 0x0800);
+	ip = put_ipv4(&c.f, 5, 0x10, 0, 64, 17, 0x0a000001, 0x0a000002);
+	put_udp(&c.f, 1000, 2000, 4);
+	put32(&c.f, 0);
+	fix_ipv4_len(&c.f, ip);
+
+	want_eth(&c.want, 0x88e7);
+	c.want.pbb_isid = htonl(0x123456);
+	/* A cut I-TAG is an L2 tag cut short; the Ethertype is known. */
+	add_cut(&c, 0, FLOW_PARSE_TRUNC_L2);
+	add_cut(&c, 18, FLOW_PARSE_OK);
+	c.l2_len = 14;
+	c.l3_len = c.l4_len = 18;
+	check_case(&c, "pbb");
+
+	/* I-SID 0 with a B-VLAN (802.1ad) tag before the I-TAG. */
+	case_init(&c);
+	put_eth(&c.f, 0x88a8);
+	put16(&c.f, 0x2064);
+	put16(&c.f, 0x88e7);
+	put32(&c.f, 0x00abcdef);
+	put(&c.f, mac_3, 6);
+	put(&c.f, mac_4, 6);
+	put16(&c.f, 0x88cc);
+	want_eth(&c.want, 0x88e7);
+	c.want.vlan_tci = htons(0x2064 | FLOW_VLAN_TCI_PRESENT);
+	c.want.pbb_isid = htonl(0xabcdef);
+	add_cut(&c, 0, FLOW_PARSE_TRUNC_L2);
+	add_cut(&c, 22, FLOW_PARSE_OK);
+	c.l2_len = 18;
+	c.l3_len = c.l4_len = 22;
+	check_case(&c, "btag-pbb");
+
+	/* The EMC compares only the map's words: word 5 must be in it. */
+	assert_int_equal(flow_parse_map(c.f.b, (uint32_t)c.f.n, IN_PORT, &key,
+					&map), FLOW_PARSE_OK);
+	assert_true(map & FLOW_MAP_WORD(5));
+	memset(&key, 0xa5, sizeof(key));
+	assert_int_equal(flow_parse_fast(c.f.b, (uint32_t)c.f.n, IN_PORT, &key,
+					 &map), FLOW_PARSE_OK);
+	assert_true(map & FLOW_MAP_WORD(5));
+	assert_int_equal(key.pbb_isid, htonl(0xabcdef));
+	/* Cut in the I-TAG: the Ethertype and the tag, no I-SID. */
+	assert_int_equal(flow_parse_map(c.f.b, 20, IN_PORT, &key, &map),
+			 FLOW_PARSE_TRUNC_L2);
+	assert_int_equal(key.eth_type, htons(0x88e7));
+	assert_int_equal(key.pbb_isid, 0);
+}
+
 static void
 test_other_ethertypes(void **state)
 {
@@ -1250,7 +1315,9 @@ static void
 test_word_map(void **state)
 {
 	static const uint16_t types[] = { 0x0800, 0x86dd, 0x0806, 0x8100,
-					  0x88a8, 0x8847, 0x8848, 0x0842 };
+					  0x88a8, 0x8847, 0x8848, 0x0842,
+					  0x88e7 };
+	const unsigned n_types = sizeof(types) / sizeof(types[0]);
 	static const uint8_t protos[] = { 6, 17, 132, 1, 58, 0, 43, 44, 60 };
 	struct flow_key key, key2;
 	uint8_t buf[256];
@@ -1264,12 +1331,13 @@ test_word_map(void **state)
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (uint8_t)rng();
 		if (len >= 18 && (iter & 1)) {
-			uint16_t t = types[rng() % 8];
+			uint16_t t = types[rng() % n_types];
 
 			buf[12] = (uint8_t)(t >> 8);
 			buf[13] = (uint8_t)t;
 			if (t == 0x8100 || t == 0x88a8) {
-				t = (iter & 2) ? 0x8100 : types[rng() % 8];
+				t = (iter & 2) ? 0x8100 :
+				    types[rng() % n_types];
 				buf[16] = (uint8_t)(t >> 8);
 				buf[17] = (uint8_t)t;
 				l3 = 18;
@@ -1343,6 +1411,7 @@ main(void)
 		cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_vlan_arp_padded),
 		cmocka_unit_test(test_mpls),
+		cmocka_unit_test(test_pbb),
 		cmocka_unit_test(test_other_ethertypes),
 		cmocka_unit_test(test_short_l2),
 		cmocka_unit_test(test_ipv6_tcp),

@@ -199,9 +199,26 @@ test_packet_in_encode(void **state)
 		"0001000c800000040000000300000000" "0000" "deadbeef",
 		exp, sizeof(exp));
 
+	struct ofproto_packet_in_ctx pin = {
+		.reason = 1, .table_id = 1, .cookie = 42,
+	};
+
 	(void)state;
-	ofp_msg_put_packet_in(&out, 1, 1, 42, 3, pkt, 4, 60);
+	ofp_msg_put_packet_in(&out, &pin, 3, pkt, 4, 60);
 	/* table_id 1 above is just a value to check placement. */
+	assert_bytes_equal(out.data, out.len, exp, en);
+	ofp_buf_free(&out);
+
+	/* Nonzero metadata is a context field of the match. */
+	en = hex_to_bytes(
+		"040a003600000000ffffffff003c0103ffffffffffffffff"
+		"00010018800000040000000380000408000000000000abcd"
+		"0000" "deadbeef", exp, sizeof(exp));
+	pin = (struct ofproto_packet_in_ctx){
+		.reason = 1, .table_id = 3, .cookie = UINT64_MAX,
+		.metadata = 0xabcd,
+	};
+	ofp_msg_put_packet_in(&out, &pin, 3, pkt, 4, 60);
 	assert_bytes_equal(out.data, out.len, exp, en);
 	ofp_buf_free(&out);
 }

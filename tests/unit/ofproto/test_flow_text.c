@@ -8,6 +8,7 @@
 #include "ofp_flow_text.h"
 #include "test_util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 
 static void
@@ -104,6 +105,44 @@ test_text_errors(void **state)
 	expect_error("table=254,actions=drop", "table");
 }
 
+/* pbb_isid in match text (it shares a key slot with the MPLS LSE, which
+ * must not show up as MPLS fields), and as a set-field target. */
+static void
+test_text_pbb_isid(void **state)
+{
+	struct ofp_flow_mod fm;
+	char err[256] = "";
+
+	(void)state;
+	roundtrip("dl_type=0x88e7,pbb_isid=0x123456,actions=output:2",
+		  "dl_type=0x88e7,pbb_isid=0x123456 actions=output:2");
+	roundtrip("dl_type=0x88e7,pbb_isid=0x120000/0xff0000,actions=drop",
+		  "dl_type=0x88e7,pbb_isid=0x120000/0xff0000 actions=drop");
+	roundtrip("pbb_isid=7,dl_type=0x88e7,actions=drop",
+		  "dl_type=0x88e7,pbb_isid=0x000007 actions=drop");
+	roundtrip("dl_type=0x88e7,actions=set_field:0x654321->pbb_isid,"
+		  "output:1",
+		  "dl_type=0x88e7 actions=set_field:0x654321->pbb_isid,"
+		  "output:1");
+	roundtrip("mpls,mpls_label=291,actions=drop",
+		  "mpls,mpls_label=291 actions=drop");
+
+	assert_int_equal(ofp_flow_text_parse("dl_type=0x88e7,pbb_isid=0xabcdef,"
+					     "actions=drop", OFP_FLOW_TEXT_ADD,
+					     &fm, err, sizeof(err)), 0);
+	assert_int_equal(fm.match.key.pbb_isid, htonl(0xabcdef));
+	assert_int_equal(fm.match.mask.pbb_isid, htonl(0xffffff));
+
+	expect_error("pbb_isid=1,actions=drop", "pbb_isid");
+	expect_error("mpls,pbb_isid=1,actions=drop", "prerequisites");
+	expect_error("dl_type=0x88e7,pbb_isid=0x1000000,actions=drop",
+		     "pbb_isid");
+	expect_error("dl_type=0x88e7,pbb_isid=0x123456/0xff0000,actions=drop",
+		     "outside the mask");
+	expect_error("dl_type=0x88e7,actions=set_field:0x1000000->pbb_isid",
+		     "pbb_isid");
+}
+
 static void
 test_text_match_mode(void **state)
 {
@@ -132,6 +171,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_roundtrip),
 		cmocka_unit_test(test_text_errors),
+		cmocka_unit_test(test_text_pbb_isid),
 		cmocka_unit_test(test_text_match_mode),
 	};
 

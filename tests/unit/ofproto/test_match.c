@@ -123,6 +123,78 @@ test_match_ok(void **state)
 			 OFPERR_BAD_MATCH_BAD_LEN);
 }
 
+/* Appends ofp_match_encode() of m and compares it with hex. */
+static void
+expect_encoding(const struct ofp_flow_match *m, const char *hex)
+{
+	struct ofp_buf b = OFP_BUF_INIT;
+	uint8_t want[128];
+	size_t n = hex_to_bytes(hex, want, sizeof(want));
+
+	ofp_match_encode(m, &b);
+	assert_bytes_equal(b.data, b.len, want, n);
+	ofp_buf_free(&b);
+}
+
+/* PBB_ISID (OXM field 37, 3 bytes, maskable) shares word 5 with the MPLS
+ * LSE; eth_type 0x88e7 is its prerequisite. */
+static void
+test_match_pbb_isid(void **state)
+{
+	struct ofp_flow_match m, mpls;
+	struct flow_key pkt;
+
+	(void)state;
+	/* Exact. */
+	assert_int_equal(decode_hex("80000a0288e7" "80004a03123456", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.pbb_isid, htonl(0x123456));
+	assert_int_equal(m.mask.pbb_isid, htonl(0xffffff));
+	assert_int_equal(m.mask.eth_type, 0xffff);
+	expect_encoding(&m, "00010011" "80000a0288e7" "80004a03123456"
+			    "00000000000000");
+
+	/* A PBB packet with that I-SID matches; another I-SID does not. */
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.eth_type = htons(0x88e7);
+	pkt.pbb_isid = htonl(0x123456);
+	assert_true(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+	pkt.pbb_isid = htonl(0x123457);
+	assert_false(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+	/* Nor an MPLS packet whose LSE has the same bits. */
+	pkt.eth_type = htons(0x8847);
+	pkt.mpls_lse = htonl(0x123456);
+	assert_false(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+	assert_int_equal(decode_hex("80000a028847" "8000440400000123", &mpls),
+			 OFPERR_OK);
+	assert_false(ofp_match_overlaps(&m, &mpls));
+
+	/* Masked: only the top byte. */
+	assert_int_equal(decode_hex("80000a0288e7" "80004b06120000ff0000",
+				    &m), OFPERR_OK);
+	assert_int_equal(m.key.pbb_isid, htonl(0x120000));
+	assert_int_equal(m.mask.pbb_isid, htonl(0xff0000));
+	expect_encoding(&m, "00010014" "80000a0288e7" "80004b06120000ff0000"
+			    "00000000");
+	pkt.eth_type = htons(0x88e7);
+	pkt.pbb_isid = htonl(0x12abcd);
+	assert_true(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+	pkt.pbb_isid = htonl(0x13abcd);
+	assert_false(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+
+	/* A value bit outside the mask. */
+	assert_int_equal(decode_hex("80000a0288e7" "80004b06123456ff0000",
+				    &m), OFPERR_BAD_MATCH_BAD_WILDCARDS);
+	/* No eth_type, or an MPLS one. */
+	assert_int_equal(decode_hex("80004a03123456", &m),
+			 OFPERR_BAD_MATCH_BAD_PREREQ);
+	assert_int_equal(decode_hex("80000a028847" "80004a03123456", &m),
+			 OFPERR_BAD_MATCH_BAD_PREREQ);
+	/* Four value bytes. */
+	assert_int_equal(decode_hex("80000a0288e7" "80004a0400123456", &m),
+			 OFPERR_BAD_MATCH_BAD_LEN);
+}
+
 static void
 test_match_relations(void **state)
 {
@@ -149,6 +221,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_errors),
 		cmocka_unit_test(test_match_ok),
+		cmocka_unit_test(test_match_pbb_isid),
 		cmocka_unit_test(test_match_relations),
 	};
 

@@ -237,6 +237,117 @@ test_rewrite_seen_later(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* ---- PBB. ---- */
+
+static void
+key_pbb(struct flow_key *k, uint32_t in_port, uint32_t isid)
+{
+	memset(k, 0, sizeof(*k));
+	k->in_port = in_port;
+	k->eth_type = htons(0x88e7);
+	k->pbb_isid = htonl(isid);
+	k->eth_dst[5] = 1;
+	k->eth_src[5] = 2;
+}
+
+/* PBB_ISID rules, and what push_pbb / pop_pbb / set_field pbb_isid leave
+ * for later tables. */
+static void
+test_pbb(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct flow_key k;
+
+	(void)state;
+	add(ofp, "priority=10,dl_type=0x88e7,pbb_isid=0x123456,"
+		 "actions=output:2");
+	add(ofp, "priority=0,actions=drop");
+	key_pbb(&k, 1, 0x123456);
+	lookup(ofp, &k);
+	const enum ofpact_type out[] = { OFPACT_OUTPUT };
+	expect_types(out, 1);
+	assert_int_equal(res.actions[0].port, 2);
+	assert_int_equal(res.mask.pbb_isid & htonl(0xffffff), htonl(0xffffff));
+	assert_int_equal(res.mask.eth_type, 0xffff);
+	key_pbb(&k, 1, 0x123457);
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 0);
+	/* An MPLS packet with the same bits in its LSE. */
+	k.eth_type = htons(0x8847);
+	k.mpls_lse = htonl(0x123456);
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 0);
+
+	/* push_pbb: eth_type 0x88e7, I-SID 0, no outer tag, no IP. */
+	add(ofp, "priority=20,in_port=3,ip,"
+		 "actions=push_pbb:0x88e7,goto_table:1");
+	add(ofp, "table=1,priority=30,dl_vlan=5,actions=output:7");
+	add(ofp, "table=1,priority=20,ip,actions=output:5");
+	add(ofp, "table=1,priority=10,dl_type=0x88e7,pbb_isid=0,"
+		 "actions=output:4");
+	key_ipv4(&k, 3, 17, "10.0.0.2", 1);
+	k.vlan_tci = htons(FLOW_VLAN_TCI_PRESENT | 5);
+	lookup(ofp, &k);
+	const enum ofpact_type push_out[] = { OFPACT_PUSH_PBB, OFPACT_OUTPUT };
+	expect_types(push_out, 2);
+	assert_int_equal(res.actions[1].port, 4);
+
+	/* push_pbb, set_field pbb_isid, matched in a later table. */
+	add(ofp, "priority=20,in_port=4,ip,actions=push_pbb:0x88e7,"
+		 "set_field:0x777->pbb_isid,goto_table:2");
+	add(ofp, "table=2,priority=10,dl_type=0x88e7,pbb_isid=0x777,"
+		 "actions=output:6");
+	add(ofp, "table=2,priority=5,dl_type=0x88e7,actions=output:8");
+	key_ipv4(&k, 4, 6, "10.0.0.2", 1);
+	lookup(ofp, &k);
+	const enum ofpact_type set_out[] = { OFPACT_PUSH_PBB, OFPACT_SET_FIELD,
+					     OFPACT_OUTPUT };
+	expect_types(set_out, 3);
+	assert_int_equal(res.actions[1].field, OFPXMT_OFB_PBB_ISID);
+	assert_int_equal(res.actions[2].port, 6);
+
+	/* pop_pbb: the customer frame is unknown to later tables. */
+	add(ofp, "priority=20,in_port=5,dl_type=0x88e7,"
+		 "actions=pop_pbb,goto_table:3");
+	add(ofp, "table=3,priority=10,dl_type=0x88e7,actions=output:8");
+	add(ofp, "table=3,priority=1,actions=output:9");
+	key_pbb(&k, 5, 0x123456);
+	lookup(ofp, &k);
+	const enum ofpact_type pop_out[] = { OFPACT_POP_PBB, OFPACT_OUTPUT };
+	expect_types(pop_out, 2);
+	assert_int_equal(res.actions[1].port, 9);
+	/* The I-SID was not consulted; eth_type and the B-VLAN tag were. */
+	assert_int_equal(res.mask.pbb_isid, 0);
+	assert_int_equal(res.mask.eth_type, 0xffff);
+	assert_true(res.mask.vlan_tci & htons(FLOW_VLAN_TCI_PRESENT));
+
+	/* set_field pbb_isid on a PBB frame; behind a B-VLAN tag the
+	 * dataplane leaves the I-TAG alone, and so does the key. */
+	add(ofp, "priority=20,in_port=6,dl_type=0x88e7,"
+		 "actions=set_field:0x999->pbb_isid,goto_table:4");
+	add(ofp, "table=4,priority=10,dl_type=0x88e7,pbb_isid=0x999,"
+		 "actions=output:10");
+	add(ofp, "table=4,priority=5,actions=output:11");
+	key_pbb(&k, 6, 0x123456);
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 2);
+	assert_int_equal(res.actions[1].port, 10);
+	k.vlan_tci = htons(FLOW_VLAN_TCI_PRESENT | 100);
+	lookup(ofp, &k);
+	assert_int_equal(res.n_actions, 2);
+	assert_int_equal(res.actions[1].port, 11);
+
+	/* set_field pbb_isid needs a PBB match or push_pbb before it. */
+	assert_int_equal(add_fm(ofp, "actions=set_field:1->pbb_isid"),
+			 OFPERR_BAD_ACTION_MATCH_INCONSISTENT);
+	assert_int_equal(add_fm(ofp, "dl_type=0x88e7,actions=pop_pbb,"
+				     "set_field:1->pbb_isid"),
+			 OFPERR_BAD_ACTION_MATCH_INCONSISTENT);
+	assert_int_equal(add_fm(ofp, "dl_type=0x88e7,"
+				     "actions=set_field:1->pbb_isid"), 0);
+	ofproto_destroy(ofp);
+}
+
 /* ---- Groups. ---- */
 
 static struct ofp_bucket
@@ -593,6 +704,14 @@ random_key(struct flow_key *k)
 	if (k->vlan_tci && rnd(2))
 		k->vlan_tci_inner = htons(FLOW_VLAN_TCI_PRESENT | rnd(3));
 	k->eth_src[5] = (uint8_t)rnd(3);
+	if (rnd(5) == 0) {
+		/* A PBB frame: only the outer fields are known. */
+		k->eth_type = htons(0x88e7);
+		k->nw_proto = k->nw_ttl = 0;
+		k->nw_src = k->nw_dst = 0;
+		k->tp_src = k->tp_dst = 0;
+		k->pbb_isid = htonl(0x100 + rnd(2));
+	}
 }
 
 static void
@@ -604,6 +723,8 @@ random_rules(struct ofproto *ofp)
 		"tcp,tp_src=1", "udp,tp_src=2", "dl_vlan=1", "arp",
 		"metadata=0x1/0x1", "metadata=0x2/0x2",
 		"dl_src=00:00:00:00:00:01",
+		"dl_type=0x88e7", "dl_type=0x88e7,pbb_isid=0x100",
+		"dl_type=0x88e7,pbb_isid=0x101/0x1",
 	};
 	static const char *const acts[] = {
 		"output:1", "output:2", "group:1", "group:2",
@@ -612,6 +733,8 @@ random_rules(struct ofproto *ofp)
 		"write_metadata:0x2/0x2", "controller:64", "drop",
 		"pop_vlan,output:2", "push_vlan:0x8100,output:1",
 		"write_actions(pop_vlan,output:3)",
+		"pop_pbb,output:2", "push_pbb:0x88e7,output:1",
+		"write_actions(push_pbb:0x88e7,output:3)",
 	};
 	char flow[256];
 
@@ -873,6 +996,97 @@ test_probe_has_no_side_effects(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* ---- Packet-in context. ---- */
+
+static bool
+sends_up(const struct ofpact *a)
+{
+	return a->type == OFPACT_CONTROLLER || a->type == OFPACT_DEC_NW_TTL ||
+	       (a->type == OFPACT_OUTPUT && a->port == OFPP13_CONTROLLER);
+}
+
+static void
+expect_pin(const struct ofpact *a, enum ofpact_type type, uint8_t table_id,
+	   uint64_t cookie, uint64_t metadata, uint64_t tunnel_id)
+{
+	if (type == OFPACT_CONTROLLER)
+		assert_true(a->type == OFPACT_CONTROLLER ||
+			    a->type == OFPACT_OUTPUT);
+	else
+		assert_int_equal(a->type, type);
+	assert_int_equal(a->table_id, table_id);
+	assert_true(a->cookie == cookie);
+	assert_true(a->metadata == metadata);
+	assert_true(a->tunnel_id == tunnel_id);
+}
+
+/* Each action that may send a packet-in carries the table, cookie and
+ * pipeline fields of where it ran, not those a new lookup of the
+ * rewritten packet would give. */
+static void
+test_packet_in_context(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct ofpact po = { .type = OFPACT_CONTROLLER, .max_len = 64 };
+	struct ofpact out[4];
+	const struct ofpact *pin[8];
+	struct ofp_bucket b[1];
+	struct flow_key k, k2;
+	size_t n_pin = 0;
+
+	(void)state;
+	b[0] = bucket(0, OFPP13_ANY, OFPP13_CONTROLLER);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_INDIRECT, 9, b, 1),
+			 0);
+	add(ofp, "cookie=0x11,priority=10,ip,nw_dst=10.0.0.2,"
+		 "actions=set_field:10.0.0.3->nw_dst,"
+		 "write_metadata:0x7/0xff,goto_table:1");
+	/* What the rewritten packet would match in table 0. */
+	add(ofp, "cookie=0x22,priority=10,ip,nw_dst=10.0.0.3,"
+		 "actions=controller");
+	add(ofp, "table=1,cookie=0x33,priority=5,ip,nw_dst=10.0.0.3,"
+		 "actions=controller:100,dec_ttl,group:9,"
+		 "write_actions(controller),goto_table:2");
+	add(ofp, "table=2,cookie=0x44,priority=1,"
+		 "actions=set_field:0x9->tunnel_id,"
+		 "write_metadata:0x100/0xf00");
+
+	key_ipv4(&k, 1, 17, "10.0.0.2", 1000);
+	lookup(ofp, &k);
+	for (size_t i = 0; i < res.n_actions; i++)
+		if (sends_up(&res.actions[i]) && n_pin < 8)
+			pin[n_pin++] = &res.actions[i];
+	assert_int_equal(n_pin, 4);
+	/* Apply-actions of table 1: its rule, metadata as table 0 wrote. */
+	expect_pin(pin[0], OFPACT_CONTROLLER, 1, 0x33, 0x7, 0);
+	assert_int_equal(pin[0]->max_len, 100);
+	assert_int_equal(pin[0]->reason, OFPR_ACTION);
+	expect_pin(pin[1], OFPACT_DEC_NW_TTL, 1, 0x33, 0x7, 0);
+	/* In a bucket of the group table 1's rule sent it to: that table,
+	 * no cookie. */
+	expect_pin(pin[2], OFPACT_CONTROLLER, 1, OFPROTO_PIN_NO_COOKIE, 0x7,
+		   0);
+	/* The action set runs after the last lookup (table 2), with the
+	 * final pipeline fields and no cookie. */
+	expect_pin(pin[3], OFPACT_CONTROLLER, 2, OFPROTO_PIN_NO_COOKIE,
+		   0x107, 0x9);
+
+	/* Looking the rewritten packet up again would have found another
+	 * rule: table 0, cookie 0x22. */
+	k2 = k;
+	inet_pton(AF_INET, "10.0.0.3", &k2.nw_dst);
+	lookup(ofp, &k2);
+	assert_int_equal(res.n_actions, 1);
+	expect_pin(&res.actions[0], OFPACT_CONTROLLER, 0, 0x22, 0, 0);
+
+	/* A packet-out's own controller action: no table, no rule. */
+	assert_int_equal(ofproto_packet_out_resolve(ofp, &k, &po, 1, out, 4),
+			 1);
+	expect_pin(&out[0], OFPACT_CONTROLLER, OFPROTO_PIN_NO_TABLE,
+		   OFPROTO_PIN_NO_COOKIE, 0, 0);
+	ofproto_destroy(ofp);
+}
+
 int
 main(void)
 {
@@ -880,6 +1094,7 @@ main(void)
 		cmocka_unit_test(test_goto_metadata),
 		cmocka_unit_test(test_action_set),
 		cmocka_unit_test(test_rewrite_seen_later),
+		cmocka_unit_test(test_pbb),
 		cmocka_unit_test(test_group_all_indirect),
 		cmocka_unit_test(test_pipeline_bounds),
 		cmocka_unit_test(test_group_select),
@@ -891,6 +1106,7 @@ main(void)
 		cmocka_unit_test(test_table_mod),
 		cmocka_unit_test(test_api_additions),
 		cmocka_unit_test(test_probe_has_no_side_effects),
+		cmocka_unit_test(test_packet_in_context),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

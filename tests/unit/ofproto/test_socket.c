@@ -115,7 +115,9 @@ test_socket_session(void **state)
 	/* Packet-in from another thread, truncated data. */
 	uint8_t pkt[100];
 	memset(pkt, 0x5a, sizeof(pkt));
-	ofproto_packet_in(ofp, 0, 0, 7, 2, pkt, 64, 100);
+	struct ofproto_packet_in_ctx pin = { .reason = 0, .cookie = 7 };
+
+	ofproto_packet_in(ofp, &pin, 2, pkt, 64, 100);
 	n = read_msg(fd, buf, sizeof(buf));
 	assert_int_equal(buf[1], OFPT_PACKET_IN);
 	assert_int_equal(n, 24 + 16 + 2 + 64);
