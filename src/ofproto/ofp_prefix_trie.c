@@ -90,62 +90,59 @@ int
 ofp_trie_insert(struct ofp_trie *t, const uint8_t *addr, unsigned plen)
 {
 	struct ofp_trie_node **slot = &t->root;
-	struct ofp_trie_node *spare[2];
-	unsigned prev = 0, used = 0;
+	struct ofp_trie_node *node, *x, *leaf;
+	unsigned prev = 0, end, d;
 
-	/* An insert adds at most two nodes: take them first, so that a
-	 * failure changes nothing. */
-	spare[0] = malloc(sizeof(*spare[0]));
-	spare[1] = malloc(sizeof(*spare[1]));
-	if (spare[0] == NULL || spare[1] == NULL) {
-		free(spare[0]);
-		free(spare[1]);
-		return -ENOMEM;
-	}
+	/* Walk down while a node's prefix is a prefix of ours; the trie
+	 * changes only in the one place the walk stops, after every node
+	 * that place needs is allocated, so a failure changes nothing. */
 	for (;;) {
-		struct ofp_trie_node *node = *slot;
-		unsigned end, d;
-
+		node = *slot;
 		if (node == NULL) {
-			node_set(spare[used], addr, plen, 1);
-			*slot = spare[used++];
-			break;
+			x = malloc(sizeof(*x));
+			if (x == NULL)
+				return -ENOMEM;
+			node_set(x, addr, plen, 1);
+			*slot = x;
+			t->n_nodes++;
+			return 0;
 		}
 		end = node->plen < plen ? node->plen : plen;
 		d = first_diff(addr, node->prefix, prev, end);
-		if (d == node->plen) {
-			/* node's prefix is a prefix of ours. */
-			if (node->plen == plen) {
-				node->n_rules++;
-				break;
-			}
-			prev = node->plen;
-			slot = &node->child[bit_at(addr, node->plen)];
-			continue;
-		}
-		if (d == plen) {
-			/* Ours is a prefix of node's: it goes above it. */
-			struct ofp_trie_node *x = spare[used++];
-
-			node_set(x, addr, plen, 1);
-			x->child[bit_at(node->prefix, plen)] = node;
-			*slot = x;
+		if (d != node->plen)
 			break;
+		if (node->plen == plen) {
+			node->n_rules++;
+			return 0;
 		}
-		/* They part at bit d: a branching node with both below. */
-		struct ofp_trie_node *br = spare[used++];
-		struct ofp_trie_node *leaf = spare[used++];
-
-		node_set(br, addr, d, 0);
-		node_set(leaf, addr, plen, 1);
-		br->child[bit_at(addr, d)] = leaf;
-		br->child[bit_at(node->prefix, d)] = node;
-		*slot = br;
-		break;
+		prev = node->plen;
+		slot = &node->child[bit_at(addr, node->plen)];
 	}
-	t->n_nodes += used;
-	while (used < 2)
-		free(spare[used++]);
+	if (d == plen) {
+		/* Ours is a prefix of node's: it goes above it. */
+		x = malloc(sizeof(*x));
+		if (x == NULL)
+			return -ENOMEM;
+		node_set(x, addr, plen, 1);
+		x->child[bit_at(node->prefix, plen)] = node;
+		*slot = x;
+		t->n_nodes++;
+		return 0;
+	}
+	/* They part at bit d: a branching node with both below. */
+	x = malloc(sizeof(*x));
+	leaf = malloc(sizeof(*leaf));
+	if (x == NULL || leaf == NULL) {
+		free(x);
+		free(leaf);
+		return -ENOMEM;
+	}
+	node_set(x, addr, d, 0);
+	node_set(leaf, addr, plen, 1);
+	x->child[bit_at(addr, d)] = leaf;
+	x->child[bit_at(node->prefix, d)] = node;
+	*slot = x;
+	t->n_nodes += 2;
 	return 0;
 }
 
