@@ -8,6 +8,11 @@
  * of the packets before it. Then random rule changes, each followed by the
  * revalidation the slowpath runs (xlate_megaflow_valid()): the surviving
  * megaflows must still give every packet the pipeline's actions.
+ *
+ * Rules also send packets to groups of every type (ALL with a rewrite in
+ * one bucket, SELECT with weights, INDIRECT chained to ALL, FAST_FAILOVER
+ * watching ports), and the changes include group modifications and port
+ * links going down and up, which change the fast-failover choice.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,12 +27,16 @@
 #include <cmocka.h>
 
 #include "dataplane/megaflow.h"
+#include "ofproto/ofp_action_text.h"
+#include "ofproto/ofp_group.h"
+#include "ofproto/ofproto_priv.h"
 #include "slowpath/xlate.h"
 
 #define N_ROUNDS 20
 #define N_RULES 40
 #define N_PKTS 400
 #define N_CHANGES 10
+#define N_GROUPS 4
 
 static uint32_t rng = 12345;
 
@@ -75,6 +84,9 @@ random_rule(char *buf, size_t len)
 	if (rnd(3) == 0)
 		n += snprintf(buf + n, len - (size_t)n, "output:%u,",
 			      1 + rnd(4));
+	if (rnd(3) == 0)
+		n += snprintf(buf + n, len - (size_t)n, "group:%u,",
+			      1 + rnd(N_GROUPS));
 	if (table < 2 && rnd(2)) {
 		if (rnd(2))
 			n += snprintf(buf + n, len - (size_t)n,
@@ -105,6 +117,94 @@ random_key(struct flow_key *k)
 		k->tp_src = htons((uint16_t)(1000 + rnd(3)));
 		k->tp_dst = htons((uint16_t)(79 + rnd(6)));
 	}
+}
+
+/* A bucket from comma-separated actions in flow syntax ("output:N" and
+ * "group:N" by hand, the rest by the action text parser). */
+static struct ofp_bucket
+bucket(const char *actions, uint16_t weight, uint32_t watch_port)
+{
+	struct ofp_bucket b;
+	char buf[256], *save = NULL;
+
+	memset(&b, 0, sizeof(b));
+	b.weight = weight;
+	b.watch_port = watch_port;
+	b.watch_group = OFPG_ANY;
+	b.actions = calloc(8, sizeof(*b.actions));
+	assert_non_null(b.actions);
+	snprintf(buf, sizeof(buf), "%s", actions);
+	for (char *tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		struct ofpact *a = &b.actions[b.n_actions++];
+		struct ofp_insts in;
+		char err[128];
+		unsigned v;
+
+		memset(&in, 0, sizeof(in));
+		if (sscanf(tok, "output:%u", &v) == 1) {
+			a->type = OFPACT_OUTPUT;
+			a->port = v;
+		} else if (sscanf(tok, "group:%u", &v) == 1) {
+			a->type = OFPACT_GROUP;
+			a->id = v;
+		} else {
+			int rc = ofp_action_text_parse(tok, &in, a, err,
+						       sizeof(err));
+
+			if (rc != 0)
+				fprintf(stderr, "%s: %d %s\n", tok, rc, err);
+			assert_int_equal(rc, 0);
+		}
+	}
+	return b;
+}
+
+/* Encodes, decodes and applies a group_mod (takes the buckets). */
+static void
+group_mod(struct ofproto *ofp, uint16_t cmd, uint8_t type, uint32_t id,
+	  struct ofp_bucket *b, size_t n)
+{
+	struct ofp_group_mod *gm = calloc(1, sizeof(*gm));
+	struct ofp_buf buf = OFP_BUF_INIT;
+	bool changed;
+
+	assert_non_null(gm);
+	gm->command = cmd;
+	gm->type = type;
+	gm->group_id = id;
+	gm->n_buckets = n;
+	memcpy(gm->buckets, b, n * sizeof(*b));
+	ofp_group_mod_encode(gm, 1, &buf);
+	ofp_group_mod_free(gm);
+	assert_int_equal(ofp_group_mod_decode(buf.data, buf.len, gm), 0);
+	assert_int_equal(ofproto_group_mod(ofp, gm, &changed), 0);
+	ofp_group_mod_free(gm);
+	free(gm);
+	ofp_buf_free(&buf);
+}
+
+/* Group 1 ALL (a rewrite in one bucket), 2 SELECT (weights 1:2:1), 3
+ * INDIRECT chained to group 1, 4 FAST_FAILOVER over ports 2, 3, then 4. */
+static void
+add_groups(struct ofproto *ofp, uint16_t cmd)
+{
+	struct ofp_bucket b[3];
+
+	b[0] = bucket("set_field:10.7.7.7->ipv4_dst,output:2", 0, OFPP13_ANY);
+	b[1] = bucket("output:3", 0, OFPP13_ANY);
+	group_mod(ofp, cmd, OFPGT_ALL, 1, b, 2);
+	b[0] = bucket("output:1", 1, OFPP13_ANY);
+	b[1] = bucket(rnd(2) ? "dec_ttl,output:2" : "output:4", 2,
+		      OFPP13_ANY);
+	b[2] = bucket("output:4", 1, OFPP13_ANY);
+	group_mod(ofp, cmd, OFPGT_SELECT, 2, b, 3);
+	b[0] = bucket("group:1", 0, OFPP13_ANY);
+	group_mod(ofp, cmd, OFPGT_INDIRECT, 3, b, 1);
+	b[0] = bucket("output:2", 0, 2);
+	b[1] = bucket("set_field:10.6.6.6->ipv4_src,output:3", 0, 3);
+	b[2] = bucket("output:4", 0, 4);
+	group_mod(ofp, cmd, OFPGT_FF, 4, b, 3);
 }
 
 static void
@@ -178,7 +278,7 @@ static void
 test_differential(void **state)
 {
 	unsigned total_hits = 0, total_installs = 0, rules_ok = 0;
-	unsigned kept = 0, removed = 0;
+	unsigned kept = 0, removed = 0, link_changes = 0, group_changes = 0;
 
 	(void)state;
 	for (unsigned round = 0; round < N_ROUNDS; round++) {
@@ -199,6 +299,7 @@ test_differential(void **state)
 			assert_int_equal(ofproto_port_add(ofp, p, name, hw), 0);
 		}
 		setup_map(map, ofp);
+		add_groups(ofp, OFPGC_ADD);
 		for (unsigned r = 0; r < N_RULES; r++) {
 			random_rule(rule, sizeof(rule));
 			if (ofproto_add_flow_str(ofp, rule, err, sizeof(err))
@@ -213,7 +314,16 @@ test_differential(void **state)
 			struct reval_arg ra = { .map = map, .t = t };
 
 			random_rule(rule, sizeof(rule));
-			if (rnd(3) == 0) {
+			if (rnd(4) == 0) {
+				/* Fast failover follows the links. */
+				uint32_t port = 2 + rnd(2);
+
+				ofproto_port_set_link(ofp, port, rnd(2));
+				link_changes++;
+			} else if (rnd(6) == 0) {
+				add_groups(ofp, OFPGC_MODIFY);
+				group_changes++;
+			} else if (rnd(3) == 0) {
 				char *a = strstr(rule, ",actions=");
 
 				*a = '\0';
@@ -235,12 +345,14 @@ test_differential(void **state)
 		free(map);
 	}
 	printf("differential: %u rules accepted of %u, %u megaflow hits "
-	       "checked, %u installs; revalidation kept %u, removed %u\n",
+	       "checked, %u installs; revalidation kept %u, removed %u; "
+	       "%u link changes, %u group changes\n",
 	       rules_ok, N_ROUNDS * N_RULES, total_hits, total_installs, kept,
-	       removed);
+	       removed, link_changes, group_changes);
 	assert_true(rules_ok > 0);
 	assert_true(total_hits > 1000);
 	assert_true(kept > 0);
+	assert_true(link_changes > 0 && group_changes > 0);
 }
 
 int
