@@ -235,7 +235,8 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	X(packets) X(emc_hits) X(megaflow_hits) X(misses) X(upcalls) \
 	X(lost_upcalls) X(exec_packets) X(tx_packets) X(tx_drops) \
 	X(action_drops) X(parked) X(park_overflows) X(action_skips) \
-	X(ttl_drops) X(meter_drops) X(copy_fails) X(emc_bypassed)
+	X(ttl_drops) X(meter_drops) X(copy_fails) X(emc_bypassed) \
+	X(megaflow_reused)
 
 /* The slowpath's counters, shown after the PMDs'. */
 #define SLOWPATH_STAT_FIELDS(X) \
@@ -263,8 +264,9 @@ format_pmd_stats(struct strbuf *out, bool json, const char *label,
 		     (double)st->packets : 0.0;
 	double busy = cycles ? 100.0 * (double)st->busy_cycles /
 		      (double)cycles : 0.0;
-	double avg_st = st->megaflow_hits ? (double)st->subtable_lookups /
-			(double)st->megaflow_hits : 0.0;
+	uint64_t looked_up = st->megaflow_hits - st->megaflow_reused;
+	double avg_st = looked_up ? (double)st->subtable_lookups /
+			(double)looked_up : 0.0;
 
 	if (json) {
 #define X(f) strbuf_printf(out, "\"" #f "\": %lu, ", (unsigned long)st->f);

@@ -97,7 +97,7 @@ emc_crc64(uint64_t data, uint32_t init)
 
 /* The hash of a key over the words in map (FLOW_MAP_*: every word outside
  * map is zero). Equal keys with equal maps hash the same. */
-static inline uint32_t
+static inline __attribute__((always_inline)) uint32_t
 emc_hash_map(const struct flow_key *key, uint16_t map)
 {
 	const flow_word_t *w = flow_key_words(key);

@@ -51,10 +51,8 @@
 #define MF_MASK_SEED 0x2545f491u
 
 struct mf_subtable {
-	struct flow_key mask;
-	uint32_t seed;			/* Hash seed: depends on the mask. */
-	uint8_t n_words;		/* Nonzero words of mask ... */
-	uint8_t words[FLOW_KEY_WORDS];	/* ... and their indices. */
+	struct megaflow_mask m;		/* First: megaflow_matches() reads it
+					 * through megaflow.subtable. */
 	uint32_t n_flows;		/* Writer only. */
 	uint64_t n_hits_seen;		/* Writer only: n_hits at last sort. */
 	/* Written by the owning PMD (relaxed), read by the writer. */
@@ -95,11 +93,11 @@ static inline uint32_t
 st_hash(const struct mf_subtable *st, const struct flow_key *key)
 {
 	const flow_word_t *k = flow_key_words(key);
-	const flow_word_t *m = flow_key_words(&st->mask);
-	uint32_t h = st->seed;
+	const flow_word_t *m = flow_key_words(&st->m.mask);
+	uint32_t h = st->m.seed;
 
-	for (unsigned i = 0; i < st->n_words; i++) {
-		unsigned w = st->words[i];
+	for (unsigned i = 0; i < st->m.n_words; i++) {
+		unsigned w = st->m.words[i];
 
 		h = rte_hash_crc_8byte(k[w] & m[w], h);
 	}
@@ -111,12 +109,12 @@ st_match(const struct mf_subtable *st, const struct flow_key *key,
 	 const struct megaflow *mf)
 {
 	const flow_word_t *k = flow_key_words(key);
-	const flow_word_t *m = flow_key_words(&st->mask);
+	const flow_word_t *m = flow_key_words(&st->m.mask);
 	const flow_word_t *t = flow_key_words(&mf->key);
 	uint64_t diff = 0;
 
-	for (unsigned i = 0; i < st->n_words; i++) {
-		unsigned w = st->words[i];
+	for (unsigned i = 0; i < st->m.n_words; i++) {
+		unsigned w = st->m.words[i];
 
 		diff |= (k[w] & m[w]) ^ t[w];
 	}
@@ -376,8 +374,8 @@ subtable_find(const struct megaflow_table *t, const struct flow_key *mask,
 	const struct mf_subtable_vec *v = t->subtables;
 
 	for (uint32_t i = 0; i < v->n; i++)
-		if (v->st[i]->seed == seed &&
-		    flow_key_equal(&v->st[i]->mask, mask))
+		if (v->st[i]->m.seed == seed &&
+		    flow_key_equal(&v->st[i]->m.mask, mask))
 			return v->st[i];
 	return NULL;
 }
@@ -409,11 +407,11 @@ subtable_add(struct megaflow_table *t, const struct flow_key *mask,
 		return NULL;
 	}
 	memset(st, 0, sizeof(*st));
-	st->mask = *mask;
-	st->seed = seed;
+	st->m.mask = *mask;
+	st->m.seed = seed;
 	for (unsigned i = 0; i < FLOW_KEY_WORDS; i++)
 		if (m[i] != 0)
-			st->words[st->n_words++] = (uint8_t)i;
+			st->m.words[st->m.n_words++] = (uint8_t)i;
 
 	v->n = cur->n + 1;
 	memcpy(v->st, cur->st, cur->n * sizeof(v->st[0]));
@@ -494,7 +492,7 @@ megaflow_insert(struct megaflow_table *t, const struct flow_key *key,
 	slot = t->free_slots[--t->n_free];
 	mf = &t->pool[slot];
 	mf->key = masked;
-	mf->mask = &st->mask;
+	mf->mask = &st->m.mask;
 	if (actions != NULL)
 		mf->actions = *actions;
 	else

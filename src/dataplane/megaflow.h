@@ -52,6 +52,15 @@
  * for the EMC's check, the counters, the single output port of the common
  * case); the masked key follows, then the actions, then what only the
  * writer side reads. */
+/* A subtable's mask as a PMD reads it: the mask and the indices of its
+ * nonzero words (every other word of a megaflow's key is zero). */
+struct megaflow_mask {
+	struct flow_key mask;
+	uint32_t seed;			/* Hash seed: depends on the mask. */
+	uint8_t n_words;		/* Nonzero words of mask ... */
+	uint8_t words[FLOW_KEY_WORDS];	/* ... and their indices. */
+};
+
 struct megaflow {
 	/* Classifier internals (first line): not for users. */
 	alignas(64) struct megaflow *next;	/* Hash chain (atomic, RCU). */
@@ -145,6 +154,25 @@ static inline bool
 megaflow_ref_valid(const struct megaflow *mf, uint32_t serial)
 {
 	return megaflow_serial(mf) == serial;
+}
+
+/* Whether key is in mf (key & mask == mf->key), comparing only the
+ * mask's nonzero words. The caller holds mf valid (RCU, serial). */
+static inline bool
+megaflow_matches(const struct megaflow *mf, const struct flow_key *key)
+{
+	const struct megaflow_mask *m = mf->subtable;
+	const flow_word_t *k = flow_key_words(key);
+	const flow_word_t *mw = flow_key_words(&m->mask);
+	const flow_word_t *t = flow_key_words(&mf->key);
+	uint64_t diff = 0;
+
+	for (unsigned i = 0; i < m->n_words; i++) {
+		unsigned w = m->words[i];
+
+		diff |= (k[w] & mw[w]) ^ t[w];
+	}
+	return diff == 0;
 }
 
 #endif /* PMDSWITCH_MEGAFLOW_H */

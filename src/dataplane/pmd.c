@@ -39,6 +39,7 @@
 
 /* Frames ahead whose data the parse pass prefetches. */
 #define PMD_PREFETCH_AHEAD 4
+#define PMD_REUSE_RETRY 8	/* A power of two. */
 
 /* Counters: single writer (this PMD), readers on other threads. */
 #define PMD_COUNT(pmd, field, n) \
@@ -480,6 +481,42 @@ megaflow_hit(struct pmd *pmd, struct megaflow *mf, uint32_t n_pkts,
 				 __ATOMIC_RELAXED);
 }
 
+/* The megaflow the previous burst ended on, if it is still installed and
+ * the check paid off: a burst where fewer than half the packets matched
+ * it turns the check off, except on one burst in PMD_REUSE_RETRY. The
+ * pointer may outlive a grace period: the slot is never unmapped and its
+ * serial changes on removal, as for the EMC's references. */
+static inline struct megaflow *
+last_megaflow(struct pmd *pmd)
+{
+	struct megaflow *mf = pmd->last_mf;
+
+	if (mf == NULL || !megaflow_ref_valid(mf, pmd->last_mf_serial))
+		return NULL;
+	if (pmd->last_mf_off &&
+	    (++pmd->last_mf_tries & (PMD_REUSE_RETRY - 1)) != 0)
+		return NULL;
+	return mf;
+}
+
+static inline void
+remember_megaflow(struct pmd *pmd, const struct megaflow *tried,
+		  unsigned reused, unsigned n, struct megaflow *last)
+{
+	if (tried != NULL)
+		pmd->last_mf_off = reused * 2 < n;
+	if (last != NULL && last != pmd->last_mf) {
+		/* Serial first, then liveness: a megaflow removed since it
+		 * was found is not remembered (as emc_insert_map()). */
+		uint32_t serial = megaflow_serial(last);
+
+		if (__atomic_load_n(&last->live, __ATOMIC_ACQUIRE)) {
+			pmd->last_mf = last;
+			pmd->last_mf_serial = serial;
+		}
+	}
+}
+
 /* One received burst: parse, look up in the EMC, then the megaflow
  * classifier, execute hits and send misses up (see the top of the file).
  * While an earlier miss is in flight, the whole burst waits behind it. */
@@ -494,8 +531,9 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 	uint32_t hashes[PMD_BURST];
 	uint16_t maps[PMD_BURST];
 	bool same[PMD_BURST];
+	bool reuse[PMD_BURST];
 	uint16_t miss_idx[PMD_BURST];
-	unsigned n_miss = 0, emc_hits = 0, mf_hits = 0;
+	unsigned n_miss = 0, emc_hits = 0, mf_hits = 0, reused = 0;
 	uint64_t bytes = 0, probes = 0;
 	struct megaflow *run = NULL;
 	uint64_t run_bytes = 0;
@@ -508,6 +546,10 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 	 * key is hashed until it misses the megaflows too. */
 	bool probe = emc_probe_burst(pmd->emc);
 	unsigned emc_probes = 0, emc_probe_hits = 0;
+	/* The megaflow the last burst ended on, when still valid and worth
+	 * a look (see last_megaflow()): many flows under one wide megaflow
+	 * need one masked compare each, no hash, no EMC probe. */
+	struct megaflow *lm = last_megaflow(pmd);
 
 	for (uint16_t i = 0; i < n && i < PMD_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -530,6 +572,14 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 			  flow_key_map_equal(&keys[i], &keys[i - 1], maps[i]);
 		if (same[i]) {
 			hashes[i] = probe ? hashes[i - 1] : 0;
+			reuse[i] = reuse[i - 1];
+			reused += reuse[i];
+			continue;
+		}
+		reuse[i] = lm != NULL && megaflow_matches(lm, &keys[i]);
+		if (reuse[i]) {
+			hashes[i] = 0;
+			reused++;
 			continue;
 		}
 		if (probe) {
@@ -539,12 +589,11 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 	}
 	PMD_COUNT(pmd, packets, n);
 	PMD_COUNT(pmd, bytes, bytes);
-	if (unlikely(!probe)) {
+	if (unlikely(!probe))
 		PMD_COUNT(pmd, emc_bypassed, n);
-		if (unlikely(stalled))
-			for (uint16_t i = 0; i < n; i++)
-				hashes[i] = emc_hash_map(&keys[i], maps[i]);
-	}
+	if (unlikely(stalled) && (!probe || reused))
+		for (uint16_t i = 0; i < n; i++)
+			hashes[i] = emc_hash_map(&keys[i], maps[i]);
 	if (unlikely(stalled)) {
 		/* Behind a miss: no lookup, wait in order. */
 		for (uint16_t i = 0; i < n; i++)
@@ -555,6 +604,10 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 
 	if (likely(probe)) {
 		for (uint16_t i = 0; i < n; i++) {
+			if (reuse[i]) {
+				found[i] = lm;
+				continue;
+			}
 			if (same[i] && found[i - 1] != NULL) {
 				found[i] = found[i - 1];
 				emc_hits++;
@@ -576,6 +629,10 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 		/* Bypassed: every first packet of a train goes to the
 		 * megaflows; the rest of the train follows it below. */
 		for (uint16_t i = 0; i < n; i++) {
+			if (reuse[i]) {
+				found[i] = lm;
+				continue;
+			}
 			if (same[i]) {
 				found[i] = NULL;	/* Set below. */
 				continue;
@@ -603,7 +660,7 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 		emc_account(pmd->emc, emc_probes, emc_probe_hits);
 	} else {
 		for (uint16_t i = 1; i < n; i++)
-			if (same[i] && found[i - 1] != NULL) {
+			if (same[i] && !reuse[i] && found[i - 1] != NULL) {
 				found[i] = found[i - 1];
 				mf_hits++;
 			}
@@ -613,10 +670,12 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 				hashes[i] = emc_hash_map(&keys[i], maps[i]);
 	}
 	PMD_COUNT(pmd, emc_hits, emc_hits);
-	if (mf_hits) {
-		PMD_COUNT(pmd, megaflow_hits, mf_hits);
+	if (mf_hits + reused) {
+		PMD_COUNT(pmd, megaflow_hits, mf_hits + reused);
+		PMD_COUNT(pmd, megaflow_reused, reused);
 		PMD_COUNT(pmd, subtable_lookups, probes);
 	}
+	remember_megaflow(pmd, lm, reused, n, found[n - 1]);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];

@@ -150,6 +150,9 @@ struct pmd_stats {
 	uint64_t meter_drops;	/* Dropped by a meter band. */
 	uint64_t copy_fails;	/* No mbuf for a copy (output/clone). */
 	uint64_t emc_bypassed;	/* Looked up with the EMC bypassed. */
+	uint64_t megaflow_reused;	/* Megaflow hits found by matching the
+					 * previous burst's last megaflow, with
+					 * no classifier lookup. */
 };
 
 /* A miss waiting for the in-flight upcalls to be installed. */
@@ -190,6 +193,10 @@ struct pmd {
 	uint64_t done_snapshot;		/* miss_upcalls_done as read at the
 					 * start of this iteration, before
 					 * the exec ring was drained. */
+	struct megaflow *last_mf;	/* The last burst's last megaflow ... */
+	uint32_t last_mf_serial;	/* ... its serial then, */
+	bool last_mf_off;		/* ... whether checking it pays, */
+	uint32_t last_mf_tries;		/* ... bursts since it did not. */
 	uint32_t n_parked;
 	struct pmd_parked parked[PMD_PARK_MAX];
 	volatile bool stop;
