@@ -517,129 +517,115 @@ remember_megaflow(struct pmd *pmd, const struct megaflow *tried,
 	}
 }
 
-/* One received burst: parse, look up in the EMC, then the megaflow
- * classifier, execute hits and send misses up (see the top of the file).
- * While an earlier miss is in flight, the whole burst waits behind it. */
-static void
-process_burst(struct pmd *pmd, const struct pmd_rxq *q,
-	      struct rte_mbuf **pkts, uint16_t n)
-{
+/* A burst on its way through the caches. */
+struct burst {
+	uint16_t n;
+	bool probe;		/* The EMC is probed for this burst. */
+	struct megaflow *last;	/* last_megaflow(), or NULL. */
+	unsigned reused;	/* Packets that matched last. */
 	struct flow_key keys[PMD_BURST];
-	const struct flow_key *miss_keys[PMD_BURST];
-	struct megaflow *found[PMD_BURST];
-	struct megaflow *mf_out[PMD_BURST];
-	uint32_t hashes[PMD_BURST];
-	uint16_t maps[PMD_BURST];
-	bool same[PMD_BURST];
-	bool reuse[PMD_BURST];
-	uint16_t miss_idx[PMD_BURST];
-	unsigned n_miss = 0, emc_hits = 0, mf_hits = 0, reused = 0;
-	uint64_t bytes = 0, probes = 0;
-	struct megaflow *run = NULL;
-	uint64_t run_bytes = 0;
-	uint32_t run_pkts = 0;
-	struct pmd_tx_batch *b = NULL;	/* The batch of tx_port ... */
-	uint32_t tx_port = PMD_NO_TX_PORT;	/* ... a valid port. */
-	uint16_t bn = 0;		/* b->n while b is cached. */
-	bool stalled = ordering_stall(pmd);
-	/* Probe the EMC for this burst? When not (bypassed, see emc.h), no
-	 * key is hashed until it misses the megaflows too. */
-	bool probe = emc_probe_burst(pmd->emc);
-	unsigned emc_probes = 0, emc_probe_hits = 0;
-	/* The megaflow the last burst ended on, when still valid and worth
-	 * a look (see last_megaflow()): many flows under one wide megaflow
-	 * need one masked compare each, no hash, no EMC probe. */
-	struct megaflow *lm = last_megaflow(pmd);
+	uint16_t maps[PMD_BURST];	/* The parser's word maps. */
+	uint32_t hashes[PMD_BURST];	/* EMC hashes (probed bursts, misses). */
+	bool same[PMD_BURST];	/* Same key as the packet before it. */
+	bool reuse[PMD_BURST];	/* Matched last. */
+	struct megaflow *found[PMD_BURST];	/* NULL: a miss. */
+};
 
-	for (uint16_t i = 0; i < n && i < PMD_PREFETCH_AHEAD; i++)
+/* Parse every packet; a packet of the same flow as the one before it (a
+ * train) takes its lookup result later, one that matches the last burst's
+ * megaflow needs no lookup; the others are hashed and their EMC slots
+ * prefetched when the EMC is probed. */
+static inline void
+burst_parse(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf **pkts,
+	    struct burst *bt)
+{
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < bt->n && i < PMD_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < bt->n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		struct flow_key *k = &bt->keys[i];
 		enum flow_parse_result r;
 
-		if (i + PMD_PREFETCH_AHEAD < n)
+		if (i + PMD_PREFETCH_AHEAD < bt->n)
 			rte_prefetch0(rte_pktmbuf_mtod(
 				pkts[i + PMD_PREFETCH_AHEAD], void *));
 		r = flow_parse_fast(rte_pktmbuf_mtod(m, const void *),
-				    rte_pktmbuf_data_len(m), q->ofport,
-				    &keys[i], &maps[i]);
+				    rte_pktmbuf_data_len(m), q->ofport, k,
+				    &bt->maps[i]);
 		if (unlikely(r != FLOW_PARSE_OK))
 			PMD_COUNT(pmd, parse_errors[r], 1);
 		bytes += rte_pktmbuf_pkt_len(m);
-		/* A packet of the same flow as the one before it (a train)
-		 * takes its lookup result: no hash, no EMC probe. */
-		same[i] = i > 0 && maps[i] == maps[i - 1] &&
-			  flow_key_map_equal(&keys[i], &keys[i - 1], maps[i]);
-		if (same[i]) {
-			hashes[i] = probe ? hashes[i - 1] : 0;
-			reuse[i] = reuse[i - 1];
-			reused += reuse[i];
+		bt->same[i] = i > 0 && bt->maps[i] == bt->maps[i - 1] &&
+			      flow_key_map_equal(k, &bt->keys[i - 1],
+						 bt->maps[i]);
+		if (bt->same[i]) {
+			bt->hashes[i] = bt->probe ? bt->hashes[i - 1] : 0;
+			bt->reuse[i] = bt->reuse[i - 1];
+			bt->reused += bt->reuse[i];
 			continue;
 		}
-		reuse[i] = lm != NULL && megaflow_matches(lm, &keys[i]);
-		if (reuse[i]) {
-			hashes[i] = 0;
-			reused++;
+		bt->reuse[i] = bt->last != NULL &&
+			       megaflow_matches(bt->last, k);
+		if (bt->reuse[i]) {
+			bt->hashes[i] = 0;
+			bt->reused++;
 			continue;
 		}
-		if (probe) {
-			hashes[i] = emc_hash_map(&keys[i], maps[i]);
-			emc_prefetch(pmd->emc, hashes[i]);
+		if (bt->probe) {
+			bt->hashes[i] = emc_hash_map(k, bt->maps[i]);
+			emc_prefetch(pmd->emc, bt->hashes[i]);
 		}
 	}
-	PMD_COUNT(pmd, packets, n);
+	PMD_COUNT(pmd, packets, bt->n);
 	PMD_COUNT(pmd, bytes, bytes);
-	if (unlikely(!probe))
-		PMD_COUNT(pmd, emc_bypassed, n);
-	if (unlikely(stalled) && (!probe || reused))
-		for (uint16_t i = 0; i < n; i++)
-			hashes[i] = emc_hash_map(&keys[i], maps[i]);
-	if (unlikely(stalled)) {
-		/* Behind a miss: no lookup, wait in order. */
-		for (uint16_t i = 0; i < n; i++)
-			handle_miss(pmd, q, pkts[i], &keys[i], hashes[i],
-				    maps[i], true);
-		return;
-	}
+	if (unlikely(!bt->probe))
+		PMD_COUNT(pmd, emc_bypassed, bt->n);
+}
 
-	if (likely(probe)) {
-		for (uint16_t i = 0; i < n; i++) {
-			if (reuse[i]) {
-				found[i] = lm;
+/* found[] for every packet: the last burst's megaflow, the EMC (when
+ * probed), then the megaflow classifier for what is left; NULL for a
+ * miss, whose hash is then set (parking compares it). */
+static inline void
+burst_lookup(struct pmd *pmd, struct burst *bt)
+{
+	const struct flow_key *miss_keys[PMD_BURST];
+	struct megaflow *mf_out[PMD_BURST];
+	uint16_t miss_idx[PMD_BURST];
+	unsigned n_miss = 0, emc_hits = 0, mf_hits = 0;
+	unsigned emc_probes = 0, emc_probe_hits = 0;
+	uint64_t probes = 0;
+
+	for (uint16_t i = 0; i < bt->n; i++) {
+		if (bt->reuse[i]) {
+			bt->found[i] = bt->last;
+			continue;
+		}
+		if (!bt->probe) {
+			/* Bypassed: a train follows its first packet,
+			 * below. */
+			bt->found[i] = NULL;
+			if (bt->same[i])
 				continue;
-			}
-			if (same[i] && found[i - 1] != NULL) {
-				found[i] = found[i - 1];
-				emc_hits++;
-				continue;
-			}
-			found[i] = emc_lookup_map(pmd->emc, &keys[i],
-						  hashes[i], maps[i]);
+		} else if (bt->same[i] && bt->found[i - 1] != NULL) {
+			bt->found[i] = bt->found[i - 1];
+			emc_hits++;
+			continue;
+		} else {
+			bt->found[i] = emc_lookup_map(pmd->emc, &bt->keys[i],
+						      bt->hashes[i],
+						      bt->maps[i]);
 			emc_probes++;
-			if (found[i] != NULL) {
-				rte_prefetch0(found[i]);
+			if (bt->found[i] != NULL) {
+				rte_prefetch0(bt->found[i]);
 				emc_hits++;
 				emc_probe_hits++;
-			} else {
-				miss_idx[n_miss] = i;
-				miss_keys[n_miss++] = &keys[i];
-			}
-		}
-	} else {
-		/* Bypassed: every first packet of a train goes to the
-		 * megaflows; the rest of the train follows it below. */
-		for (uint16_t i = 0; i < n; i++) {
-			if (reuse[i]) {
-				found[i] = lm;
 				continue;
 			}
-			if (same[i]) {
-				found[i] = NULL;	/* Set below. */
-				continue;
-			}
-			miss_idx[n_miss] = i;
-			miss_keys[n_miss++] = &keys[i];
 		}
+		miss_idx[n_miss] = i;
+		miss_keys[n_miss++] = &bt->keys[i];
 	}
 	if (n_miss > 0) {
 		megaflow_lookup_burst_probes(pmd->megaflows, miss_keys, n_miss,
@@ -647,43 +633,59 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 		for (unsigned j = 0; j < n_miss; j++) {
 			uint16_t i = miss_idx[j];
 
-			found[i] = mf_out[j];
-			if (found[i] == NULL)
+			bt->found[i] = mf_out[j];
+			if (bt->found[i] == NULL)
 				continue;
 			mf_hits++;
-			if (probe)
-				emc_insert_map(pmd->emc, &keys[i], hashes[i],
-					       maps[i], found[i]);
+			if (bt->probe)
+				emc_insert_map(pmd->emc, &bt->keys[i],
+					       bt->hashes[i], bt->maps[i],
+					       bt->found[i]);
 		}
 	}
-	if (likely(probe)) {
+	if (likely(bt->probe)) {
 		emc_account(pmd->emc, emc_probes, emc_probe_hits);
 	} else {
-		for (uint16_t i = 1; i < n; i++)
-			if (same[i] && !reuse[i] && found[i - 1] != NULL) {
-				found[i] = found[i - 1];
+		for (uint16_t i = 1; i < bt->n; i++)
+			if (bt->same[i] && !bt->reuse[i] &&
+			    bt->found[i - 1] != NULL) {
+				bt->found[i] = bt->found[i - 1];
 				mf_hits++;
 			}
-		/* A miss needs its hash (parking compares it). */
-		for (uint16_t i = 0; i < n; i++)
-			if (found[i] == NULL)
-				hashes[i] = emc_hash_map(&keys[i], maps[i]);
+		for (uint16_t i = 0; i < bt->n; i++)
+			if (bt->found[i] == NULL)
+				bt->hashes[i] = emc_hash_map(&bt->keys[i],
+							     bt->maps[i]);
 	}
 	PMD_COUNT(pmd, emc_hits, emc_hits);
-	if (mf_hits + reused) {
-		PMD_COUNT(pmd, megaflow_hits, mf_hits + reused);
-		PMD_COUNT(pmd, megaflow_reused, reused);
+	if (mf_hits + bt->reused) {
+		PMD_COUNT(pmd, megaflow_hits, mf_hits + bt->reused);
+		PMD_COUNT(pmd, megaflow_reused, bt->reused);
 		PMD_COUNT(pmd, subtable_lookups, probes);
 	}
-	remember_megaflow(pmd, lm, reused, n, found[n - 1]);
+}
 
-	for (uint16_t i = 0; i < n; i++) {
+/* Execute the hits, in order: runs of one megaflow are counted once,
+ * single-output megaflows go straight into the tx batch, the others
+ * through the action interpreter; misses go up (or wait). */
+static inline void
+burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
+	      struct rte_mbuf **pkts, struct burst *bt)
+{
+	struct megaflow *run = NULL;
+	uint64_t run_bytes = 0;
+	uint32_t run_pkts = 0;
+	struct pmd_tx_batch *b = NULL;	/* The batch of tx_port ... */
+	uint32_t tx_port = PMD_NO_TX_PORT;	/* ... a valid port. */
+	uint16_t bn = 0;		/* b->n while b is cached. */
+
+	for (uint16_t i = 0; i < bt->n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct megaflow *mf = found[i];
+		struct megaflow *mf = bt->found[i];
 
 		if (unlikely(mf == NULL)) {
-			handle_miss(pmd, q, m, &keys[i], hashes[i], maps[i],
-				    false);
+			handle_miss(pmd, q, m, &bt->keys[i], bt->hashes[i],
+				    bt->maps[i], false);
 			continue;
 		}
 		if (mf != run) {
@@ -733,6 +735,39 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 		b->n = bn;
 	if (run != NULL)
 		megaflow_hit(pmd, run, run_pkts, run_bytes);
+}
+
+/* One received burst: parse, look up (last burst's megaflow, EMC,
+ * megaflow classifier), execute hits and send misses up (see the top of
+ * the file). While an earlier miss is in flight, the whole burst waits
+ * behind it. */
+static void
+process_burst(struct pmd *pmd, const struct pmd_rxq *q,
+	      struct rte_mbuf **pkts, uint16_t n)
+{
+	struct burst bt;
+
+	bt.n = n;
+	bt.reused = 0;
+	/* Probe the EMC for this burst? When not (bypassed, see emc.h), no
+	 * key is hashed until it misses the megaflows too. */
+	bt.probe = emc_probe_burst(pmd->emc);
+	bt.last = last_megaflow(pmd);
+	burst_parse(pmd, q, pkts, &bt);
+	if (unlikely(ordering_stall(pmd))) {
+		/* Behind a miss: no lookup, wait in order. */
+		for (uint16_t i = 0; i < n; i++) {
+			if (!bt.probe || bt.reuse[i])
+				bt.hashes[i] = emc_hash_map(&bt.keys[i],
+							    bt.maps[i]);
+			handle_miss(pmd, q, pkts[i], &bt.keys[i],
+				    bt.hashes[i], bt.maps[i], true);
+		}
+		return;
+	}
+	burst_lookup(pmd, &bt);
+	remember_megaflow(pmd, bt.last, bt.reused, n, bt.found[n - 1]);
+	burst_execute(pmd, q, pkts, &bt);
 }
 
 /* A key process_parked() sent up in this pass. */
