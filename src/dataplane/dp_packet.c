@@ -21,7 +21,8 @@
 
 struct hdrs {
 	int vlan;		/* Offset of the outer TPID, or -1. */
-	int pbb;		/* Offset of the I-TAG TPID (12), or -1. */
+	int pbb;		/* Offset of the I-TAG TPID (12, or after the
+				 * B-VLAN tags), or -1. */
 	int et;			/* Offset of the innermost ethertype. */
 	uint16_t eth_type;
 	int mpls;		/* Top label stack entry, or -1. */
@@ -133,13 +134,6 @@ parse(const struct dp_buf *b, struct hdrs *h)
 	if (b->len < 14)
 		return false;
 	et = rd16(b->data + off);
-	if (et == ET_PBB) {
-		if (b->len < PBB_HDR_LEN + 14)
-			return false;
-		h->pbb = 12;
-		off = PBB_HDR_LEN + 12;
-		et = rd16(b->data + off);
-	}
 	for (int i = 0; i < 4 && is_vlan(et); i++) {
 		if (b->len < off + 6)
 			return false;
@@ -151,6 +145,17 @@ parse(const struct dp_buf *b, struct hdrs *h)
 	h->et = (int)off;
 	h->eth_type = et;
 	off += 2;
+	if (et == ET_PBB) {
+		/* As flow_parse() and OpenFlow 1.3 see it: the backbone
+		 * frame (addresses, B-VLAN tags, I-TAG) and nothing of the
+		 * customer frame behind it, so that VLAN, MPLS, TTL and
+		 * Ethertype actions act on the backbone headers or not at
+		 * all. */
+		if (b->len < off + 4)
+			return false;
+		h->pbb = h->et;
+		return true;
+	}
 	if (is_mpls(et)) {
 		if (b->len >= off + 4)
 			h->mpls = (int)off;
@@ -747,9 +752,11 @@ dp_packet_apply(struct dp_buf *b, const struct dp_actions *l,
 		return DP_HDR_OK;
 	}
 	case DP_ACTION_POP_PBB:
-		if (h.pbb < 0)
+		/* The whole backbone header goes: B-DA, B-SA, B-VLAN tags
+		 * and I-TAG; the customer frame starts at its C-DA. */
+		if (h.pbb < 0 || b->len < (uint32_t)h.pbb + PBB_HDR_LEN)
 			return DP_HDR_SKIPPED;
-		remove_bytes(b, 0, PBB_HDR_LEN);
+		remove_bytes(b, 0, (uint32_t)h.pbb + PBB_HDR_LEN - 12);
 		return DP_HDR_OK;
 	default:
 		return DP_HDR_SKIPPED;

@@ -430,6 +430,7 @@ handle_stats(struct ofproto *ofp, const uint8_t *msg, size_t len,
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
 			break;
 		}
+		ofproto_host_sync_stats(ofp);
 		ofproto_table_counters(ofp, 0, &active, &lookups, &matches);
 		struct ofp10_table_stats *t = ofp_buf_put_zeros(out,
 								sizeof(*t));

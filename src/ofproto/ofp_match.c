@@ -350,6 +350,15 @@ ofp_match_set_field(struct ofp_flow_match *m, uint64_t *seen,
 	enum ofperr err = ofp_match_field_to_key(field, v, mk, &k, &km);
 	if (err)
 		return err;
+	/* IN_PORT and IN_PHY_PORT share the key's in_port (no tunnels, no
+	 * bonds: a packet's physical port is its port). Whichever comes
+	 * second must not overwrite the first: two different ports match no
+	 * packet, which in_port 0 (never an ofport) says. */
+	if ((field == OFPXMT_OFB_IN_PORT || field == OFPXMT_OFB_IN_PHY_PORT) &&
+	    (*seen & ((1ull << OFPXMT_OFB_IN_PORT) |
+		      (1ull << OFPXMT_OFB_IN_PHY_PORT))) &&
+	    m->key.in_port != k.in_port)
+		k.in_port = 0;
 	/* Fields that share key bytes (VID/PCP, DSCP/ECN) only touch their own
 	 * bits; clear those bits before merging. */
 	key_word *mkw = (key_word *)(void *)&m->key;

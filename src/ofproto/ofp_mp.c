@@ -134,6 +134,8 @@ put_aggregate(struct ofproto *ofp, const uint8_t *body, size_t blen,
 static void
 put_table_stats(struct ofproto *ofp, struct mp_reply *r)
 {
+	/* The lookups of cached packets are counted when credited. */
+	ofproto_host_sync_stats(ofp);
 	for (unsigned int id = 0; id < OFPROTO_N_TABLES; id++) {
 		uint32_t active;
 		uint64_t lookups, matches;
@@ -477,12 +479,15 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		err = decode_id_req(body, blen, &id);
 		if (err)
 			break;
-		if (type == OFPMP_GROUP)
+		if (type == OFPMP_GROUP) {
+			/* Cached packets reach the buckets when credited. */
+			ofproto_host_sync_stats(ofp);
 			ofproto_put_group_stats(ofp, id, &room, r.out);
-		else if (type == OFPMP_METER)
+		} else if (type == OFPMP_METER) {
 			ofproto_put_meter_stats(ofp, id, &room, r.out);
-		else
+		} else {
 			ofproto_put_meter_config(ofp, id, &room, r.out);
+		}
 		break;
 	}
 	case OFPMP_GROUP_DESC:

@@ -40,6 +40,11 @@ struct pipe {
 	uint8_t table_id;
 	bool in_set;
 	uint64_t cookie;
+	/* The packet, if the caller gave it, and whether a pop made the
+	 * working key's packet fields unknown since the last lookup. */
+	const struct ofproto_packet *pkt;
+	bool stale;
+	bool probe;		/* Revalidation of a megaflow's key. */
 };
 
 static void
@@ -272,13 +277,6 @@ exec_action(struct pipe *p, const struct ofpact *a, struct flow_key *wk,
 		emit(p, &c);
 		return;
 	case OFPACT_SET_FIELD:
-		if (a->field == OFPXMT_OFB_PBB_ISID) {
-			/* dp_packet.c rewrites an I-TAG only right after the
-			 * addresses, not behind a B-VLAN tag. */
-			mask->vlan_tci |= htons(FLOW_VLAN_TCI_PRESENT);
-			if (wk->vlan_tci & htons(FLOW_VLAN_TCI_PRESENT))
-				break;
-		}
 		ofp_set_field_apply(a, wk);
 		break;
 	case OFPACT_PUSH_VLAN:
@@ -298,9 +296,13 @@ exec_action(struct pipe *p, const struct ofpact *a, struct flow_key *wk,
 		mask->eth_type = 0xffff;
 		mask->mpls_lse = 0xffffffffu;
 		mask->nw_ttl = 0xff;
+		/* As dp_packet.c writes it: the IP TTL, 64 without IP. */
 		if (wk->eth_type != htons(ETH_TYPE_MPLS) &&
 		    wk->eth_type != htons(ETH_TYPE_MPLS_MC))
-			wk->mpls_lse = htonl(0x100u | wk->nw_ttl);
+			wk->mpls_lse = htonl(0x100u |
+				(wk->eth_type == htons(0x0800) ||
+				 wk->eth_type == htons(0x86dd) ?
+				 wk->nw_ttl : 64u));
 		else
 			wk->mpls_lse &= ~htonl(0x100u);
 		wk->eth_type = htons(a->ethertype);
@@ -308,6 +310,7 @@ exec_action(struct pipe *p, const struct ofpact *a, struct flow_key *wk,
 	case OFPACT_POP_MPLS:
 		wk->eth_type = htons(a->ethertype);
 		wk->mpls_lse = 0;
+		p->stale = true;
 		break;
 	case OFPACT_SET_MPLS_TTL:
 		mask->mpls_lse |= htonl(0xffffff00u);
@@ -324,19 +327,19 @@ exec_action(struct pipe *p, const struct ofpact *a, struct flow_key *wk,
 		wk->eth_type = htons(a->ethertype);
 		break;
 	case OFPACT_POP_PBB:
-		/* dp_packet.c pops an I-TAG only right after the addresses
-		 * (no B-VLAN tag before it). */
+		/* dp_packet.c pops the whole backbone header, B-VLAN tags
+		 * included. */
 		mask->eth_type = 0xffff;
-		mask->vlan_tci |= htons(FLOW_VLAN_TCI_PRESENT);
-		if (wk->eth_type != htons(ETH_TYPE_PBB) ||
-		    (wk->vlan_tci & htons(FLOW_VLAN_TCI_PRESENT)))
+		if (wk->eth_type != htons(ETH_TYPE_PBB))
 			break;
 		/* flow_parse() stops at the I-TAG, so nothing of the
 		 * customer frame is known: as the inner fields after
 		 * POP_MPLS, later tables see it all as zero (eth_type and
 		 * the addresses too), which the megaflow may rely on since
-		 * none of it came from the packet. */
+		 * none of it came from the packet; unless the packet is at
+		 * hand (see reparse()). */
 		pbb_outer_key(wk, false);
+		p->stale = true;
 		break;
 	default:
 		break;
@@ -350,6 +353,31 @@ exec_action(struct pipe *p, const struct ofpact *a, struct flow_key *wk,
 	emit(p, a);
 }
 
+/* Before a table looks at a key a pop left partly unknown: the key of the
+ * packet itself, with the actions so far applied. The result is then for
+ * this packet alone (its mask cannot say which packets share it). */
+static void
+reparse(struct pipe *p, struct flow_key *wk)
+{
+	const struct ofproto_packet *pkt = p->pkt;
+	struct flow_key k;
+
+	p->stale = false;
+	/* A megaflow's key has no packet behind it: whatever this lookup
+	 * finds on the zeros, the megaflow cannot stand for the packets. */
+	if (p->probe)
+		p->res->uncacheable = true;
+	if (pkt == NULL || pkt->reparse == NULL ||
+	    pkt->reparse(pkt->arg, pkt->data, pkt->len, p->res->actions, p->n,
+			 &k) != 0)
+		return;
+	k.in_port = wk->in_port;
+	k.metadata = wk->metadata;
+	k.tunnel_id = wk->tunnel_id;
+	*wk = k;
+	p->res->uncacheable = true;
+}
+
 static bool
 is_table_miss_rule(const struct ofp_rule *r)
 {
@@ -360,11 +388,13 @@ is_table_miss_rule(const struct ofp_rule *r)
 
 void
 ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
+		     const struct ofproto_packet *pkt,
 		     struct ofproto_lookup_result *res, uint64_t now)
 {
 	struct pipe p = { .ofp = ofp, .res = res, .reason = OFPR_ACTION,
 			  .table_id = OFPROTO_PIN_NO_TABLE,
-			  .cookie = OFPROTO_PIN_NO_COOKIE };
+			  .cookie = OFPROTO_PIN_NO_COOKIE, .pkt = pkt,
+			  .probe = now == 0 };
 	struct ofpact set[OFPROTO_MAX_ACTIONS];
 	struct flow_key wk = *key;
 	size_t n_set = 0;
@@ -376,11 +406,14 @@ ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
 		struct flow_key consulted;
 
 		memset(&consulted, 0, sizeof(consulted));
+		if (p.stale)
+			reparse(&p, &wk);
 		struct ofp_rule *r = ofp_table_lookup(&ofp->tables[t], &wk,
 						      &consulted, now);
 		flow_key_or(&res->mask, &consulted);
 		if (r == NULL) {
 			miss = true;	/* The action set is not executed. */
+			add_credit(&p, OFPROTO_TABLE_MISS_ID(t));
 			break;
 		}
 		const struct ofp_insts *in = r->insts;
@@ -644,7 +677,8 @@ has_normal(const struct ofpact *acts, size_t n)
 
 static void
 lookup(struct ofproto *ofp, const struct flow_key *key,
-       struct ofproto_lookup_result *res, bool probe)
+       const struct ofproto_packet *pkt, struct ofproto_lookup_result *res,
+       bool probe)
 {
 	bool mac_changed = false;
 	bool *learn = probe ? NULL : &mac_changed;
@@ -658,6 +692,7 @@ lookup(struct ofproto *ofp, const struct flow_key *key,
 	res->cookie = 0;
 	res->pin_reason = OFPR_ACTION;
 	res->normal = false;
+	res->uncacheable = false;
 
 	pthread_mutex_lock(&ofp->mutex);
 	if (ofp->fail_mode == OFPROTO_FAIL_STANDALONE &&
@@ -667,7 +702,7 @@ lookup(struct ofproto *ofp, const struct flow_key *key,
 						   res->actions, now, learn);
 	} else {
 		/* Table lookups take 0 as "no side effects". */
-		ofproto_pipeline_run(ofp, key, res, probe ? 0 : now);
+		ofproto_pipeline_run(ofp, key, pkt, res, probe ? 0 : now);
 		if (has_normal(res->actions, res->n_actions)) {
 			res->normal = true;
 			res->n_actions = resolve_normal(ofp, key, &res->mask,
@@ -687,20 +722,29 @@ void
 ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
 	       struct ofproto_lookup_result *res)
 {
-	lookup(ofp, key, res, false);
+	lookup(ofp, key, NULL, res, false);
+}
+
+void
+ofproto_lookup_packet(struct ofproto *ofp, const struct flow_key *key,
+		      const struct ofproto_packet *pkt,
+		      struct ofproto_lookup_result *res)
+{
+	lookup(ofp, key, pkt, res, false);
 }
 
 void
 ofproto_lookup_probe(struct ofproto *ofp, const struct flow_key *key,
 		     struct ofproto_lookup_result *res)
 {
-	lookup(ofp, key, res, true);
+	lookup(ofp, key, NULL, res, true);
 }
 
 size_t
 ofproto_packet_out_resolve(struct ofproto *ofp, const struct flow_key *key,
 			   const struct ofpact *in, size_t n_in,
-			   struct ofpact *out, size_t max)
+			   struct ofpact *out, size_t max,
+			   const struct ofproto_packet *pkt)
 {
 	struct ofpact acts[OFPROTO_MAX_ACTIONS];
 	struct flow_key mask;
@@ -719,9 +763,13 @@ ofproto_packet_out_resolve(struct ofproto *ofp, const struct flow_key *key,
 
 			if (res == NULL)
 				continue;
-			ofproto_lookup(ofp, key, res);
+			ofproto_lookup_packet(ofp, key, pkt, res);
 			for (size_t k = 0; k < res->n_actions && m < max; k++)
 				out[m++] = res->actions[k];
+			/* No megaflow counts this packet: the rules do now. */
+			for (size_t k = 0; k < res->n_rules; k++)
+				ofproto_credit_rule(ofp, res->rule_ids[k], 1,
+						    pkt != NULL ? pkt->len : 0);
 			free(res);
 			continue;
 		}

@@ -532,6 +532,22 @@ ofproto_credit_rule(struct ofproto *ofp, uint64_t rule_id, uint64_t packets,
 	pthread_mutex_unlock(&ofp->mutex);
 }
 
+void
+ofproto_credit_lookups(struct ofproto *ofp, uint64_t credit_id,
+		       uint64_t packets)
+{
+	unsigned int tid = OFPROTO_RULE_TABLE(credit_id);
+
+	if ((credit_id & OFP_GROUP_CREDIT_BIT) || tid >= OFPROTO_N_TABLES ||
+	    packets == 0)
+		return;
+	pthread_mutex_lock(&ofp->mutex);
+	ofp->tables[tid].lookup_count += packets;
+	if (OFPROTO_RULE_SEQ(credit_id) != 0)
+		ofp->tables[tid].matched_count += packets;
+	pthread_mutex_unlock(&ofp->mutex);
+}
+
 /* With the mutex held: groups and meters the instructions use exist. */
 static enum ofperr
 check_refs(struct ofproto *ofp, const struct ofp_insts *insts)

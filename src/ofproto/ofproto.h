@@ -133,8 +133,9 @@ struct ofpact {
 };
 
 #define OFPROTO_MAX_ACTIONS 64
-/* Credit ids in a lookup result: one per rule of each table visited, and
- * one per group bucket taken (ofproto_credit_rule() takes both). */
+/* Credit ids in a lookup result: one per table visited (its rule, or the
+ * table's miss id when no rule matched), and one per group bucket taken
+ * (ofproto_credit_rule() and ofproto_credit_lookups() take them all). */
 #define OFPROTO_MAX_RULE_REFS 16
 
 /* What the pipeline decided for one packet (see ofproto_lookup()). */
@@ -146,10 +147,11 @@ struct ofproto_lookup_result {
 	struct flow_key mask;
 	size_t n_actions;		/* 0 = drop. */
 	struct ofpact actions[OFPROTO_MAX_ACTIONS];
-	/* Ids of the rules that matched (one per table visited) and of the
-	 * groups and group buckets taken, for ofproto_credit_rule() (credit
-	 * every id with the packets of the megaflow). n_rules == 0 on a
-	 * table-miss drop in table 0. */
+	/* Ids of the rules that matched (one per table visited; a table
+	 * where nothing matched gives its miss id) and of the groups and
+	 * group buckets taken, for ofproto_credit_rule() and
+	 * ofproto_credit_lookups() (credit every id with the packets of the
+	 * megaflow). */
 	size_t n_rules;
 	uint64_t rule_ids[OFPROTO_MAX_RULE_REFS];
 	uint8_t table_id;		/* Table of the last rule. */
@@ -162,6 +164,31 @@ struct ofproto_lookup_result {
 	/* The result came from the MAC-learning switch (OFPP_NORMAL, or
 	 * standalone fail mode without a controller). */
 	bool normal;
+	/* A table looked at fields of the packet that the key does not hold
+	 * (what a POP_MPLS or POP_PBB uncovered, see struct ofproto_packet):
+	 * the mask cannot describe the packets that get these actions, so
+	 * the result is for this packet alone. A probe sets it as soon as a
+	 * table looks behind a pop, packet or not. */
+	bool uncacheable;
+};
+
+/* The packet a lookup is for, when the caller has it. A key holds the
+ * outer headers only: after a POP_MPLS or POP_PBB of apply-actions, the
+ * frame inside is unknown to it (the pipeline's key shows it as zeros).
+ * Before a later table looks at it, the pipeline asks reparse() for the
+ * key of the packet with the actions so far applied, and goes on with
+ * that key (in_port, metadata and tunnel_id its own). */
+struct ofproto_packet {
+	const void *data;
+	uint32_t len;
+	/* The key of data with acts[0..n_acts) applied (the header actions;
+	 * CLONE blocks, outputs and packet-ins skipped). 0, or -errno: the
+	 * pipeline keeps its zeros. Called with the ofproto's mutex held:
+	 * must not call back into the ofproto. */
+	int (*reparse)(void *arg, const void *data, uint32_t len,
+		       const struct ofpact *acts, size_t n_acts,
+		       struct flow_key *key);
+	void *arg;
 };
 
 struct ofproto_port_stats {
@@ -317,9 +344,15 @@ void ofproto_set_max_meters(struct ofproto *ofp, uint32_t max_meters);
 int ofproto_listener_port(struct ofproto *ofp, size_t index);
 
 /* The pipeline: the actions for a packet with this key. Always succeeds
- * (a table-miss without a miss rule is a drop with n_rules == 0). */
+ * (a table-miss without a miss rule is a drop; its credit id is the
+ * table's miss id). */
 void ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
 		    struct ofproto_lookup_result *res);
+/* ofproto_lookup() for the packet pkt (NULL: as ofproto_lookup()), which
+ * lets tables after a POP_MPLS / POP_PBB match the inner frame. */
+void ofproto_lookup_packet(struct ofproto *ofp, const struct flow_key *key,
+			   const struct ofproto_packet *pkt,
+			   struct ofproto_lookup_result *res);
 /* The same lookup without side effects: no rule's idle time is refreshed,
  * no table counter moves, no MAC address is learned. For revalidation,
  * which looks up the keys of cached megaflows, not packets. */
@@ -328,16 +361,25 @@ void ofproto_lookup_probe(struct ofproto *ofp, const struct flow_key *key,
 /* Packet-out helper for the host: the actions to execute for a
  * packet-out's action list, with OUTPUT:TABLE replaced by the pipeline's
  * actions for key (key->in_port = the packet-out's in_port) and
- * OUTPUT:NORMAL by the MAC-learning decision. Returns the number of
- * actions written to out (at most max). */
+ * OUTPUT:NORMAL by the MAC-learning decision. OUTPUT:TABLE looks pkt up
+ * (ofproto_lookup_packet()), and the rules and group buckets it runs
+ * through count the packet, as they would for a packet from a port.
+ * Returns the number of actions written to out (at most max). */
 size_t ofproto_packet_out_resolve(struct ofproto *ofp,
 				  const struct flow_key *key,
 				  const struct ofpact *in, size_t n_in,
-				  struct ofpact *out, size_t max);
+				  struct ofpact *out, size_t max,
+				  const struct ofproto_packet *pkt);
 /* Add cached-datapath counts to a rule; unknown ids (deleted rules) are
  * ignored. */
 void ofproto_credit_rule(struct ofproto *ofp, uint64_t rule_id,
 			 uint64_t packets, uint64_t bytes);
+/* Add packets that a cached megaflow forwarded, never looked up here, to
+ * the lookup (and, for a rule's id, matched) counters of the credit id's
+ * table: the table statistics count every packet, not just the ones the
+ * slowpath saw. Group ids are ignored. */
+void ofproto_credit_lookups(struct ofproto *ofp, uint64_t credit_id,
+			    uint64_t packets);
 
 /* Where a packet-in comes from: the context its action carried (see
  * "Packet-in context" above). OpenFlow 1.3 sends table_id and cookie, and

@@ -50,6 +50,10 @@ struct ofproto_port {
 #define OFPROTO_N_TABLES 254
 #define OFPROTO_RULE_ID_SHIFT 40
 #define OFPROTO_RULE_TABLE(id) ((unsigned int)((id) >> OFPROTO_RULE_ID_SHIFT))
+/* The credit id of a lookup in table t that matched no rule: sequence 0,
+ * which no rule has (a table numbers its rules from 1). */
+#define OFPROTO_TABLE_MISS_ID(t) ((uint64_t)(t) << OFPROTO_RULE_ID_SHIFT)
+#define OFPROTO_RULE_SEQ(id) ((id) & ((1ull << OFPROTO_RULE_ID_SHIFT) - 1))
 
 /* OFPC_INVALID_TTL_TO_CONTROLLER of SET_CONFIG (OpenFlow 1.3). */
 #define OFPC13_INVALID_TTL_TO_CONTROLLER 0x4u
@@ -162,6 +166,7 @@ struct ofproto_port *ofproto_port_find_locked(struct ofproto *ofp,
  * res (mask, actions, rule ids, table_id, cookie, pin_reason) from the
  * flow tables and groups for key. */
 void ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
+			  const struct ofproto_packet *pkt,
 			  struct ofproto_lookup_result *res, uint64_t now);
 /* Resolves GROUP actions of a packet-out action list into CLONE blocks
  * (mutex held). Returns the number of actions written, 0 on overflow. */

@@ -200,17 +200,22 @@ slowpath_destroy(struct slowpath *sp)
 	free(sp);
 }
 
-/* Credit what a megaflow forwarded since the last time to its rules.
- * Called with map_lock (read) and mf_lock held. */
+/* Credit what a megaflow forwarded since the last time to its rules;
+ * cached: the packets were not looked up in the tables, so their lookup
+ * counters take them too. Called with map_lock (read) and mf_lock held. */
 static void
 credit_cookie(struct slowpath *sp, uint64_t cookie, uint64_t packets,
-	      uint64_t bytes)
+	      uint64_t bytes, bool cached)
 {
 	unsigned b = XLATE_COOKIE_BRIDGE(cookie);
 
-	if (b < XLATE_MAX_BRIDGES && sp->map.bridges[b].ofp != NULL)
-		ofproto_credit_rule(sp->map.bridges[b].ofp,
-				    XLATE_COOKIE_RULE(cookie), packets, bytes);
+	if (b >= XLATE_MAX_BRIDGES || sp->map.bridges[b].ofp == NULL)
+		return;
+	ofproto_credit_rule(sp->map.bridges[b].ofp, XLATE_COOKIE_RULE(cookie),
+			    packets, bytes);
+	if (cached)
+		ofproto_credit_lookups(sp->map.bridges[b].ofp,
+				       XLATE_COOKIE_RULE(cookie), packets);
 }
 
 static void
@@ -224,7 +229,7 @@ credit_megaflow(struct slowpath *sp, struct megaflow *mf)
 	if (dp == 0 && db == 0)
 		return;
 	for (uint32_t i = 0; i < mf->n_cookies; i++)
-		credit_cookie(sp, mf->cookies[i], dp, db);
+		credit_cookie(sp, mf->cookies[i], dp, db, true);
 	mf->credited_packets = pkts;
 	mf->credited_bytes = bytes;
 }
@@ -315,13 +320,14 @@ handle_miss(struct slowpath *sp, struct pmd *pmd, struct rte_mbuf *m)
 		   priv->in_port, &key);
 	pthread_rwlock_rdlock(&sp->map_lock);
 	gen = __atomic_load_n(&sp->generation, __ATOMIC_SEQ_CST);
-	xlate_packet(&sp->map, &key, &xr);
+	xlate_packet_data(&sp->map, &key, rte_pktmbuf_mtod(m, const void *),
+			  rte_pktmbuf_data_len(m), &xr);
 	priv->actions = xr.actions;
 
 	pthread_mutex_lock(&sp->mf_lock);
 	if (gen != __atomic_load_n(&sp->generation, __ATOMIC_SEQ_CST)) {
 		SP_COUNT(sp, install_stale, 1);
-	} else if (xr.cookies_overflow || xr.truncated) {
+	} else if (xr.cookies_overflow || xr.truncated || xr.uncacheable) {
 		/* Executed once, never cached. */
 		SP_COUNT(sp, install_uncacheable, 1);
 	} else if (megaflow_insert(pmd->megaflows, &key, &xr.mask,
@@ -338,7 +344,8 @@ handle_miss(struct slowpath *sp, struct pmd *pmd, struct rte_mbuf *m)
 	/* The packet itself was not counted by any megaflow: credit it to
 	 * the rules directly. */
 	for (uint32_t i = 0; i < xr.n_cookies; i++)
-		credit_cookie(sp, xr.cookies[i], 1, rte_pktmbuf_pkt_len(m));
+		credit_cookie(sp, xr.cookies[i], 1, rte_pktmbuf_pkt_len(m),
+			      false);
 	pthread_rwlock_unlock(&sp->map_lock);
 	send_to_pmd(sp, pmd, m);
 	/* After the packet is on the exec ring: the PMD then releases the
@@ -551,10 +558,14 @@ slowpath_packet_out_bridge(struct slowpath *sp, unsigned bridge,
 			      sp->map.bridges[bridge].ofp : NULL;
 	pthread_rwlock_unlock(&sp->map_lock);
 	struct ofpact resolved[OFPROTO_MAX_ACTIONS];
+	const struct ofproto_packet pkt = {
+		.data = data, .len = (uint32_t)len, .reparse = xlate_reparse,
+	};
 	if (ofp != NULL) {
 		n_actions = ofproto_packet_out_resolve(ofp, &key, actions,
 						       n_actions, resolved,
-						       OFPROTO_MAX_ACTIONS);
+						       OFPROTO_MAX_ACTIONS,
+						       &pkt);
 		actions = resolved;
 	}
 	pthread_rwlock_rdlock(&sp->map_lock);

@@ -84,10 +84,16 @@ _Static_assert(XLATE_MAX_COOKIES >= OFPROTO_MAX_RULE_REFS,
 	(((uint32_t)(bridge) << 16) | ((uint32_t)(ofport) & 0xffffu))
 #define XLATE_IN_PORT_BRIDGE(in_port) ((unsigned)((in_port) >> 16))
 #define XLATE_IN_PORT_OFPORT(in_port) ((in_port) & 0xffffu)
+/* Credit ids use bits 0..47 and bit 63 (a group's, OFP_GROUP_CREDIT_BIT):
+ * the bridge goes in bits 56..62. */
+#define XLATE_COOKIE_BRIDGE_MASK (0x7full << 56)
 #define XLATE_COOKIE(bridge, rule_id) \
-	(((uint64_t)(bridge) << 56) | ((rule_id) & ((1ull << 56) - 1)))
-#define XLATE_COOKIE_BRIDGE(c) ((unsigned)((c) >> 56))
-#define XLATE_COOKIE_RULE(c) ((c) & ((1ull << 56) - 1))
+	((((uint64_t)(bridge) << 56) & XLATE_COOKIE_BRIDGE_MASK) | \
+	 ((rule_id) & ~XLATE_COOKIE_BRIDGE_MASK))
+#define XLATE_COOKIE_BRIDGE(c) \
+	((unsigned)(((c) & XLATE_COOKIE_BRIDGE_MASK) >> 56))
+#define XLATE_COOKIE_RULE(c) ((c) & ~XLATE_COOKIE_BRIDGE_MASK)
+_Static_assert(XLATE_MAX_BRIDGES <= 0x80, "a bridge fits in a cookie");
 /* dp_upcall_info.arg: max_len in the low 16 bits; above, 0 for the
  * bridge of the packet's in_port, else 1 + the index (bridge *
  * XLATE_MAX_BRIDGE_PORTS + port slot) of the patch port whose pipeline
@@ -123,6 +129,8 @@ struct xlate_result {
 	bool truncated;			/* The datapath list ran full. */
 	unsigned skipped;		/* Actions that could not be done. */
 	bool depth_exceeded;		/* A patch loop was cut. */
+	bool uncacheable;		/* A table matched what a pop
+					 * uncovered: for this packet only. */
 };
 
 /* The port of a bridge with this ofport, or NULL. */
@@ -133,6 +141,18 @@ const struct xlate_port *xlate_map_port(const struct xlate_map *map,
  * translate; key is the datapath key. */
 void xlate_packet(const struct xlate_map *map, const struct flow_key *key,
 		  struct xlate_result *res);
+/* xlate_packet() for the packet data[0..len) that key was parsed from:
+ * tables after a POP_MPLS / POP_PBB see the inner frame's fields (see
+ * struct ofproto_packet); such a result is uncacheable. */
+void xlate_packet_data(const struct xlate_map *map, const struct flow_key *key,
+		       const void *data, uint32_t len,
+		       struct xlate_result *res);
+
+/* struct ofproto_packet's reparse for the slowpath: the header actions
+ * applied to a copy of the packet, then flow_parse(). */
+int xlate_reparse(void *arg, const void *data, uint32_t len,
+		  const struct ofpact *acts, size_t n_acts,
+		  struct flow_key *key);
 
 /* Translate given OpenFlow actions (packet-out) on bridge `bridge` for a
  * packet with this key; key->in_port is the plain OpenFlow in_port (an

@@ -7,9 +7,16 @@
  */
 #include "xlate.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dataplane/dp_meter.h"
+#include "dataplane/dp_packet.h"
+#include "dataplane/flow_parse.h"
+
+/* Room in front of a reparsed packet for the pushes before the pop. */
+#define REPARSE_HEADROOM 2048
 
 static unsigned
 add(struct dp_actions *out, uint16_t type, uint32_t arg)
@@ -29,6 +36,8 @@ struct xlate_ctx {
 	const struct xlate_map *map;
 	struct xlate_result *res;
 	bool probe;		/* Revalidation: look up without side effects. */
+	/* The packet as it entered the first bridge, or NULL. */
+	const struct ofproto_packet *pkt;
 };
 
 static void run_bridge(struct xlate_ctx *c, unsigned bridge,
@@ -113,7 +122,11 @@ apply_actions(struct xlate_ctx *c, unsigned bridge, struct flow_key *key,
 		if (a->type == OFPACT_CONTROLLER ||
 		    (a->type == OFPACT_OUTPUT &&
 		     a->port == OFPP13_CONTROLLER)) {
-			uint8_t reason = a->reason ? a->reason : pin_reason;
+			/* The pipeline stamps the reason on every CONTROLLER
+			 * action it emits, and OFPR_NO_MATCH is 0: only a
+			 * bare OUTPUT:CONTROLLER takes the lookup's. */
+			uint8_t reason = a->type == OFPACT_CONTROLLER ?
+					 a->reason : pin_reason;
 
 			if (!xlate_add_upcall(&res->actions, a, reason,
 				XLATE_UPCALL_ARG(a->max_len,
@@ -217,7 +230,12 @@ run_bridge(struct xlate_ctx *c, unsigned bridge, const struct flow_key *key,
 	if (c->probe)
 		ofproto_lookup_probe(ofp, key, &lr);
 	else
-		ofproto_lookup(ofp, key, &lr);
+		/* A peer bridge gets the packet as rewritten by the first:
+		 * the bytes at hand are not it. */
+		ofproto_lookup_packet(ofp, key, depth == 0 ? c->pkt : NULL,
+				      &lr);
+	if (lr.uncacheable)
+		c->res->uncacheable = true;
 	/* in_port of a peer pipeline is not a packet field: the megaflow's
 	 * in_port (all ones) already pins it. */
 	lr.mask.in_port = 0;
@@ -244,9 +262,11 @@ result_init(struct xlate_result *res)
 
 static void
 xlate_run(const struct xlate_map *map, const struct flow_key *key,
-	  struct xlate_result *res, bool probe)
+	  const struct ofproto_packet *pkt, struct xlate_result *res,
+	  bool probe)
 {
-	struct xlate_ctx c = { .map = map, .res = res, .probe = probe };
+	struct xlate_ctx c = { .map = map, .res = res, .probe = probe,
+			       .pkt = pkt };
 	unsigned bridge = XLATE_IN_PORT_BRIDGE(key->in_port);
 	struct flow_key k = *key;
 
@@ -263,7 +283,18 @@ void
 xlate_packet(const struct xlate_map *map, const struct flow_key *key,
 	     struct xlate_result *res)
 {
-	xlate_run(map, key, res, false);
+	xlate_run(map, key, NULL, res, false);
+}
+
+void
+xlate_packet_data(const struct xlate_map *map, const struct flow_key *key,
+		  const void *data, uint32_t len, struct xlate_result *res)
+{
+	const struct ofproto_packet pkt = {
+		.data = data, .len = len, .reparse = xlate_reparse,
+	};
+
+	xlate_run(map, key, &pkt, res, false);
 }
 
 void
@@ -294,8 +325,8 @@ xlate_megaflow_valid(const struct xlate_map *map,
 
 	/* A megaflow's key is not a packet: nothing may be learned from it,
 	 * and it must not keep rules from idling out. */
-	xlate_run(map, masked_key, &xr, true);
-	if (xr.cookies_overflow || xr.truncated)
+	xlate_run(map, masked_key, NULL, &xr, true);
+	if (xr.cookies_overflow || xr.truncated || xr.uncacheable)
 		return false;
 	x = flow_key_words(&xr.mask);
 	y = flow_key_words(mask);
@@ -327,4 +358,40 @@ xlate_upcall_context(const struct xlate_map *map, uint32_t dp_in_port,
 	}
 	return *bridge < XLATE_MAX_BRIDGES &&
 	       map->bridges[*bridge].ofp != NULL && *ofport != 0;
+}
+
+int
+xlate_reparse(void *arg, const void *data, uint32_t len,
+	      const struct ofpact *acts, size_t n_acts, struct flow_key *key)
+{
+	uint8_t *mem = malloc(REPARSE_HEADROOM + (size_t)len);
+	struct dp_buf b;
+	int rc = 0;
+
+	(void)arg;
+	if (mem == NULL)
+		return -ENOMEM;
+	b.data = mem + REPARSE_HEADROOM;
+	b.len = len;
+	b.headroom = REPARSE_HEADROOM;
+	memcpy(b.data, data, len);
+	for (size_t i = 0; i < n_acts && rc == 0; i++) {
+		struct dp_actions l;
+
+		/* A group bucket works on a copy: not this packet. */
+		if (acts[i].type == OFPACT_CLONE) {
+			i += acts[i].n_nested;
+			continue;
+		}
+		memset(&l, 0, sizeof(l));
+		if (xlate_ofpact_header(&acts[i], 0, false, &l) <= 0)
+			continue;
+		for (unsigned j = 0; j < l.n; j++)
+			if (dp_packet_apply(&b, &l, &l.a[j]) == DP_HDR_NO_ROOM)
+				rc = -ENOSPC;
+	}
+	if (rc == 0)
+		flow_parse(b.data, b.len, 0, key);
+	free(mem);
+	return rc;
 }

@@ -20,6 +20,15 @@ struct frame {
 	struct dp_buf b;
 };
 
+/* A copy with its own bytes (a plain struct copy would share src's). */
+static void
+frame_copy(struct frame *dst, const struct frame *src)
+{
+	memcpy(dst->mem, src->mem, sizeof(dst->mem));
+	dst->b = src->b;
+	dst->b.data = dst->mem + (src->b.data - src->mem);
+}
+
 /* Independent checksum helpers (plain sums over the bytes). */
 static uint32_t
 sum(const uint8_t *p, size_t n)
@@ -392,7 +401,7 @@ test_vlan_push_pop_set(void **state)
 
 	(void)state;
 	build_v4(&f, 0, 17, false);
-	orig = f;
+	frame_copy(&orig, &f);
 	assert_int_equal(set(&f.b, DP_FIELD_VLAN_VID, (uint8_t[]){ 0x10, 5 },
 			     NULL, 2), DP_HDR_SKIPPED);
 	assert_int_equal(act(&f.b, DP_ACTION_PUSH_VLAN, 0x8100), DP_HDR_OK);
@@ -424,7 +433,7 @@ test_mpls(void **state)
 
 	(void)state;
 	build_v4(&f, 0x0005, 17, false);
-	orig = f;
+	frame_copy(&orig, &f);
 	assert_int_equal(act(&f.b, DP_ACTION_PUSH_MPLS, 0x8847), DP_HDR_OK);
 	/* After the VLAN tag: ethertype 0x8847, label 0, BOS, TTL 64. */
 	assert_memory_equal(f.b.data + 16,
@@ -470,7 +479,7 @@ test_pbb(void **state)
 
 	(void)state;
 	build_v4(&f, 0, 6, false);
-	orig = f;
+	frame_copy(&orig, &f);
 	assert_int_equal(act(&f.b, DP_ACTION_PUSH_PBB, 0x88e7), DP_HDR_OK);
 	assert_int_equal(f.b.len, orig.b.len + 18);
 	assert_memory_equal(f.b.data, orig.b.data, 12);
@@ -482,13 +491,49 @@ test_pbb(void **state)
 			 DP_HDR_OK);
 	assert_memory_equal(f.b.data + 15, ((uint8_t[]){ 0x12, 0x34, 0x56 }),
 			    3);
-	/* Fields of the customer frame are still reachable. */
+	/* As OpenFlow 1.3 sees a PBB frame: the customer frame is out of
+	 * reach of L3/L4 rewrites and TTL actions. */
 	assert_int_equal(set(&f.b, DP_FIELD_TCP_DST, (uint8_t[]){ 0, 81 },
+			     NULL, 2), DP_HDR_SKIPPED);
+	assert_int_equal(act(&f.b, DP_ACTION_DEC_NW_TTL, 0), DP_HDR_SKIPPED);
+	assert_int_equal(act(&f.b, DP_ACTION_POP_PBB, 0), DP_HDR_OK);
+	build_v4(&orig, 0, 6, false);
+	assert_int_equal(f.b.len, orig.b.len);
+	assert_memory_equal(f.b.data, orig.b.data, orig.b.len);
+}
+
+/* A B-VLAN tag before the I-TAG: VLAN actions act on it, set_field
+ * pbb_isid finds the I-TAG behind it, pop_pbb takes both; the customer's
+ * own tag and Ethertype stay as they are. */
+static void
+test_pbb_b_vlan(void **state)
+{
+	struct frame f, cust;
+
+	(void)state;
+	build_v4(&f, 9, 6, false);
+	build_v4(&cust, 9, 6, false);	/* The C-tagged customer frame. */
+	assert_int_equal(act(&f.b, DP_ACTION_PUSH_PBB, 0x88e7), DP_HDR_OK);
+	/* POP_VLAN without a B-tag: nothing (the C-tag is not the PBB
+	 * frame's). */
+	assert_int_equal(act(&f.b, DP_ACTION_POP_VLAN, 0), DP_HDR_SKIPPED);
+	assert_int_equal(act(&f.b, DP_ACTION_PUSH_VLAN, 0x88a8), DP_HDR_OK);
+	assert_int_equal(set(&f.b, DP_FIELD_VLAN_VID, (uint8_t[]){ 0x10, 7 },
+			     NULL, 2), DP_HDR_OK);
+	assert_memory_equal(f.b.data + 12, ((uint8_t[]){ 0x88, 0xa8, 0, 7,
+							 0x88, 0xe7, 0, 0,
+							 0, 0 }), 10);
+	assert_int_equal(set(&f.b, DP_FIELD_PBB_ISID,
+			     (uint8_t[]){ 0x12, 0x34, 0x56 }, NULL, 3),
+			 DP_HDR_OK);
+	assert_memory_equal(f.b.data + 19, ((uint8_t[]){ 0x12, 0x34, 0x56 }),
+			    3);
+	/* ETH_TYPE is the backbone frame's, 0x88e7 behind the B-tag. */
+	assert_int_equal(set(&f.b, DP_FIELD_ETH_TYPE, (uint8_t[]){ 0x88, 0xe7 },
 			     NULL, 2), DP_HDR_OK);
 	assert_int_equal(act(&f.b, DP_ACTION_POP_PBB, 0), DP_HDR_OK);
-	assert_int_equal(f.b.len, orig.b.len);
-	assert_int_equal(f.b.data[34 + 3], 81);
-	assert_int_equal(l4_check(f.b.data + 14, f.b.data + 34, 28, 6), 0);
+	assert_int_equal(f.b.len, cust.b.len);
+	assert_memory_equal(f.b.data, cust.b.data, cust.b.len);
 }
 
 static void
@@ -678,6 +723,7 @@ main(void)
 		cmocka_unit_test(test_vlan_push_pop_set),
 		cmocka_unit_test(test_mpls),
 		cmocka_unit_test(test_pbb),
+		cmocka_unit_test(test_pbb_b_vlan),
 		cmocka_unit_test(test_arp_and_ethernet),
 		cmocka_unit_test(test_no_headroom_and_truncated),
 		cmocka_unit_test(test_dscp_remark),

@@ -195,6 +195,29 @@ test_match_pbb_isid(void **state)
 			 OFPERR_BAD_MATCH_BAD_LEN);
 }
 
+/* IN_PHY_PORT shares in_port with IN_PORT: the same port is IN_PORT
+ * alone, two different ports (in either order) match no packet. */
+static void
+test_match_in_phy_port(void **state)
+{
+	struct ofp_flow_match m;
+
+	(void)state;
+	assert_int_equal(decode_hex("8000000400000002" "8000020400000002", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.in_port, 2);
+	assert_int_equal(m.mask.in_port, UINT32_MAX);
+	assert_int_equal(decode_hex("8000000400000002" "8000020400000001", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.in_port, 0);
+	assert_int_equal(m.mask.in_port, UINT32_MAX);
+	assert_int_equal(decode_hex("8000020400000001" "8000000400000002", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.in_port, 0);
+	assert_int_equal(decode_hex("8000020400000001", &m),
+			 OFPERR_BAD_MATCH_BAD_PREREQ);
+}
+
 static void
 test_match_relations(void **state)
 {
@@ -223,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_match_ok),
 		cmocka_unit_test(test_match_pbb_isid),
 		cmocka_unit_test(test_match_relations),
+		cmocka_unit_test(test_match_in_phy_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -190,11 +190,13 @@ test_action_set(void **state)
 	expect_types(t2, 2);
 	assert_int_equal(res.actions[1].port, 3);
 
-	/* A miss in table 1: the action set is not executed. */
+	/* A miss in table 1: the action set is not executed; table 1's
+	 * miss id stands for the lookup there. */
 	ofproto_del_flows_str(ofp, "table=1", NULL, 0);
 	lookup(ofp, &k);
 	expect_types(t1, 1);
-	assert_int_equal(res.n_rules, 1);
+	assert_int_equal(res.n_rules, 2);
+	assert_int_equal(res.rule_ids[1], OFPROTO_TABLE_MISS_ID(1));
 	ofproto_destroy(ofp);
 }
 
@@ -248,6 +250,79 @@ key_pbb(struct flow_key *k, uint32_t in_port, uint32_t isid)
 	k->pbb_isid = htonl(isid);
 	k->eth_dst[5] = 1;
 	k->eth_src[5] = 2;
+}
+
+/* A stand-in for the slowpath's reparse: the key of an IPv4 packet to
+ * 10.0.0.7 behind the pop, as long as the actions so far end with it. */
+static unsigned n_reparse;
+
+static int
+fake_reparse(void *arg, const void *data, uint32_t len,
+	     const struct ofpact *acts, size_t n_acts, struct flow_key *key)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	n_reparse++;
+	if (n_acts == 0 || (acts[n_acts - 1].type != OFPACT_POP_MPLS &&
+			    acts[n_acts - 1].type != OFPACT_POP_PBB))
+		return -EINVAL;
+	key_ipv4(key, 99, 6, "10.0.0.7", 1234);
+	return 0;
+}
+
+/* After POP_MPLS / POP_PBB a later table matches the frame that was
+ * inside, when the packet is at hand; the result is then not cacheable.
+ * Without the packet the inner fields stay zero, as before. */
+static void
+test_pop_then_match_inside(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	const struct ofproto_packet pkt = { .data = "", .len = 0,
+					    .reparse = fake_reparse };
+	struct flow_key k;
+
+	(void)state;
+	add(ofp, "priority=10,dl_type=0x8847,actions=pop_mpls:0x0800,"
+		 "goto_table:1");
+	add(ofp, "priority=10,dl_type=0x88e7,actions=pop_pbb,goto_table:1");
+	add(ofp, "table=1,priority=10,tcp,nw_dst=10.0.0.7,actions=output:5");
+	add(ofp, "table=1,priority=1,actions=output:6");
+
+	memset(&k, 0, sizeof(k));
+	k.in_port = 1;
+	k.eth_type = htons(0x8847);
+	k.mpls_lse = htonl(100 << 12 | 0x100 | 64);
+	n_reparse = 0;
+	ofproto_lookup_packet(ofp, &k, &pkt, &res);
+	assert_int_equal(n_reparse, 1);
+	assert_true(res.uncacheable);
+	assert_int_equal(res.n_actions, 2);
+	assert_int_equal(res.actions[0].type, OFPACT_POP_MPLS);
+	assert_int_equal(res.actions[1].port, 5);
+	assert_int_equal(res.table_id, 1);
+
+	lookup(ofp, &k);
+	assert_false(res.uncacheable);
+	assert_int_equal(res.actions[1].port, 6);
+	/* Revalidation has no packet: a megaflow cannot stand for this. */
+	ofproto_lookup_probe(ofp, &k, &res);
+	assert_true(res.uncacheable);
+
+	key_pbb(&k, 1, 0x123456);
+	n_reparse = 0;
+	ofproto_lookup_packet(ofp, &k, &pkt, &res);
+	assert_int_equal(n_reparse, 1);
+	assert_true(res.uncacheable);
+	assert_int_equal(res.actions[1].port, 5);
+
+	/* No pop before the lookup: the key is the packet's, no reparse. */
+	key_ipv4(&k, 1, 6, "10.0.0.7", 1234);
+	n_reparse = 0;
+	ofproto_lookup_packet(ofp, &k, &pkt, &res);
+	assert_int_equal(n_reparse, 0);
+	assert_false(res.uncacheable);
+	ofproto_destroy(ofp);
 }
 
 /* PBB_ISID rules, and what push_pbb / pop_pbb / set_field pbb_isid leave
@@ -316,13 +391,12 @@ test_pbb(void **state)
 	const enum ofpact_type pop_out[] = { OFPACT_POP_PBB, OFPACT_OUTPUT };
 	expect_types(pop_out, 2);
 	assert_int_equal(res.actions[1].port, 9);
-	/* The I-SID was not consulted; eth_type and the B-VLAN tag were. */
+	/* The I-SID was not consulted; eth_type was. */
 	assert_int_equal(res.mask.pbb_isid, 0);
 	assert_int_equal(res.mask.eth_type, 0xffff);
-	assert_true(res.mask.vlan_tci & htons(FLOW_VLAN_TCI_PRESENT));
 
-	/* set_field pbb_isid on a PBB frame; behind a B-VLAN tag the
-	 * dataplane leaves the I-TAG alone, and so does the key. */
+	/* set_field pbb_isid on a PBB frame, with or without a B-VLAN
+	 * tag before the I-TAG (the dataplane finds it behind the tag). */
 	add(ofp, "priority=20,in_port=6,dl_type=0x88e7,"
 		 "actions=set_field:0x999->pbb_isid,goto_table:4");
 	add(ofp, "table=4,priority=10,dl_type=0x88e7,pbb_isid=0x999,"
@@ -335,7 +409,7 @@ test_pbb(void **state)
 	k.vlan_tci = htons(FLOW_VLAN_TCI_PRESENT | 100);
 	lookup(ofp, &k);
 	assert_int_equal(res.n_actions, 2);
-	assert_int_equal(res.actions[1].port, 11);
+	assert_int_equal(res.actions[1].port, 10);
 
 	/* set_field pbb_isid needs a PBB match or push_pbb before it. */
 	assert_int_equal(add_fm(ofp, "actions=set_field:1->pbb_isid"),
@@ -1080,7 +1154,8 @@ test_packet_in_context(void **state)
 	expect_pin(&res.actions[0], OFPACT_CONTROLLER, 0, 0x22, 0, 0);
 
 	/* A packet-out's own controller action: no table, no rule. */
-	assert_int_equal(ofproto_packet_out_resolve(ofp, &k, &po, 1, out, 4),
+	assert_int_equal(ofproto_packet_out_resolve(ofp, &k, &po, 1, out, 4,
+						    NULL),
 			 1);
 	expect_pin(&out[0], OFPACT_CONTROLLER, OFPROTO_PIN_NO_TABLE,
 		   OFPROTO_PIN_NO_COOKIE, 0, 0);
@@ -1095,6 +1170,7 @@ main(void)
 		cmocka_unit_test(test_action_set),
 		cmocka_unit_test(test_rewrite_seen_later),
 		cmocka_unit_test(test_pbb),
+		cmocka_unit_test(test_pop_then_match_inside),
 		cmocka_unit_test(test_group_all_indirect),
 		cmocka_unit_test(test_pipeline_bounds),
 		cmocka_unit_test(test_group_select),

@@ -68,7 +68,9 @@ test_lookup_priority(void **state)
 	(void)state;
 	key_ipv4(&k, 1, 17, "10.1.2.3", "10.0.0.1", 53);
 	ofproto_lookup(ofp, &k, &res);
-	assert_int_equal(res.n_rules, 0);
+	/* A miss in table 0: its miss id, for the table's lookup counter. */
+	assert_int_equal(res.n_rules, 1);
+	assert_int_equal(res.rule_ids[0], OFPROTO_TABLE_MISS_ID(0));
 	assert_int_equal(res.n_actions, 0);
 	assert_int_equal(res.mask.in_port, UINT32_MAX);
 	assert_int_equal(res.mask.eth_type, 0);
@@ -229,6 +231,42 @@ rule_packets(struct ofproto *ofp, const char *match_text)
 	return n;
 }
 
+/* Packets a megaflow forwarded count in the table statistics like the
+ * looked-up ones: a rule's id is a lookup and a match, a miss id a lookup
+ * alone, a group's id nothing. */
+static void
+test_credit_lookups(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct ofproto_lookup_result hit, miss;
+	uint64_t lookups, matches;
+	uint32_t active;
+	struct flow_key k;
+
+	(void)state;
+	add(ofp, "priority=10,udp,actions=output:2");
+	key_ipv4(&k, 1, 17, "1.1.1.1", "10.0.0.1", 80);
+	ofproto_lookup(ofp, &k, &hit);
+	key_ipv4(&k, 1, 6, "1.1.1.1", "10.0.0.1", 80);
+	ofproto_lookup(ofp, &k, &miss);
+	assert_int_equal(hit.n_rules, 1);
+	assert_int_equal(miss.n_rules, 1);
+	ofproto_table_counters(ofp, 0, &active, &lookups, &matches);
+	assert_int_equal(lookups, 2);
+	assert_int_equal(matches, 1);
+
+	ofproto_credit_lookups(ofp, hit.rule_ids[0], 4);
+	ofproto_credit_lookups(ofp, miss.rule_ids[0], 3);
+	ofproto_credit_lookups(ofp, OFP_GROUP_CREDIT_BIT | 7u << 16, 9);
+	/* Crediting a miss id touches no rule. */
+	ofproto_credit_rule(ofp, miss.rule_ids[0], 3, 100);
+	ofproto_table_counters(ofp, 0, &active, &lookups, &matches);
+	assert_int_equal(lookups, 2 + 4 + 3);
+	assert_int_equal(matches, 1 + 4);
+	assert_int_equal(rule_packets(ofp, "priority=10,udp"), 0);
+	ofproto_destroy(ofp);
+}
+
 static void
 test_flow_mod_semantics(void **state)
 {
@@ -376,6 +414,7 @@ main(void)
 		cmocka_unit_test(test_lookup_priority),
 		cmocka_unit_test(test_lookup_mask_property),
 		cmocka_unit_test(test_flow_mod_semantics),
+		cmocka_unit_test(test_credit_lookups),
 		cmocka_unit_test(test_dump_flows),
 		cmocka_unit_test(test_ports),
 	};

@@ -355,11 +355,51 @@ test_differential(void **state)
 	assert_true(link_changes > 0 && group_changes > 0);
 }
 
+/* xlate_reparse(): the key of the packet with the header actions so far
+ * applied (a group's CLONE block left out), here an MPLS frame whose
+ * label is pushed, then both labels popped: the IPv4 packet inside. */
+static void
+test_reparse(void **state)
+{
+	uint8_t f[14 + 4 + 20 + 8] = {
+		0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x88, 0x47,
+		0x00, 0x06, 0x41, 0x40,			/* label 100, BOS */
+		0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0,
+		10, 0, 0, 1, 10, 0, 0, 7,
+		0x04, 0xd2, 0x00, 0x35, 0, 8, 0, 0,
+	};
+	struct ofpact acts[5];
+	struct flow_key k;
+
+	(void)state;
+	memset(acts, 0, sizeof(acts));
+	acts[0].type = OFPACT_PUSH_MPLS;
+	acts[0].ethertype = 0x8847;
+	acts[1].type = OFPACT_CLONE;	/* A bucket: not this packet. */
+	acts[1].n_nested = 1;
+	acts[2].type = OFPACT_POP_MPLS;
+	acts[2].ethertype = 0x8847;
+	acts[3].type = OFPACT_POP_MPLS;
+	acts[3].ethertype = 0x8847;
+	acts[4].type = OFPACT_POP_MPLS;
+	acts[4].ethertype = 0x0800;
+	assert_int_equal(xlate_reparse(NULL, f, sizeof(f), acts, 5, &k), 0);
+	assert_int_equal(ntohs(k.eth_type), 0x0800);
+	assert_int_equal(k.nw_proto, 17);
+	assert_int_equal(ntohl(k.nw_dst), 0x0a000007);
+	assert_int_equal(ntohs(k.tp_dst), 53);
+	/* Before the last pop: still MPLS, the label of the frame. */
+	assert_int_equal(xlate_reparse(NULL, f, sizeof(f), acts, 4, &k), 0);
+	assert_int_equal(ntohs(k.eth_type), 0x8847);
+	assert_int_equal(ntohl(k.mpls_lse) >> 12, 100);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_differential),
+		cmocka_unit_test(test_reparse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
