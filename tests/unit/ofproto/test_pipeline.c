@@ -69,17 +69,6 @@ try_add(struct ofproto *ofp, const char *flow)
 	return ofproto_add_flow_str(ofp, flow, err, sizeof(err));
 }
 
-static void
-add(struct ofproto *ofp, const char *flow)
-{
-	char err[256] = "";
-	int rc = ofproto_add_flow_str(ofp, flow, err, sizeof(err));
-
-	if (rc)
-		fprintf(stderr, "%s: %s\n", flow, err);
-	assert_int_equal(rc, 0);
-}
-
 static enum ofperr
 add_fm(struct ofproto *ofp, const char *flow)
 {

@@ -15,6 +15,7 @@
 #include "ofp_prefix_trie.h"
 #include "ofproto.h"
 #include "ofproto_priv.h"
+#include "test_util.h"
 
 static uint32_t seed = 12345;
 
@@ -183,17 +184,6 @@ test_mask_plen(void **state)
 }
 
 static const struct ofproto_host_ops ops = { 0 };
-
-static void
-add(struct ofproto *ofp, const char *flow)
-{
-	char err[256] = "";
-	int rc = ofproto_add_flow_str(ofp, flow, err, sizeof(err));
-
-	if (rc)
-		fprintf(stderr, "%s: %s\n", flow, err);
-	assert_int_equal(rc, 0);
-}
 
 static void
 ipv4_key(struct flow_key *k, const char *src)

@@ -35,17 +35,6 @@ new_ofp(void)
 }
 
 static void
-add(struct ofproto *ofp, const char *flow)
-{
-	char err[256] = "";
-	int rc = ofproto_add_flow_str(ofp, flow, err, sizeof(err));
-
-	if (rc)
-		fprintf(stderr, "%s: %s\n", flow, err);
-	assert_int_equal(rc, 0);
-}
-
-static void
 key_ipv4(struct flow_key *k, uint32_t in_port, uint8_t proto,
 	 const char *src, const char *dst, uint16_t tp_dst)
 {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofproto.h"
+
 /* Hex string (spaces allowed) to bytes; returns the length. */
 static inline size_t
 hex_to_bytes(const char *hex, uint8_t *out, size_t max)
@@ -46,6 +48,18 @@ assert_bytes_equal(const uint8_t *a, size_t alen, const uint8_t *b,
 	}
 	assert_int_equal(alen, blen);
 	assert_memory_equal(a, b, alen);
+}
+
+/* Adds a rule in ovs-ofctl syntax; it must be accepted. */
+static inline void
+add(struct ofproto *ofp, const char *flow)
+{
+	char err[256] = "";
+	int rc = ofproto_add_flow_str(ofp, flow, err, sizeof(err));
+
+	if (rc)
+		fprintf(stderr, "%s: %s\n", flow, err);
+	assert_int_equal(rc, 0);
 }
 
 #endif
