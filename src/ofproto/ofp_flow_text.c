@@ -3,6 +3,7 @@
 
 #include "ofp_action_text.h"
 #include "ofp_match_text.h"
+#include "ofp_prefix_trie.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -959,17 +960,6 @@ format_mac_masked(struct strbuf *s, const char *name, const uint8_t v[6],
 	strbuf_append(s, ",", 1);
 }
 
-static int
-cidr_bits32(uint32_t mask_host)
-{
-	int bits = __builtin_popcount(mask_host);
-
-	if (bits != 32 && (bits == 0 ? mask_host != 0 :
-			   mask_host != (UINT32_MAX << (32 - bits))))
-		return -1;
-	return bits;
-}
-
 static void
 format_ip_masked(struct strbuf *s, const char *name, uint32_t v, uint32_t m)
 {
@@ -980,7 +970,7 @@ format_ip_masked(struct strbuf *s, const char *name, uint32_t v, uint32_t m)
 	inet_ntop(AF_INET, &v, a, sizeof(a));
 	strbuf_printf(s, "%s=%s", name, a);
 	if (m != UINT32_MAX) {
-		int bits = cidr_bits32(ntohl(m));
+		int bits = ofp_trie_mask_plen((const uint8_t *)&m, 32);
 
 		if (bits >= 0) {
 			strbuf_printf(s, "/%d", bits);
@@ -997,8 +987,7 @@ format_ipv6_masked(struct strbuf *s, const char *name, const uint8_t v[16],
 		   const uint8_t m[16])
 {
 	char a[INET6_ADDRSTRLEN];
-	int bits = 0;
-	bool cidr = true, zero = true, ones = true;
+	bool zero = true, ones = true;
 
 	for (int i = 0; i < 16; i++) {
 		if (m[i])
@@ -1011,17 +1000,10 @@ format_ipv6_masked(struct strbuf *s, const char *name, const uint8_t v[16],
 	inet_ntop(AF_INET6, v, a, sizeof(a));
 	strbuf_printf(s, "%s=%s", name, a);
 	if (!ones) {
-		for (int i = 0; i < 16; i++)
-			bits += __builtin_popcount(m[i]);
-		/* CIDR: the ones form one prefix. */
-		for (int i = 0; cidr && i < 16; i++) {
-			int want = bits - 8 * i;
-			uint8_t exp = want >= 8 ? 0xff : want <= 0 ? 0 :
-				      (uint8_t)(0xff << (8 - want));
-			if (m[i] != exp)
-				cidr = false;
-		}
-		if (cidr) {
+		/* CIDR when the ones form one prefix. */
+		int bits = ofp_trie_mask_plen(m, 128);
+
+		if (bits >= 0) {
 			strbuf_printf(s, "/%d", bits);
 		} else {
 			inet_ntop(AF_INET6, m, a, sizeof(a));

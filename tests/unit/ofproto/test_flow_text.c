@@ -56,6 +56,11 @@ test_text_roundtrip(void **state)
 		  "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 actions=drop");
 	roundtrip("tcp6,ipv6_src=2001:db8::1,tcp_dst=443,actions=local",
 		  "tcp6,ipv6_src=2001:db8::1,tp_dst=443 actions=LOCAL");
+	/* IPv6 masks: a prefix prints as /N, any other mask in full. */
+	roundtrip("ipv6,ipv6_src=2001:db8::/32,actions=drop",
+		  "ipv6,ipv6_src=2001:db8::/32 actions=drop");
+	roundtrip("ipv6,ipv6_dst=2001:db8::1/ffff::ff,actions=drop",
+		  "ipv6,ipv6_dst=2001::1/ffff::ff actions=drop");
 	roundtrip("arp,nw_src=10.0.0.1,arp_op=2,actions=flood,controller",
 		  "arp,arp_spa=10.0.0.1,arp_op=2 actions=FLOOD,CONTROLLER:65535");
 	roundtrip("dl_vlan=10,dl_vlan_pcp=5,actions=controller:128",
