@@ -240,15 +240,6 @@ def openssl_certs(tmp, names=("ca", "ca2")):
     return out
 
 
-def _csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
-
-
 def _ping(dst, count, timeout):
     """Sends count echo requests (0.2 s apart, each waiting up to 2 s for
     its reply); exit 0 when all were answered."""
@@ -259,7 +250,7 @@ def _ping(dst, count, timeout):
     for seq in range(1, count + 1):
         payload = b"pmdswitch-ping-%04d" % seq + bytes(36)
         hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-        pkt = struct.pack("!BBHHH", 8, 0, _csum(hdr + payload), ident, seq) + payload
+        pkt = struct.pack("!BBHHH", 8, 0, harness.csum(hdr + payload), ident, seq) + payload
         s.sendto(pkt, (dst, 0))
         end = min(time.monotonic() + 2, deadline)
         while time.monotonic() < end:

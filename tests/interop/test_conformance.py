@@ -39,7 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import interop_lib  # noqa: E402
-from harness import Port, TestFailure, info, run, tempdir  # noqa: E402
+from harness import Port, TestFailure, csum, info, run, tempdir  # noqa: E402
 
 # Cases that fail today, with the reason; they are reported as known
 # failures and never counted as passes.
@@ -65,15 +65,6 @@ def ip4(s):
 def ip6(s):
     import ipaddress
     return ipaddress.IPv6Address(s).packed
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
 
 
 def _crc32c_table():
