@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ofp_text_num.h"
 #include "ofp_wire.h"
 
 static const char *const field_names[OFPXMT_OFB_N_FIELDS] = {
@@ -73,38 +74,6 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static bool
-parse_num(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	if (*s == '\0' || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end != '\0' || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char extra;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &extra) != 6)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			return false;
-		mac[i] = (uint8_t)b[i];
-	}
-	return true;
-}
-
 /* A set-field value of len bytes, network order, from text. */
 static bool
 parse_value(unsigned int field, const char *s, size_t len, uint8_t *v)
@@ -113,7 +82,7 @@ parse_value(unsigned int field, const char *s, size_t len, uint8_t *v)
 
 	memset(v, 0, 16);
 	if (len == 6)
-		return parse_mac(s, v);
+		return ofp_text_parse_mac(s, v);
 	if (len == 16)
 		return inet_pton(AF_INET6, s, v) == 1;
 	if (len == 4 && (field == OFPXMT_OFB_IPV4_SRC ||
@@ -122,7 +91,7 @@ parse_value(unsigned int field, const char *s, size_t len, uint8_t *v)
 			 field == OFPXMT_OFB_ARP_TPA) &&
 	    strchr(s, '.') != NULL)
 		return inet_pton(AF_INET, s, v) == 1;
-	if (!parse_num(s, len >= 8 ? UINT64_MAX :
+	if (!ofp_text_parse_u64(s, len >= 8 ? UINT64_MAX :
 			  (1ull << (8 * len)) - 1, &x))
 		return false;
 	for (size_t i = 0; i < len; i++)
@@ -236,7 +205,7 @@ parse_ethertype_action(const char *tok, const char *arg, enum ofpact_type t,
 {
 	uint64_t x;
 
-	if (!parse_num(arg, UINT16_MAX, &x))
+	if (!ofp_text_parse_u64(arg, UINT16_MAX, &x))
 		return fail(err, errlen, "%s: bad ethertype", tok);
 	bool ok = t == OFPACT_POP_MPLS ||
 		  (t == OFPACT_PUSH_VLAN && (x == 0x8100 || x == 0x88a8)) ||
@@ -259,14 +228,14 @@ parse_instruction(const char *tok, struct ofp_insts *insts, char *err,
 	uint64_t x, m;
 
 	if ((arg = arg_of(tok, "goto_table", buf, sizeof(buf))) != NULL) {
-		if (!parse_num(arg, 253, &x))
+		if (!ofp_text_parse_u64(arg, 253, &x))
 			return fail(err, errlen, "%s: bad table", tok);
 		insts->has_goto = true;
 		insts->goto_table = (uint8_t)x;
 		return 1;
 	}
 	if ((arg = arg_of(tok, "meter", buf, sizeof(buf))) != NULL) {
-		if (!parse_num(arg, OFPM_MAX, &x) || x == 0)
+		if (!ofp_text_parse_u64(arg, OFPM_MAX, &x) || x == 0)
 			return fail(err, errlen, "%s: bad meter", tok);
 		insts->has_meter = true;
 		insts->meter_id = (uint32_t)x;
@@ -279,14 +248,14 @@ parse_instruction(const char *tok, struct ofp_insts *insts, char *err,
 		m = UINT64_MAX;
 		if (slash != NULL) {
 			size_t l = (size_t)(slash - arg);
-			if (l >= sizeof(v) || !parse_num(slash + 1, UINT64_MAX,
+			if (l >= sizeof(v) || !ofp_text_parse_u64(slash + 1, UINT64_MAX,
 							 &m))
 				return fail(err, errlen, "%s: bad mask", tok);
 			memcpy(v, arg, l);
 			v[l] = '\0';
 			arg = v;
 		}
-		if (!parse_num(arg, UINT64_MAX, &x))
+		if (!ofp_text_parse_u64(arg, UINT64_MAX, &x))
 			return fail(err, errlen, "%s: bad value", tok);
 		insts->has_meta = true;
 		insts->metadata = x & m;
@@ -317,7 +286,7 @@ parse_legacy_set(const char *tok, struct ofpact *a, char *err, size_t errlen)
 		uint64_t x;
 		char v[8];
 
-		if (!parse_num(arg, 255, &x) || (x & 3))
+		if (!ofp_text_parse_u64(arg, 255, &x) || (x & 3))
 			return fail(err, errlen, "%s: bad TOS", tok);
 		snprintf(v, sizeof(v), "%u", (unsigned int)(x >> 2));
 		return make_set_field(OFPXMT_OFB_IP_DSCP, v, a, tok, err,
@@ -359,7 +328,7 @@ ofp_action_text_parse(const char *tok, struct ofp_insts *insts,
 					      err, errlen);
 	if ((arg = arg_of(tok, "set_mpls_ttl", buf, sizeof(buf))) ||
 	    (arg = arg_of(tok, "mod_nw_ttl", buf, sizeof(buf)))) {
-		if (!parse_num(arg, 255, &x))
+		if (!ofp_text_parse_u64(arg, 255, &x))
 			return fail(err, errlen, "%s: bad TTL", tok);
 		memset(a, 0, sizeof(*a));
 		a->type = !strncasecmp(tok, "set_mpls_ttl", 12) ?
@@ -370,7 +339,7 @@ ofp_action_text_parse(const char *tok, struct ofp_insts *insts,
 	if ((arg = arg_of(tok, "set_queue", buf, sizeof(buf))) ||
 	    (arg = arg_of(tok, "group", buf, sizeof(buf)))) {
 		bool group = !strncasecmp(tok, "group", 5);
-		if (!parse_num(arg, group ? OFPG_MAX : UINT32_MAX, &x))
+		if (!ofp_text_parse_u64(arg, group ? OFPG_MAX : UINT32_MAX, &x))
 			return fail(err, errlen, "%s: bad id", tok);
 		memset(a, 0, sizeof(*a));
 		a->type = group ? OFPACT_GROUP : OFPACT_SET_QUEUE;

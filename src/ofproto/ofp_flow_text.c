@@ -4,6 +4,7 @@
 #include "ofp_action_text.h"
 #include "ofp_match_text.h"
 #include "ofp_prefix_trie.h"
+#include "ofp_text_num.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -27,21 +28,6 @@
 
 /* ---- Small value parsers. ---- */
 
-static bool
-parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	if (*s == '\0' || *s == '-' || isspace((unsigned char)*s))
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end != '\0' || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* "V" or "V/M" into value and mask (mask all ones of max when absent). */
 static bool
 parse_u64_masked(const char *s, uint64_t max, uint64_t *v, uint64_t *m)
@@ -51,7 +37,7 @@ parse_u64_masked(const char *s, uint64_t max, uint64_t *v, uint64_t *m)
 
 	if (slash == NULL) {
 		*m = max;
-		return parse_u64(s, max, v);
+		return ofp_text_parse_u64(s, max, v);
 	}
 	if ((size_t)(slash - s) >= sizeof(buf))
 		return false;
@@ -59,23 +45,9 @@ parse_u64_masked(const char *s, uint64_t max, uint64_t *v, uint64_t *m)
 	buf[slash - s] = '\0';
 	if (!strcmp(slash + 1, "-1")) {	/* ovs-ofctl's "all ones". */
 		*m = max;
-		return parse_u64(buf, max, v);
+		return ofp_text_parse_u64(buf, max, v);
 	}
-	return parse_u64(buf, max, v) && parse_u64(slash + 1, max, m);
-}
-
-static bool
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	int n = 0;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &n) != 6 || s[n] != '\0')
-		return false;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return true;
+	return ofp_text_parse_u64(buf, max, v) && ofp_text_parse_u64(slash + 1, max, m);
 }
 
 static bool
@@ -86,13 +58,13 @@ parse_mac_masked(const char *s, uint8_t mac[6], uint8_t mask[6])
 
 	if (slash == NULL) {
 		memset(mask, 0xff, 6);
-		return parse_mac(s, mac);
+		return ofp_text_parse_mac(s, mac);
 	}
 	if ((size_t)(slash - s) >= sizeof(buf))
 		return false;
 	memcpy(buf, s, (size_t)(slash - s));
 	buf[slash - s] = '\0';
-	return parse_mac(buf, mac) && parse_mac(slash + 1, mask);
+	return ofp_text_parse_mac(buf, mac) && ofp_text_parse_mac(slash + 1, mask);
 }
 
 /* A.B.C.D, A.B.C.D/N or A.B.C.D/E.F.G.H; network order out. */
@@ -119,7 +91,7 @@ parse_ipv4_masked(const char *s, uint32_t *ip, uint32_t *mask)
 			if (inet_pton(AF_INET, slash + 1, &a) != 1)
 				return false;
 			*mask = a.s_addr;
-		} else if (parse_u64(slash + 1, 32, &bits)) {
+		} else if (ofp_text_parse_u64(slash + 1, 32, &bits)) {
 			*mask = bits ? htonl(UINT32_MAX << (32 - bits)) : 0;
 		} else {
 			return false;
@@ -149,7 +121,7 @@ parse_ipv6_masked(const char *s, uint8_t ip[16], uint8_t mask[16])
 		if (strchr(slash + 1, ':') != NULL) {
 			if (inet_pton(AF_INET6, slash + 1, mask) != 1)
 				return false;
-		} else if (parse_u64(slash + 1, 128, &bits)) {
+		} else if (ofp_text_parse_u64(slash + 1, 128, &bits)) {
 			for (int i = 0; i < 16; i++) {
 				int b = (int)bits - 8 * i;
 				mask[i] = b >= 8 ? 0xff :
@@ -189,7 +161,7 @@ parse_port(const char *s, uint32_t *port)
 			return true;
 		}
 	}
-	if (!parse_u64(s, UINT32_MAX, &v))
+	if (!ofp_text_parse_u64(s, UINT32_MAX, &v))
 		return false;
 	*port = (uint32_t)v;
 	return true;
@@ -360,14 +332,14 @@ parse_match_phase1(struct parse_ctx *c, const struct token *t, int *rc)
 		else
 			*rc = set_field(c, k, f, mac, mask);
 	} else if (!strcmp(k, "dl_type") || !strcmp(k, "eth_type")) {
-		if (!parse_u64(v, 0xffff, &x)) {
+		if (!ofp_text_parse_u64(v, 0xffff, &x)) {
 			*rc = bad_value(c, t);
 		} else {
 			uint16_t be = htons((uint16_t)x);
 			*rc = set_field(c, k, OFPXMT_OFB_ETH_TYPE, &be, NULL);
 		}
 	} else if (!strcmp(k, "dl_vlan")) {
-		if (!parse_u64(v, 0xffff, &x) || (x > 4095 && x != 0xffff)) {
+		if (!ofp_text_parse_u64(v, 0xffff, &x) || (x > 4095 && x != 0xffff)) {
 			*rc = bad_value(c, t);
 		} else {
 			uint16_t be = htons(x == 0xffff ? OFPVID_NONE :
@@ -382,7 +354,7 @@ parse_match_phase1(struct parse_ctx *c, const struct token *t, int *rc)
 			fm->match.mask.vlan_tci = htons((uint16_t)y);
 		}
 	} else if (!strcmp(k, "priority")) {
-		if (!parse_u64(v, 0xffff, &x))
+		if (!ofp_text_parse_u64(v, 0xffff, &x))
 			*rc = bad_value(c, t);
 		else
 			fm->priority = (uint16_t)x;
@@ -394,12 +366,12 @@ parse_match_phase1(struct parse_ctx *c, const struct token *t, int *rc)
 		else
 			fm->cookie = x;
 	} else if (!strcmp(k, "table")) {
-		if (!parse_u64(v, 0xff, &x))
+		if (!ofp_text_parse_u64(v, 0xff, &x))
 			*rc = bad_value(c, t);
 		else
 			fm->table_id = (uint8_t)x;
 	} else if (!strcmp(k, "idle_timeout") || !strcmp(k, "hard_timeout")) {
-		if (!parse_u64(v, 0xffff, &x))
+		if (!ofp_text_parse_u64(v, 0xffff, &x))
 			*rc = bad_value(c, t);
 		else if (k[0] == 'i')
 			fm->idle_timeout = (uint16_t)x;
@@ -485,7 +457,7 @@ parse_match_phase2(struct parse_ctx *c, const struct token *t, int *rc)
 			*rc = set_field(c, k, f, &ip, &mask);
 	} else if (!strcmp(k, "nw_proto") || !strcmp(k, "ip_proto") ||
 		   !strcmp(k, "arp_op")) {
-		if (!parse_u64(v, 0xff, &x)) {
+		if (!ofp_text_parse_u64(v, 0xff, &x)) {
 			*rc = bad_value(c, t);
 		} else if (arp || !strcmp(k, "arp_op")) {
 			uint16_t be = htons((uint16_t)x);
@@ -496,14 +468,14 @@ parse_match_phase2(struct parse_ctx *c, const struct token *t, int *rc)
 		}
 	} else if (!strcmp(k, "nw_tos") || !strcmp(k, "ip_dscp")) {
 		bool tos = k[0] == 'n';
-		if (!parse_u64(v, tos ? 0xff : 63, &x) || (tos && (x & 3))) {
+		if (!ofp_text_parse_u64(v, tos ? 0xff : 63, &x) || (tos && (x & 3))) {
 			*rc = bad_value(c, t);
 		} else {
 			uint8_t d = (uint8_t)(tos ? x >> 2 : x);
 			*rc = set_field(c, k, OFPXMT_OFB_IP_DSCP, &d, NULL);
 		}
 	} else if (!strcmp(k, "nw_ecn") || !strcmp(k, "ip_ecn")) {
-		if (!parse_u64(v, 3, &x)) {
+		if (!ofp_text_parse_u64(v, 3, &x)) {
 			*rc = bad_value(c, t);
 		} else {
 			uint8_t e = (uint8_t)x;
@@ -586,7 +558,7 @@ parse_match_phase3(struct parse_ctx *c, const struct token *t, int *rc)
 		   !strcmp(k, "icmpv6_type") || !strcmp(k, "icmpv6_code")) {
 		bool v6 = eth_type_is(m, ETH_TYPE_IPV6);
 		bool type = strstr(k, "type") != NULL;
-		if (!parse_u64(v, 0xff, &x)) {
+		if (!ofp_text_parse_u64(v, 0xff, &x)) {
 			*rc = bad_value(c, t);
 			return true;
 		}
@@ -652,7 +624,7 @@ ofp_flow_text_parse(const char *text, enum ofp_flow_text_mode mode,
 		    toks[i].value == NULL)
 			continue;
 		done[i] = true;
-		if (!parse_u64(toks[i].value, 7, &x)) {
+		if (!ofp_text_parse_u64(toks[i].value, 7, &x)) {
 			rc = bad_value(&c, &toks[i]);
 			break;
 		}
@@ -758,7 +730,7 @@ parse_one_action(struct parse_ctx *c, char *a, struct ofp_insts *insts,
 		const char *rest = a + 10;
 		x = UINT16_MAX;
 		if (*rest == ':') {
-			if (!parse_u64(rest + 1, UINT16_MAX, &x))
+			if (!ofp_text_parse_u64(rest + 1, UINT16_MAX, &x))
 				return fail(c, "bad action '%s'", a);
 		} else if (!strncasecmp(rest, "(max_len=", 9)) {
 			char tmp[32];
@@ -767,7 +739,7 @@ parse_one_action(struct parse_ctx *c, char *a, struct ofp_insts *insts,
 				return fail(c, "bad action '%s'", a);
 			memcpy(tmp, rest + 9, n - 1);
 			tmp[n - 1] = '\0';
-			if (!parse_u64(tmp, UINT16_MAX, &x))
+			if (!ofp_text_parse_u64(tmp, UINT16_MAX, &x))
 				return fail(c, "bad action '%s'", a);
 		} else if (*rest != '\0') {
 			return fail(c, "unknown action '%s'", a);

@@ -10,39 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofp_text_num.h"
 #include "ofp_wire.h"
-
-static bool
-parse_num(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	if (*s == '\0' || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end != '\0' || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char extra;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &extra) != 6)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			return false;
-		mac[i] = (uint8_t)b[i];
-	}
-	return true;
-}
 
 int
 ofp_match_text_parse_extra(const char *k, const char *v,
@@ -60,7 +29,7 @@ ofp_match_text_parse_extra(const char *k, const char *v,
 		field = label ? OFPXMT_OFB_MPLS_LABEL :
 			!strcmp(k, "mpls_tc") ? OFPXMT_OFB_MPLS_TC :
 			OFPXMT_OFB_MPLS_BOS;
-		ok = v != NULL && parse_num(v, label ? 0xfffff :
+		ok = v != NULL && ofp_text_parse_u64(v, label ? 0xfffff :
 					    field == OFPXMT_OFB_MPLS_TC ? 7 : 1,
 					    &x);
 		if (ok && label) {
@@ -75,7 +44,7 @@ ofp_match_text_parse_extra(const char *k, const char *v,
 	} else if (!strcmp(k, "nd_sll") || !strcmp(k, "nd_tll")) {
 		field = !strcmp(k, "nd_sll") ? OFPXMT_OFB_IPV6_ND_SLL :
 					      OFPXMT_OFB_IPV6_ND_TLL;
-		ok = v != NULL && parse_mac(v, buf);
+		ok = v != NULL && ofp_text_parse_mac(v, buf);
 	} else {
 		return -ENOENT;
 	}
