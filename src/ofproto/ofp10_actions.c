@@ -21,12 +21,6 @@ enum {
 	OFPAT10_ENQUEUE = 11,
 };
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static void
 set_field(struct ofpact *a, unsigned int field, const void *v, size_t len)
 {
@@ -68,7 +62,7 @@ decode_one(const uint8_t *p, uint16_t type, uint16_t alen,
 	switch (type) {
 	case OFPAT10_OUTPUT:
 	case OFPAT10_ENQUEUE:
-		port = ofp10_port_to_13(rd16(p + 4));
+		port = ofp10_port_to_13(ofp_rd16(p + 4));
 		err = ofp_action_check_port(port, packet_out);
 		if (err)
 			return err;
@@ -82,13 +76,13 @@ decode_one(const uint8_t *p, uint16_t type, uint16_t alen,
 		a.type = port == OFPP13_CONTROLLER ? OFPACT_CONTROLLER :
 						     OFPACT_OUTPUT;
 		a.port = port;
-		a.max_len = type == OFPAT10_OUTPUT ? rd16(p + 6) : 0;
+		a.max_len = type == OFPAT10_OUTPUT ? ofp_rd16(p + 6) : 0;
 		a.reason = OFPR_ACTION;
 		break;
 	case OFPAT10_SET_VLAN_VID:
-		if (rd16(p + 4) > 0xfff)
+		if (ofp_rd16(p + 4) > 0xfff)
 			return OFPERR_BAD_ACTION_BAD_ARGUMENT;
-		be = htons(rd16(p + 4) | OFPVID_PRESENT);
+		be = htons(ofp_rd16(p + 4) | OFPVID_PRESENT);
 		set_field(&a, OFPXMT_OFB_VLAN_VID, &be, 2);
 		break;
 	case OFPAT10_SET_VLAN_PCP:
@@ -136,7 +130,7 @@ ofp10_actions_decode(const void *buf, size_t len, struct ofpact *acts,
 	while (len > 0) {
 		if (len < 8)
 			return OFPERR_BAD_ACTION_BAD_LEN;
-		uint16_t type = rd16(p), alen = rd16(p + 2);
+		uint16_t type = ofp_rd16(p), alen = ofp_rd16(p + 2);
 		if (alen < 8 || alen % 8 || alen > len)
 			return OFPERR_BAD_ACTION_BAD_LEN;
 		enum ofperr err = decode_one(p, type, alen, acts, max, n,

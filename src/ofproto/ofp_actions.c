@@ -7,25 +7,6 @@
 
 #include "ofp_wire.h"
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
-}
-
 enum ofperr
 ofp_action_check_port(uint32_t port, bool packet_out)
 {
@@ -54,7 +35,7 @@ decode_set_field(const uint8_t *p, size_t alen, struct ofpact *a)
 {
 	if (alen < 8)
 		return OFPERR_BAD_ACTION_BAD_LEN;
-	uint32_t h = rd32(p + 4);
+	uint32_t h = ofp_rd32(p + 4);
 	size_t vlen = OXM_LENGTH(h);
 
 	if (OXM_CLASS(h) != OFPXMC_OPENFLOW_BASIC)
@@ -78,7 +59,7 @@ decode_set_field(const uint8_t *p, size_t alen, struct ofpact *a)
 	memset(&k, 0, sizeof(k));
 	memset(&km, 0, sizeof(km));
 	if (field == OFPXMT_OFB_VLAN_VID) {
-		if (rd16(v) & ~0x1fff)
+		if (ofp_rd16(v) & ~0x1fff)
 			return OFPERR_BAD_ACTION_BAD_SET_ARGUMENT;
 	} else if (ofp_match_field_to_key(field, v, ones, &k, &km)) {
 		return OFPERR_BAD_ACTION_BAD_SET_ARGUMENT;
@@ -105,14 +86,14 @@ decode_one(uint16_t type, const uint8_t *p, size_t alen, struct ofpact *a,
 	if (type == OFPAT_OUTPUT) {
 		if (alen != sizeof(struct ofp13_action_output))
 			return OFPERR_BAD_ACTION_BAD_LEN;
-		uint32_t port = rd32(p + 4);
+		uint32_t port = ofp_rd32(p + 4);
 		enum ofperr err = ofp_action_check_port(port, packet_out);
 		if (err)
 			return err;
 		a->type = port == OFPP13_CONTROLLER ? OFPACT_CONTROLLER :
 						      OFPACT_OUTPUT;
 		a->port = port;
-		a->max_len = rd16(p + 8);
+		a->max_len = ofp_rd16(p + 8);
 		a->reason = OFPR_ACTION;
 		return OFPERR_OK;
 	}
@@ -143,29 +124,29 @@ decode_one(uint16_t type, const uint8_t *p, size_t alen, struct ofpact *a,
 		a->ttl = p[4];
 		break;
 	case OFPACT_PUSH_VLAN:
-		et = rd16(p + 4);
+		et = ofp_rd16(p + 4);
 		if (et != 0x8100 && et != 0x88a8)
 			return OFPERR_BAD_ACTION_BAD_ARGUMENT;
 		a->ethertype = et;
 		break;
 	case OFPACT_PUSH_MPLS:
-		et = rd16(p + 4);
+		et = ofp_rd16(p + 4);
 		if (et != 0x8847 && et != 0x8848)
 			return OFPERR_BAD_ACTION_BAD_ARGUMENT;
 		a->ethertype = et;
 		break;
 	case OFPACT_PUSH_PBB:
-		et = rd16(p + 4);
+		et = ofp_rd16(p + 4);
 		if (et != 0x88e7)
 			return OFPERR_BAD_ACTION_BAD_ARGUMENT;
 		a->ethertype = et;
 		break;
 	case OFPACT_POP_MPLS:
-		a->ethertype = rd16(p + 4);
+		a->ethertype = ofp_rd16(p + 4);
 		break;
 	case OFPACT_SET_QUEUE:
 	case OFPACT_GROUP:
-		a->id = rd32(p + 4);
+		a->id = ofp_rd32(p + 4);
 		if (a->type == OFPACT_GROUP && a->id > OFPG_MAX)
 			return OFPERR_BAD_ACTION_BAD_OUT_GROUP;
 		break;
@@ -185,7 +166,7 @@ ofp_actions_decode(const void *buf, size_t len, struct ofpact *acts,
 	while (len > 0) {
 		if (len < 8)
 			return OFPERR_BAD_ACTION_BAD_LEN;
-		uint16_t type = rd16(p), alen = rd16(p + 2);
+		uint16_t type = ofp_rd16(p), alen = ofp_rd16(p + 2);
 
 		if (alen < 8 || alen % 8 || alen > len)
 			return OFPERR_BAD_ACTION_BAD_LEN;
@@ -307,7 +288,7 @@ ofp_insts_decode(const void *buf, size_t len, struct ofp_insts *insts)
 	while (len > 0) {
 		if (len < 4)
 			return OFPERR_BAD_INST_BAD_LEN;
-		uint16_t type = rd16(p), ilen = rd16(p + 2);
+		uint16_t type = ofp_rd16(p), ilen = ofp_rd16(p + 2);
 
 		if (ilen < 8 || ilen % 8 || ilen > len)
 			return OFPERR_BAD_INST_BAD_LEN;
@@ -350,14 +331,14 @@ ofp_insts_decode(const void *buf, size_t len, struct ofp_insts *insts)
 			if (ilen != 24)
 				return OFPERR_BAD_INST_BAD_LEN;
 			insts->has_meta = true;
-			insts->metadata = rd64(p + 8);
-			insts->metadata_mask = rd64(p + 16);
+			insts->metadata = ofp_rd64(p + 8);
+			insts->metadata_mask = ofp_rd64(p + 16);
 			break;
 		case OFPIT_METER:
 			if (ilen != 8)
 				return OFPERR_BAD_INST_BAD_LEN;
 			insts->has_meter = true;
-			insts->meter_id = rd32(p + 4);
+			insts->meter_id = ofp_rd32(p + 4);
 			if (insts->meter_id == 0 ||
 			    insts->meter_id > OFPM_MAX)
 				return OFPERR_METER_MOD_INVALID_METER;

@@ -12,19 +12,6 @@
 #define BUCKET_HDR_LEN 16
 #define NS_PER_SEC 1000000000ull
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 void
 ofp_group_table_init(struct ofp_group_table *gt)
 {
@@ -96,9 +83,9 @@ decode_bucket(const uint8_t *p, size_t blen, uint8_t type,
 	size_t n;
 
 	memset(b, 0, sizeof(*b));
-	b->weight = rd16(p + 2);
-	b->watch_port = rd32(p + 4);
-	b->watch_group = rd32(p + 8);
+	b->weight = ofp_rd16(p + 2);
+	b->watch_port = ofp_rd32(p + 4);
+	b->watch_group = ofp_rd32(p + 8);
 	if (type != OFPGT_SELECT && b->weight != 0)
 		return OFPERR_GROUP_MOD_BAD_BUCKET;
 	if (type == OFPGT_FF) {
@@ -153,7 +140,7 @@ ofp_group_mod_decode(const void *msg, size_t len, struct ofp_group_mod *gm)
 			ofp_group_mod_free(gm);
 			return OFPERR_GROUP_MOD_BAD_BUCKET;
 		}
-		size_t blen = rd16(p);
+		size_t blen = ofp_rd16(p);
 		if (blen < BUCKET_HDR_LEN || blen > len || blen % 8) {
 			ofp_group_mod_free(gm);
 			return OFPERR_GROUP_MOD_BAD_BUCKET;

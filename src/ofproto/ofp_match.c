@@ -120,29 +120,10 @@ ofp_match_init_catchall(struct ofp_flow_match *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static uint32_t
 rd24(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
 }
 
 /* Writes a field into (k, m), both already zero for that field's bits in
@@ -154,12 +135,12 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 {
 	switch (field) {
 	case OFPXMT_OFB_IN_PORT:
-		k->in_port = rd32(v);
+		k->in_port = ofp_rd32(v);
 		m->in_port = UINT32_MAX;
 		break;
 	case OFPXMT_OFB_METADATA:
-		k->metadata = rd64(v);
-		m->metadata = rd64(mk);
+		k->metadata = ofp_rd64(v);
+		m->metadata = ofp_rd64(mk);
 		break;
 	case OFPXMT_OFB_ETH_DST:
 		memcpy(k->eth_dst, v, 6);
@@ -174,7 +155,7 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		m->eth_type = 0xffff;
 		break;
 	case OFPXMT_OFB_VLAN_VID: {
-		uint16_t val = rd16(v), msk = rd16(mk) & 0x1fff;
+		uint16_t val = ofp_rd16(v), msk = ofp_rd16(mk) & 0x1fff;
 
 		if (val & ~0x1fff)
 			return OFPERR_BAD_MATCH_BAD_VALUE;
@@ -239,7 +220,7 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		m->tp_dst = 0xffff;
 		break;
 	case OFPXMT_OFB_ARP_OP:
-		if (rd16(v) > 0xff)
+		if (ofp_rd16(v) > 0xff)
 			return OFPERR_BAD_MATCH_BAD_VALUE;
 		k->nw_proto = v[1];
 		m->nw_proto = 0xff;
@@ -261,18 +242,18 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		memcpy(m->ipv6_dst, mk, 16);
 		break;
 	case OFPXMT_OFB_IPV6_FLABEL:
-		if (rd32(v) > 0xfffff)
+		if (ofp_rd32(v) > 0xfffff)
 			return OFPERR_BAD_MATCH_BAD_VALUE;
 		memcpy(&k->ipv6_label, v, 4);
-		m->ipv6_label = htonl(rd32(mk) & 0xfffff);
+		m->ipv6_label = htonl(ofp_rd32(mk) & 0xfffff);
 		break;
 	case OFPXMT_OFB_TUNNEL_ID:
-		k->tunnel_id = rd64(v);
-		m->tunnel_id = rd64(mk);
+		k->tunnel_id = ofp_rd64(v);
+		m->tunnel_id = ofp_rd64(mk);
 		break;
 	case OFPXMT_OFB_IN_PHY_PORT:
 		/* No tunnels or bonds: the physical port is the port. */
-		k->in_port = rd32(v);
+		k->in_port = ofp_rd32(v);
 		m->in_port = UINT32_MAX;
 		break;
 	case OFPXMT_OFB_IPV6_ND_TARGET:
@@ -288,9 +269,9 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		memset(m->arp_tha, 0xff, 6);
 		break;
 	case OFPXMT_OFB_MPLS_LABEL:
-		if (rd32(v) > 0xfffff)
+		if (ofp_rd32(v) > 0xfffff)
 			return OFPERR_BAD_MATCH_BAD_VALUE;
-		k->mpls_lse = htonl(rd32(v) << 12);
+		k->mpls_lse = htonl(ofp_rd32(v) << 12);
 		m->mpls_lse = htonl(0xfffff000u);
 		break;
 	case OFPXMT_OFB_MPLS_TC:
@@ -312,10 +293,10 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		m->pbb_isid = htonl(rd24(mk));
 		break;
 	case OFPXMT_OFB_IPV6_EXTHDR:
-		if (rd16(v) > 0x1ff)
+		if (ofp_rd16(v) > 0x1ff)
 			return OFPERR_BAD_MATCH_BAD_VALUE;
 		memcpy(&k->ipv6_exthdr, v, 2);
-		m->ipv6_exthdr = htons(rd16(mk) & 0x1ff);
+		m->ipv6_exthdr = htons(ofp_rd16(mk) & 0x1ff);
 		break;
 	default:
 		return OFPERR_BAD_MATCH_BAD_FIELD;
@@ -459,7 +440,7 @@ ofp_match_decode_oxms(const void *buf, size_t len, struct ofp_flow_match *m)
 	while (len > 0) {
 		if (len < 4)
 			return OFPERR_BAD_MATCH_BAD_LEN;
-		uint32_t h = rd32(p);
+		uint32_t h = ofp_rd32(p);
 		size_t plen = OXM_LENGTH(h);
 
 		if (plen + 4 > len)
@@ -489,7 +470,7 @@ ofp_match_decode(const void *buf, size_t len, struct ofp_flow_match *m,
 
 	if (len < OFP_MATCH_HDR_LEN)
 		return OFPERR_BAD_MATCH_BAD_LEN;
-	uint16_t type = rd16(p), mlen = rd16(p + 2);
+	uint16_t type = ofp_rd16(p), mlen = ofp_rd16(p + 2);
 	if (type != OFPMT_OXM)
 		return OFPERR_BAD_MATCH_BAD_TYPE;
 	size_t padded = ((size_t)mlen + 7) / 8 * 8;

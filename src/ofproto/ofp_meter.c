@@ -14,19 +14,6 @@
 #define OFPM_SLOWPATH 0xfffffffdu
 #define OFPM_CONTROLLER 0xfffffffeu
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 void
 ofp_meter_table_init(struct ofp_meter_table *mt)
 {
@@ -96,7 +83,7 @@ ofp_meter_mod_decode(const void *msg, size_t len, struct ofp_meter_mod *mm)
 	while (len > 0) {
 		if (len < 4)
 			return OFPERR_METER_MOD_BAD_BAND;
-		uint16_t type = rd16(p), blen = rd16(p + 2);
+		uint16_t type = ofp_rd16(p), blen = ofp_rd16(p + 2);
 		if (blen < BAND_LEN || blen > len || blen % 8)
 			return OFPERR_METER_MOD_BAD_BAND;
 		if (type != OFPROTO_METER_BAND_DROP &&
@@ -108,8 +95,8 @@ ofp_meter_mod_decode(const void *msg, size_t len, struct ofp_meter_mod *mm)
 			return OFPERR_METER_MOD_OUT_OF_BANDS;
 		struct ofproto_meter_band *b = &mm->cfg.bands[mm->cfg.n_bands++];
 		b->type = type;
-		b->rate = rd32(p + 4);
-		b->burst_size = rd32(p + 8);
+		b->rate = ofp_rd32(p + 4);
+		b->burst_size = ofp_rd32(p + 8);
 		if (b->rate == 0)
 			return OFPERR_METER_MOD_BAD_RATE;
 		if (!(f & OFPMF_BURST))

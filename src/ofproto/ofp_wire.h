@@ -13,6 +13,26 @@
 
 #include <stdint.h>
 
+/* Big-endian fields at any alignment, as the decoders read them. */
+static inline uint16_t
+ofp_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+ofp_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+ofp_rd64(const uint8_t *p)
+{
+	return (uint64_t)ofp_rd32(p) << 32 | ofp_rd32(p + 4);
+}
+
 #define OFP10_VERSION 0x01
 #define OFP13_VERSION 0x04
 
