@@ -250,34 +250,13 @@ handle_queue_get_config(struct ofproto *ofp, const uint8_t *msg, size_t len,
 
 /* ---- Stats. ---- */
 
-struct st_reply {
-	struct ofp_buf *out;
-	uint32_t xid;
-	uint16_t type;
-	size_t start;
-};
-
+/* A stats reply, split at ST_SPLIT_LEN bytes (ofp_buf.h). */
 static void
-st_start(struct st_reply *r, struct ofp_buf *out, uint32_t xid, uint16_t type)
+st_start(struct ofp_buf_split *r, struct ofp_buf *out, uint32_t xid,
+	 uint16_t type)
 {
-	r->out = out;
-	r->xid = xid;
-	r->type = type;
-	r->start = ofp_buf_msg_start(out, OFP10_VERSION, OFPT10_STATS_REPLY,
-				     xid, ST_HDR_LEN);
-	struct ofp10_stats_header *h = (void *)(out->data + r->start);
-	h->type = htons(type);
-}
-
-static void
-st_room(struct st_reply *r, size_t need)
-{
-	if (r->out->len - r->start + need <= ST_SPLIT_LEN)
-		return;
-	struct ofp10_stats_header *h = (void *)(r->out->data + r->start);
-	h->flags = htons(OFPSF10_REPLY_MORE);
-	ofp_buf_msg_finish(r->out, r->start);
-	st_start(r, r->out, r->xid, r->type);
+	ofp_buf_split_start(r, out, OFP10_VERSION, OFPT10_STATS_REPLY,
+			    ST_HDR_LEN, ST_SPLIT_LEN, xid, type);
 }
 
 static enum ofperr
@@ -302,10 +281,10 @@ decode_flow_req(struct ofproto *ofp, const uint8_t *body, size_t blen,
 static void
 put_flow_cb(const struct ofp_flow_stats_entry *e, void *arg)
 {
-	struct st_reply *r = arg;
+	struct ofp_buf_split *r = arg;
 	struct ofpact acts[OFPROTO_MAX_ACTIONS];
 
-	st_room(r, 1024);
+	ofp_buf_split_room(r, 1024);
 	size_t start = r->out->len;
 	struct ofp10_flow_stats *w = ofp_buf_put_zeros(r->out, sizeof(*w));
 	w->table_id = e->table_id;
@@ -325,12 +304,12 @@ put_flow_cb(const struct ofp_flow_stats_entry *e, void *arg)
 }
 
 static void
-put_one_port_stats(struct ofproto *ofp, uint32_t port, struct st_reply *r)
+put_one_port_stats(struct ofproto *ofp, uint32_t port, struct ofp_buf_split *r)
 {
 	struct ofproto_port_stats st;
 
 	ofproto_host_port_stats(ofp, port, &st);
-	st_room(r, sizeof(struct ofp10_port_stats));
+	ofp_buf_split_room(r, sizeof(struct ofp10_port_stats));
 	struct ofp10_port_stats *p = ofp_buf_put_zeros(r->out, sizeof(*p));
 	p->port_no = htons(ofp10_port_from_13(port));
 	p->rx_packets = htobe64(st.rx_packets);
@@ -345,7 +324,7 @@ put_one_port_stats(struct ofproto *ofp, uint32_t port, struct st_reply *r)
 
 static enum ofperr
 put_port_stats(struct ofproto *ofp, const uint8_t *body, size_t blen,
-	       struct st_reply *r)
+	       struct ofp_buf_split *r)
 {
 	struct ofproto_port *ports;
 	uint16_t want;
@@ -373,7 +352,7 @@ handle_stats(struct ofproto *ofp, const uint8_t *msg, size_t len,
 	     struct ofp_buf *out)
 {
 	const struct ofp10_stats_header *h = (const void *)msg;
-	struct st_reply r;
+	struct ofp_buf_split r;
 	enum ofperr err = OFPERR_OK;
 	struct ofp_rule_filter f;
 	uint8_t table_id;
@@ -470,7 +449,7 @@ handle_stats(struct ofproto *ofp, const uint8_t *msg, size_t len,
 		for (size_t i = 0; i < n; i++) {
 			if (ports[i].ofport >= OFPP10_MAX)
 				continue;
-			st_room(&r, sizeof(struct ofp10_phy_port));
+			ofp_buf_split_room(&r, sizeof(struct ofp10_phy_port));
 			put_phy_port(out, &ports[i]);
 		}
 		free(ports);
@@ -487,7 +466,7 @@ handle_stats(struct ofproto *ofp, const uint8_t *msg, size_t len,
 		out->len = mark;
 		return err;
 	}
-	ofp_buf_msg_finish(out, r.start);
+	ofp_buf_split_finish(&r);
 	return OFPERR_OK;
 }
 

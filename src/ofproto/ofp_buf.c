@@ -97,6 +97,54 @@ ofp_buf_msg_finish(struct ofp_buf *b, size_t start)
 	h->length = htons((uint16_t)(b->len - start));
 }
 
+/* Type and flags of the stats header, right after the 8-byte header. */
+#define SPLIT_TYPE_OFF 8
+#define SPLIT_FLAGS_OFF 10
+#define SPLIT_REPLY_MORE 0x0001u	/* OFPSF_REPLY_MORE, OFPMPF_REPLY_MORE */
+
+static void
+split_begin(struct ofp_buf_split *r)
+{
+	uint16_t type = htons(r->stats_type);
+
+	r->start = ofp_buf_msg_start(r->out, r->version, r->msg_type, r->xid,
+				     r->hdr_len);
+	memcpy(r->out->data + r->start + SPLIT_TYPE_OFF, &type, 2);
+}
+
+void
+ofp_buf_split_start(struct ofp_buf_split *r, struct ofp_buf *out,
+		    uint8_t version, uint8_t msg_type, size_t hdr_len,
+		    size_t split_len, uint32_t xid, uint16_t stats_type)
+{
+	r->out = out;
+	r->xid = xid;
+	r->stats_type = stats_type;
+	r->version = version;
+	r->msg_type = msg_type;
+	r->hdr_len = hdr_len;
+	r->split_len = split_len;
+	split_begin(r);
+}
+
+void
+ofp_buf_split_room(struct ofp_buf_split *r, size_t need)
+{
+	uint16_t more = htons(SPLIT_REPLY_MORE);
+
+	if (r->out->len - r->start + need <= r->split_len)
+		return;
+	memcpy(r->out->data + r->start + SPLIT_FLAGS_OFF, &more, 2);
+	ofp_buf_msg_finish(r->out, r->start);
+	split_begin(r);
+}
+
+void
+ofp_buf_split_finish(struct ofp_buf_split *r)
+{
+	ofp_buf_msg_finish(r->out, r->start);
+}
+
 void
 ofp_buf_pad8(struct ofp_buf *b, size_t start)
 {

@@ -45,4 +45,25 @@ void ofp_buf_msg_finish(struct ofp_buf *b, size_t start);
 /* Appends zero bytes until (len - start) is a multiple of 8. */
 void ofp_buf_pad8(struct ofp_buf *b, size_t start);
 
+/* A statistics reply (OpenFlow 1.0 STATS_REPLY, 1.3 MULTIPART_REPLY: both
+ * have the stats type at byte 8 and the flags at byte 10) split into
+ * messages of at most split_len bytes, all flagged "more" but the last. */
+struct ofp_buf_split {
+	struct ofp_buf *out;
+	uint32_t xid;
+	uint16_t stats_type;
+	uint8_t version;
+	uint8_t msg_type;
+	size_t hdr_len;		/* Header with the stats header. */
+	size_t split_len;
+	size_t start;		/* Offset of the current message. */
+};
+
+void ofp_buf_split_start(struct ofp_buf_split *r, struct ofp_buf *out,
+			 uint8_t version, uint8_t msg_type, size_t hdr_len,
+			 size_t split_len, uint32_t xid, uint16_t stats_type);
+/* Call before appending an entry of about need bytes. */
+void ofp_buf_split_room(struct ofp_buf_split *r, size_t need);
+void ofp_buf_split_finish(struct ofp_buf_split *r);
+
 #endif /* PMDSWITCH_OFP_BUF_H */

@@ -24,46 +24,17 @@
 /* Start a new reply message when the current one would pass this size. */
 #define MP_SPLIT_LEN 60000
 
-struct mp_reply {
-	struct ofp_buf *out;
-	uint32_t xid;
-	uint16_t type;
-	size_t start;	/* Offset of the current reply message. */
-};
-
+/* A multipart reply, split at MP_SPLIT_LEN bytes (ofp_buf.h). */
 static void
-mp_start(struct mp_reply *r, struct ofp_buf *out, uint32_t xid,
+mp_start(struct ofp_buf_split *r, struct ofp_buf *out, uint32_t xid,
 	 uint16_t type)
 {
-	r->out = out;
-	r->xid = xid;
-	r->type = type;
-	r->start = ofp_buf_msg_start(out, OFP13_VERSION, OFPT_MULTIPART_REPLY,
-				     xid, MP_HDR_LEN);
-	struct ofp13_multipart_header *h = (void *)(out->data + r->start);
-	h->type = htons(type);
-}
-
-/* Call before appending an entry of about `need` bytes. */
-static void
-mp_room(struct mp_reply *r, size_t need)
-{
-	if (r->out->len - r->start + need <= MP_SPLIT_LEN)
-		return;
-	struct ofp13_multipart_header *h = (void *)(r->out->data + r->start);
-	h->flags = htons(OFPMPF_REPLY_MORE);
-	ofp_buf_msg_finish(r->out, r->start);
-	mp_start(r, r->out, r->xid, r->type);
+	ofp_buf_split_start(r, out, OFP13_VERSION, OFPT_MULTIPART_REPLY,
+			    MP_HDR_LEN, MP_SPLIT_LEN, xid, type);
 }
 
 static void
-mp_finish(struct mp_reply *r)
-{
-	ofp_buf_msg_finish(r->out, r->start);
-}
-
-static void
-put_desc(struct ofproto *ofp, struct mp_reply *r)
+put_desc(struct ofproto *ofp, struct ofp_buf_split *r)
 {
 	struct ofp13_desc *d = ofp_buf_put_zeros(r->out, sizeof(*d));
 
@@ -91,16 +62,16 @@ decode_flow_req(struct ofproto *ofp, const uint8_t *body, size_t blen,
 static void
 put_flow_cb(const struct ofp_flow_stats_entry *e, void *arg)
 {
-	struct mp_reply *r = arg;
+	struct ofp_buf_split *r = arg;
 
 	/* An entry is at most 48 + match + instructions (< 1 KiB). */
-	mp_room(r, 1024);
+	ofp_buf_split_room(r, 1024);
 	ofp_flow_stats_entry_encode(e, r->out);
 }
 
 static enum ofperr
 put_flows(struct ofproto *ofp, const uint8_t *body, size_t blen,
-	  struct mp_reply *r)
+	  struct ofp_buf_split *r)
 {
 	struct ofp_flow_stats_req req;
 	enum ofperr err = decode_flow_req(ofp, body, blen, &req);
@@ -113,7 +84,7 @@ put_flows(struct ofproto *ofp, const uint8_t *body, size_t blen,
 
 static enum ofperr
 put_aggregate(struct ofproto *ofp, const uint8_t *body, size_t blen,
-	      struct mp_reply *r)
+	      struct ofp_buf_split *r)
 {
 	struct ofp_flow_stats_req req;
 	uint64_t packets = 0, bytes = 0;
@@ -132,7 +103,7 @@ put_aggregate(struct ofproto *ofp, const uint8_t *body, size_t blen,
 }
 
 static void
-put_table_stats(struct ofproto *ofp, struct mp_reply *r)
+put_table_stats(struct ofproto *ofp, struct ofp_buf_split *r)
 {
 	/* The lookups of cached packets are counted when credited. */
 	ofproto_host_sync_stats(ofp);
@@ -140,7 +111,7 @@ put_table_stats(struct ofproto *ofp, struct mp_reply *r)
 		uint32_t active;
 		uint64_t lookups, matches;
 
-		mp_room(r, sizeof(struct ofp13_table_stats));
+		ofp_buf_split_room(r, sizeof(struct ofp13_table_stats));
 		struct ofp13_table_stats *t = ofp_buf_put_zeros(r->out,
 								sizeof(*t));
 		ofproto_table_counters(ofp, (uint8_t)id, &active, &lookups,
@@ -153,13 +124,13 @@ put_table_stats(struct ofproto *ofp, struct mp_reply *r)
 }
 
 static void
-put_one_port_stats(struct ofproto *ofp, uint32_t port, struct mp_reply *r)
+put_one_port_stats(struct ofproto *ofp, uint32_t port, struct ofp_buf_split *r)
 {
 	struct ofproto_port_stats st;
 
 	memset(&st, 0, sizeof(st));
 	ofproto_host_port_stats(ofp, port, &st);
-	mp_room(r, sizeof(struct ofp13_port_stats));
+	ofp_buf_split_room(r, sizeof(struct ofp13_port_stats));
 	struct ofp13_port_stats *p = ofp_buf_put_zeros(r->out, sizeof(*p));
 	p->port_no = htonl(port);
 	p->rx_packets = htobe64(st.rx_packets);
@@ -175,7 +146,7 @@ put_one_port_stats(struct ofproto *ofp, uint32_t port, struct mp_reply *r)
 
 static enum ofperr
 put_port_stats(struct ofproto *ofp, const uint8_t *body, size_t blen,
-	       struct mp_reply *r)
+	       struct ofp_buf_split *r)
 {
 	struct ofproto_port *ports;
 	uint32_t want;
@@ -198,13 +169,13 @@ put_port_stats(struct ofproto *ofp, const uint8_t *body, size_t blen,
 }
 
 static void
-put_port_desc(struct ofproto *ofp, struct mp_reply *r)
+put_port_desc(struct ofproto *ofp, struct ofp_buf_split *r)
 {
 	struct ofproto_port *ports;
 	size_t n = ofproto_ports_snapshot(ofp, &ports);
 
 	for (size_t i = 0; i < n; i++) {
-		mp_room(r, sizeof(struct ofp13_port));
+		ofp_buf_split_room(r, sizeof(struct ofp13_port));
 		ofp13_put_port(r->out, &ports[i]);
 	}
 	free(ports);
@@ -228,7 +199,7 @@ check_queue_req(struct ofproto *ofp, const uint8_t *body, size_t blen)
 static void
 mp_room_cb(void *arg, size_t need)
 {
-	mp_room(arg, need);
+	ofp_buf_split_room(arg, need);
 }
 
 /* Group / meter stats and config requests: an id and padding. */
@@ -333,7 +304,7 @@ put_action_list(struct ofp_buf *b, uint16_t type)
 }
 
 static void
-put_one_table_features(struct mp_reply *r, uint8_t id, uint32_t config)
+put_one_table_features(struct ofp_buf_split *r, uint8_t id, uint32_t config)
 {
 	struct ofp_buf *b = r->out;
 	size_t start = b->len;
@@ -377,10 +348,10 @@ put_one_table_features(struct mp_reply *r, uint8_t id, uint32_t config)
 }
 
 static void
-put_table_features(struct ofproto *ofp, struct mp_reply *r)
+put_table_features(struct ofproto *ofp, struct ofp_buf_split *r)
 {
 	for (unsigned int t = 0; t < OFPROTO_N_TABLES; t++) {
-		mp_room(r, 2048);
+		ofp_buf_split_room(r, 2048);
 		put_one_table_features(r, (uint8_t)t,
 				       ofproto_table_config(ofp, (uint8_t)t));
 	}
@@ -428,7 +399,7 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	      size_t len, struct ofp_buf *out)
 {
 	const struct ofp13_multipart_header *h = (const void *)msg;
-	struct mp_reply r;
+	struct ofp_buf_split r;
 	enum ofperr err = OFPERR_OK;
 	bool complete;
 
@@ -531,6 +502,6 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		out->len = mark;	/* Drop the partial reply. */
 		return err;
 	}
-	mp_finish(&r);
+	ofp_buf_split_finish(&r);
 	return OFPERR_OK;
 }

@@ -110,6 +110,16 @@ def one_version(d, v, tmp):
     ofctl(d, v, "del-flows", "@", "--strict", "priority=5,tcp")
     _, out = ofctl(d, v, "dump-flows", "@")
     check_eq(len(parse_ofctl_flows(out)), 1, "%s del-flows --strict removes one" % tag)
+    # ~100 KB of flow stats: the reply comes in several messages flagged
+    # "more", and ovs-ofctl must see every flow of every part.
+    big = os.path.join(tmp, "big%d.txt" % v)
+    with open(big, "w") as f:
+        for i in range(1000):
+            f.write("priority=7,ip,nw_src=10.2.%d.%d,actions=output:2\n" % (i // 250, i % 250))
+    ofctl(d, v, "add-flows", "@", big)
+    _, out = ofctl(d, v, "dump-flows", "@")
+    check_eq(len(parse_ofctl_flows(out)), 1001, "%s dump-flows of 1001 flows (a split reply)" % tag)
+    ofctl(d, v, "del-flows", "@", "ip,nw_src=10.2.0.0/16")
     if v == 13:
         # 254 tables: 0..253.
         rc, out = ofctl(d, v, "add-flow", "@", "table=3,actions=drop", ok=False)
