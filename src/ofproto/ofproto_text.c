@@ -15,22 +15,27 @@
 #include "ofproto_priv.h"
 
 
-int
-ofproto_add_flow_str(struct ofproto *ofp, const char *flow, char *err,
-		     size_t errlen)
+/* Parses text in mode, applies it as a flow_mod (strict: as a strict
+ * delete) and notifies the host of changes; what names the operation in
+ * errors. */
+static int
+apply_text(struct ofproto *ofp, const char *text, enum ofp_flow_text_mode mode,
+	   bool strict, const char *what, char *err, size_t errlen)
 {
 	struct ofp_flow_mod fm;
 	bool changed;
-	int rc = ofp_flow_text_parse(flow, OFP_FLOW_TEXT_ADD, &fm, err, errlen);
+	int rc = ofp_flow_text_parse(text, mode, &fm, err, errlen);
 
 	if (rc)
 		return rc;
+	if (strict)
+		fm.command = OFPFC_DELETE_STRICT;
 	enum ofperr e = ofproto_apply_flow_mod(ofp, &fm, &changed);
 	if (changed)
 		ofproto_notify_flows_changed(ofp);
 	if (e) {
 		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "flow rejected: %s",
+			snprintf(err, errlen, "%s rejected: %s", what,
 				 ofperr_name(e));
 		return e == OFPERR_FLOW_MOD_TABLE_FULL ? -ENOSPC :
 		       e == OFPERR_FLOW_MOD_OVERLAP ? -EEXIST : -EINVAL;
@@ -39,50 +44,27 @@ ofproto_add_flow_str(struct ofproto *ofp, const char *flow, char *err,
 }
 
 int
+ofproto_add_flow_str(struct ofproto *ofp, const char *flow, char *err,
+		     size_t errlen)
+{
+	return apply_text(ofp, flow, OFP_FLOW_TEXT_ADD, false, "flow", err,
+			  errlen);
+}
+
+int
 ofproto_del_flows_str(struct ofproto *ofp, const char *match, char *err,
 		      size_t errlen)
 {
-	struct ofp_flow_mod fm;
-	bool changed;
-	int rc = ofp_flow_text_parse(match, OFP_FLOW_TEXT_MATCH, &fm, err,
-				     errlen);
-
-	if (rc)
-		return rc;
-	enum ofperr e = ofproto_apply_flow_mod(ofp, &fm, &changed);
-	if (changed)
-		ofproto_notify_flows_changed(ofp);
-	if (e) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "delete rejected: %s",
-				 ofperr_name(e));
-		return -EINVAL;
-	}
-	return 0;
+	return apply_text(ofp, match, OFP_FLOW_TEXT_MATCH, false, "delete",
+			  err, errlen);
 }
 
 int
 ofproto_del_flows_strict_str(struct ofproto *ofp, const char *flow, char *err,
 			     size_t errlen)
 {
-	struct ofp_flow_mod fm;
-	bool changed;
-	int rc = ofp_flow_text_parse(flow, OFP_FLOW_TEXT_MATCH, &fm, err,
-				     errlen);
-
-	if (rc)
-		return rc;
-	fm.command = OFPFC_DELETE_STRICT;
-	enum ofperr e = ofproto_apply_flow_mod(ofp, &fm, &changed);
-	if (changed)
-		ofproto_notify_flows_changed(ofp);
-	if (e) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "delete rejected: %s",
-				 ofperr_name(e));
-		return -EINVAL;
-	}
-	return 0;
+	return apply_text(ofp, flow, OFP_FLOW_TEXT_MATCH, true, "delete", err,
+			  errlen);
 }
 
 void
