@@ -198,47 +198,117 @@ ofp_group_mod_encode(const struct ofp_group_mod *gm, uint32_t xid,
 	ofp_buf_msg_finish(b, start);
 }
 
-/* ---- Chaining checks. ---- */
+/* ---- Chaining checks. ----
+ *
+ * The groups form a DAG (edges: group actions and FF watch groups) whose
+ * chains hold at most OFP_GROUP_MAX_DEPTH groups; group_mod keeps it so.
+ * Each check is one walk: a group's result is memoised in memo/memo_walk,
+ * so every group and edge is visited once per walk and the recursion is
+ * at most OFP_GROUP_MAX_DEPTH deep (the guard only protects the stack). */
 
-static bool
-buckets_reach(const struct ofp_group_table *gt, const struct ofp_bucket *bk,
-	      size_t n, uint32_t target, int depth);
-
-/* True when group id (or a group it chains to) forwards to target. */
-static bool
-group_reaches(const struct ofp_group_table *gt, uint32_t id, uint32_t target,
-	      int depth)
+uint64_t
+ofp_group_walk_begin(struct ofp_group_table *gt)
 {
-	if (id == target)
-		return true;
-	if (depth > OFP_GROUP_MAX_DEPTH + 1)
-		return true;	/* Too deep: treat as a loop. */
-	const struct ofp_group *g = ofp_group_find(gt, id);
-	return g != NULL &&
-	       buckets_reach(gt, g->buckets, g->n_buckets, target, depth + 1);
+	return ++gt->walk;
 }
 
+#define CHAIN_TOO_DEEP (OFP_GROUP_MAX_DEPTH + 1)
+
+/* Iterates over the groups bucket bk chains to: its group actions, then
+ * its watch group. Start with *k = 0; false past the last. */
 static bool
-buckets_reach(const struct ofp_group_table *gt, const struct ofp_bucket *bk,
-	      size_t n, uint32_t target, int depth)
+bucket_chain(const struct ofp_bucket *bk, size_t *k, uint32_t *id)
 {
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < bk[i].n_actions; k++) {
-			const struct ofpact *a = &bk[i].actions[k];
-			if (a->type == OFPACT_GROUP &&
-			    group_reaches(gt, a->id, target, depth))
-				return true;
-		}
-		if (bk[i].watch_group != OFPG_ANY &&
-		    group_reaches(gt, bk[i].watch_group, target, depth))
+	while (*k < bk->n_actions) {
+		const struct ofpact *a = &bk->actions[(*k)++];
+		if (a->type == OFPACT_GROUP) {
+			*id = a->id;
 			return true;
+		}
+	}
+	if (*k == bk->n_actions && bk->watch_group != OFPG_ANY) {
+		(*k)++;
+		*id = bk->watch_group;
+		return true;
 	}
 	return false;
 }
 
-/* Every group a bucket chains to (action or watch) must exist. */
+static int group_height(struct ofp_group_table *gt, struct ofp_group *g,
+			uint64_t walk, int depth);
+
+/* Largest height of the groups the buckets chain to (0: none). */
+static int
+buckets_height(struct ofp_group_table *gt, const struct ofp_bucket *bk,
+	       size_t n, uint64_t walk, int depth)
+{
+	int h = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id;
+
+		for (size_t k = 0; bucket_chain(&bk[i], &k, &id);) {
+			struct ofp_group *c = ofp_group_find(gt, id);
+			int ch = c ? group_height(gt, c, walk, depth + 1) : 0;
+			if (ch > h)
+				h = ch;
+		}
+	}
+	return h;
+}
+
+/* Groups in the longest chain that starts at g. */
+static int
+group_height(struct ofp_group_table *gt, struct ofp_group *g, uint64_t walk,
+	     int depth)
+{
+	if (g->memo_walk == walk)
+		return g->memo;
+	int h = depth > OFP_GROUP_MAX_DEPTH ? CHAIN_TOO_DEEP :
+		1 + buckets_height(gt, g->buckets, g->n_buckets, walk, depth);
+	g->memo_walk = walk;
+	g->memo = h > CHAIN_TOO_DEEP ? CHAIN_TOO_DEEP : h;
+	return g->memo;
+}
+
+/* Groups before target in the longest chain from g to target (0: g does
+ * not reach target). */
+static int
+group_dist(struct ofp_group_table *gt, struct ofp_group *g, uint32_t target,
+	   uint64_t walk, int depth)
+{
+	if (g->memo_walk == walk)
+		return g->memo;
+	int d = 0;
+
+	for (size_t i = 0; i < g->n_buckets && depth <= OFP_GROUP_MAX_DEPTH;
+	     i++) {
+		uint32_t id;
+
+		for (size_t k = 0; bucket_chain(&g->buckets[i], &k, &id);) {
+			int cd = 1;
+			if (id != target) {
+				struct ofp_group *c = ofp_group_find(gt, id);
+				cd = c ? group_dist(gt, c, target, walk,
+						    depth + 1) : 0;
+				cd = cd ? cd + 1 : 0;
+			}
+			if (cd > d)
+				d = cd;
+		}
+	}
+	if (depth > OFP_GROUP_MAX_DEPTH)
+		d = CHAIN_TOO_DEEP;
+	g->memo_walk = walk;
+	g->memo = d > CHAIN_TOO_DEEP ? CHAIN_TOO_DEEP : d;
+	return g->memo;
+}
+
+/* Every group a bucket chains to (action or watch) must exist; the new
+ * buckets of gm->group_id must not reach it (a loop) and no chain through
+ * it may get longer than OFP_GROUP_MAX_DEPTH groups. */
 static enum ofperr
-check_chains(const struct ofp_group_table *gt, const struct ofp_group_mod *gm)
+check_chains(struct ofp_group_table *gt, const struct ofp_group_mod *gm)
 {
 	for (size_t i = 0; i < gm->n_buckets; i++) {
 		const struct ofp_bucket *bk = &gm->buckets[i];
@@ -259,8 +329,40 @@ check_chains(const struct ofp_group_table *gt, const struct ofp_group_mod *gm)
 				return OFPERR_GROUP_MOD_BAD_WATCH;
 		}
 	}
-	if (buckets_reach(gt, gm->buckets, gm->n_buckets, gm->group_id, 0))
-		return OFPERR_GROUP_MOD_LOOP;
+	/* Only an existing group can be chained to (a chain names existing
+	 * groups, and a chained group cannot be deleted): above is the
+	 * longest chain of groups that ends at it. */
+	int above = 0;
+	if (ofp_group_find(gt, gm->group_id) != NULL) {
+		uint64_t walk = ofp_group_walk_begin(gt);
+
+		for (size_t i = 0; i < gt->n; i++) {
+			struct ofp_group *g = gt->groups[i];
+			if (g->id == gm->group_id)
+				continue;
+			int d = group_dist(gt, g, gm->group_id, walk, 0);
+			if (d > above)
+				above = d;
+		}
+		/* A loop: a group the new buckets chain to reaches it. */
+		for (size_t i = 0; i < gm->n_buckets; i++) {
+			const struct ofp_bucket *bk = &gm->buckets[i];
+
+			uint32_t id;
+
+			for (size_t k = 0; bucket_chain(bk, &k, &id);) {
+				struct ofp_group *c = ofp_group_find(gt, id);
+				if (c != NULL && c->memo_walk == walk &&
+				    c->memo > 0)
+					return OFPERR_GROUP_MOD_LOOP;
+			}
+		}
+	}
+	uint64_t walk = ofp_group_walk_begin(gt);
+	int height = 1 + buckets_height(gt, gm->buckets, gm->n_buckets, walk,
+					0);
+	if (above + height > OFP_GROUP_MAX_DEPTH)
+		return OFPERR_GROUP_MOD_CHAINING_UNSUPPORTED;
 	return OFPERR_OK;
 }
 
@@ -274,12 +376,11 @@ is_chained_to(const struct ofp_group_table *gt, uint32_t id)
 		if (g->id == id)
 			continue;
 		for (size_t b = 0; b < g->n_buckets; b++) {
-			const struct ofp_bucket *bk = &g->buckets[b];
-			if (bk->watch_group == id)
-				return true;
-			for (size_t k = 0; k < bk->n_actions; k++)
-				if (bk->actions[k].type == OFPACT_GROUP &&
-				    bk->actions[k].id == id)
+			uint32_t c;
+
+			for (size_t k = 0; bucket_chain(&g->buckets[b], &k,
+							&c);)
+				if (c == id)
 					return true;
 		}
 	}

@@ -8,7 +8,12 @@
  * multipart bodies.
  *
  * Types ALL, SELECT, INDIRECT and FAST_FAILOVER. Buckets may chain to
- * other groups (at most OFP_GROUP_MAX_DEPTH deep, no loops). Each bucket
+ * other groups (group actions and FF watch groups) at most
+ * OFP_GROUP_MAX_DEPTH groups deep and without loops: a group_mod that would
+ * make a chain deeper is refused with OFPGMFC_CHAINING_UNSUPPORTED, one that
+ * would close a loop with OFPGMFC_LOOP. The checks are memoised walks
+ * (each group is visited once per check, whatever the fan-out), so a
+ * group_mod costs time linear in the size of the group table. Each bucket
  * has a credit id (ofp_group_bucket_id()) that the pipeline puts in a
  * lookup result so that datapath counters reach the bucket and its group.
  *
@@ -48,12 +53,17 @@ struct ofp_group {
 	struct ofp_bucket *buckets;	/* malloc'ed. */
 	uint64_t n_packets, n_bytes;
 	uint64_t created_ns;
+	/* Memo of one walk (ofp_group_walk_begin()): the walk's serial and
+	 * its value for this group. Written under the ofproto mutex. */
+	uint64_t memo_walk;
+	int memo;
 };
 
 struct ofp_group_table {
 	struct ofp_group **groups;	/* Sorted by id. */
 	size_t n;
 	size_t cap;
+	uint64_t walk;		/* Serial of the last memoised walk. */
 };
 
 /* A decoded group_mod. */
@@ -86,6 +96,12 @@ void ofp_group_mod_encode(const struct ofp_group_mod *gm, uint32_t xid,
 enum ofperr ofp_group_table_apply(struct ofp_group_table *gt,
 				  struct ofp_group_mod *gm, uint64_t now_ns,
 				  uint32_t **deleted, size_t *n_deleted);
+
+/* Starts a memoised walk over the groups: returns a serial that no group's
+ * memo_walk holds yet (a group's memo is valid for the walk when its
+ * memo_walk equals it). The pipeline uses it to compute each group's
+ * liveness once per lookup. */
+uint64_t ofp_group_walk_begin(struct ofp_group_table *gt);
 
 /* Credit ids: bit 63 set, the group id and the bucket index (0xffff:
  * the group itself). */

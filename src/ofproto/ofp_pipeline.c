@@ -45,6 +45,7 @@ struct pipe {
 	const struct ofproto_packet *pkt;
 	bool stale;
 	bool probe;		/* Revalidation of a megaflow's key. */
+	uint64_t walk;		/* Group liveness memo (0: none yet). */
 };
 
 static void
@@ -94,32 +95,40 @@ select_hash_mask(struct flow_key *m)
 	m->tp_src = m->tp_dst = 0xffff;
 }
 
-static bool group_live(struct ofproto *ofp, uint32_t id, int depth);
+static bool group_live(struct pipe *p, uint32_t id, int depth);
 
 static bool
-bucket_live(struct ofproto *ofp, const struct ofp_bucket *b, int depth)
+bucket_live(struct pipe *p, const struct ofp_bucket *b, int depth)
 {
 	if (b->watch_port != OFPP13_ANY &&
-	    !ofproto_port_live_locked(ofp, b->watch_port))
+	    !ofproto_port_live_locked(p->ofp, b->watch_port))
 		return false;
-	if (b->watch_group != OFPG_ANY && !group_live(ofp, b->watch_group,
+	if (b->watch_group != OFPG_ANY && !group_live(p, b->watch_group,
 						      depth + 1))
 		return false;
 	return true;
 }
 
-/* A group is live when one of its buckets is. */
+/* A group is live when one of its buckets is. Memoised per lookup (the
+ * pipe's walk), so that a fan-out of watch groups costs one visit per
+ * group. */
 static bool
-group_live(struct ofproto *ofp, uint32_t id, int depth)
+group_live(struct pipe *p, uint32_t id, int depth)
 {
-	const struct ofp_group *g = ofp_group_find(&ofp->groups, id);
+	struct ofp_group *g = ofp_group_find(&p->ofp->groups, id);
 
 	if (g == NULL || depth > OFP_GROUP_MAX_DEPTH)
 		return false;
-	for (size_t i = 0; i < g->n_buckets; i++)
-		if (bucket_live(ofp, &g->buckets[i], depth))
-			return true;
-	return false;
+	if (p->walk == 0)
+		p->walk = ofp_group_walk_begin(&p->ofp->groups);
+	if (g->memo_walk == p->walk)
+		return g->memo != 0;
+	bool live = false;
+	for (size_t i = 0; i < g->n_buckets && !live; i++)
+		live = bucket_live(p, &g->buckets[i], depth);
+	g->memo_walk = p->walk;
+	g->memo = live;
+	return live;
 }
 
 static int
@@ -138,7 +147,7 @@ select_bucket(struct pipe *p, const struct ofp_group *g,
 			h = mix64(h ^ (k[i] & m[i])) + i;
 	for (size_t i = 0; i < g->n_buckets; i++)
 		if (g->buckets[i].weight &&
-		    bucket_live(p->ofp, &g->buckets[i], depth))
+		    bucket_live(p, &g->buckets[i], depth))
 			total += g->buckets[i].weight;
 	if (total == 0)
 		return -1;
@@ -146,7 +155,7 @@ select_bucket(struct pipe *p, const struct ofp_group *g,
 	for (size_t i = 0; i < g->n_buckets; i++) {
 		const struct ofp_bucket *b = &g->buckets[i];
 
-		if (!b->weight || !bucket_live(p->ofp, b, depth))
+		if (!b->weight || !bucket_live(p, b, depth))
 			continue;
 		if (r < b->weight)
 			return (int)i;
@@ -228,7 +237,7 @@ exec_group(struct pipe *p, uint32_t id, const struct flow_key *wk, int depth)
 	}
 	case OFPGT_FF:
 		for (size_t i = 0; i < g->n_buckets; i++) {
-			if (bucket_live(p->ofp, &g->buckets[i], depth)) {
+			if (bucket_live(p, &g->buckets[i], depth)) {
 				exec_bucket(p, g, i, wk, depth);
 				break;
 			}
