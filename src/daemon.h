@@ -84,6 +84,8 @@ struct sw_pool {
 	uint32_t committed;	/* What its ports need. */
 };
 
+struct metrics_server;
+
 struct pmdswitch {
 	struct pmdswitch_config cfg;	/* The configuration in force. */
 	struct rte_mempool *mp;		/* Slowpath / packet-out pool. */
@@ -123,6 +125,7 @@ struct pmdswitch {
 	struct slowpath *sp;
 	unsigned vhost_seq;		/* net_vhost<N> device names. */
 
+	struct metrics_server *metrics;	/* metrics-listen: (metrics.h). */
 	char ctl_path[256];
 	char config_path[4096];		/* What reload loads again. */
 	int ctl_fd;

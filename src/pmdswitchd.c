@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 
 #include "daemon.h"
+#include "metrics.h"
 #include "dataplane/rxq_sched.h"
 
 #define DEFAULT_CTL_PATH "/run/pmdswitch/pmdswitchd.ctl"
@@ -802,6 +803,8 @@ shutdown_switch(struct pmdswitch *sw, bool report)
 {
 	/* First the config thread: a reload it runs may be starting or
 	 * stopping PMDs. */
+	metrics_telemetry_unregister();
+	metrics_server_stop(sw);
 	ctl_server_stop(sw);
 	sw->stopping = true;
 	for (unsigned i = 0; i < sw->n_pmds; i++)
@@ -872,6 +875,29 @@ check_config(struct pmdswitch *sw, const struct options *o)
 	return rc;
 }
 
+/* metrics-listen and the DPDK telemetry commands. */
+static int
+start_metrics(struct pmdswitch *sw)
+{
+	char msg[512], err[1024];
+	int fd;
+
+	if (metrics_telemetry_register(sw) < 0)
+		LOG_WARNING("cannot register the /pmdswitch/ telemetry "
+			    "commands");
+	if (sw->cfg.metrics_listen == NULL)
+		return 0;
+	fd = metrics_listen_open(sw->cfg.metrics_listen, msg, sizeof(msg));
+	if (fd < 0 || metrics_server_start(sw, fd, sw->cfg.metrics_listen,
+					   msg, sizeof(msg)) < 0) {
+		sw_cfg_error(&sw->cfg, &sw->cfg.metrics_listen_mark,
+			     "metrics-listen", msg, err, sizeof(err));
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -938,6 +964,8 @@ main(int argc, char **argv)
 		LOG_ERROR("control socket %s: %s", sw.ctl_path, err);
 		goto fail;
 	}
+	if (start_metrics(&sw) < 0)
+		goto fail;
 	for (unsigned b = 0; b < sw.n_bridges; b++)
 		if (sw.bridges[b].in_use &&
 		    ofproto_start(sw.bridges[b].ofp) < 0) {

@@ -32,8 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
+#include "metrics.h"
 
 static bool
 strlist_has(char *const *v, size_t n, const char *s)
@@ -122,6 +124,52 @@ check_fixed(const struct pmdswitch_config *o,
 				      n->ctl_socket_mark : top, "ctl-socket",
 				      err, errlen);
 	return 0;
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && !strcmp(a, b);
+}
+
+/* metrics-listen: a new address must be bindable before anything changes
+ * (the socket, in *fd, is then used by metrics_listen_apply()). */
+static int
+metrics_listen_check(const struct pmdswitch_config *o,
+		     const struct pmdswitch_config *n, int *fd, char *err,
+		     size_t errlen)
+{
+	char msg[512];
+	int rc;
+
+	*fd = -1;
+	if (str_eq(o->metrics_listen, n->metrics_listen) ||
+	    n->metrics_listen == NULL)
+		return 0;
+	rc = metrics_listen_open(n->metrics_listen, msg, sizeof(msg));
+	if (rc < 0) {
+		sw_cfg_error(n, &n->metrics_listen_mark, "metrics-listen", msg,
+			     err, errlen);
+		return rc;
+	}
+	*fd = rc;
+	return 0;
+}
+
+/* The new metrics listener replaces the old one (or none is left). */
+static unsigned
+metrics_listen_apply(struct pmdswitch *sw, const struct pmdswitch_config *o,
+		     const struct pmdswitch_config *n, int fd)
+{
+	char err[256];
+
+	if (str_eq(o->metrics_listen, n->metrics_listen))
+		return 0;
+	metrics_server_stop(sw);
+	if (fd >= 0 && metrics_server_start(sw, fd, n->metrics_listen, err,
+					    sizeof(err)) < 0)
+		LOG_ERROR("metrics-listen %s: %s", n->metrics_listen, err);
+	return 1;
 }
 
 /* Every flow of the new file parses and is accepted by a bridge. */
@@ -405,12 +453,14 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 	struct pmdswitch_config ncfg, oldv = sw->cfg, *old = &oldv;
 	struct reload_undo *u;
 	unsigned n_changes = 0;
+	int metrics_fd;
 	char key[96];
 	int rc;
 
 	rc = config_load_file(path, &ncfg, err, errlen);
 	if (rc < 0)
 		return rc;
+	metrics_fd = -1;
 	rc = check_fixed(old, &ncfg, err, errlen);
 	if (rc == 0)
 		rc = preflight_paths(&ncfg, NULL, err, errlen);
@@ -418,12 +468,16 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 		rc = check_flows(&ncfg, err, errlen);
 	if (rc == 0 && pmd_cores_changed(old, &ncfg))
 		rc = pmds_check(sw, &ncfg, err, errlen);
+	if (rc == 0)
+		rc = metrics_listen_check(old, &ncfg, &metrics_fd, err, errlen);
 	if (rc < 0) {
 		config_free(&ncfg);
 		return rc;
 	}
 	u = calloc(1, sizeof(*u));
 	if (u == NULL) {
+		if (metrics_fd >= 0)
+			close(metrics_fd);
 		config_free(&ncfg);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -532,6 +586,7 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 	}
 	bridges_link_patches(sw);
 	slowpath_revalidate(sw->sp);
+	n_changes += metrics_listen_apply(sw, old, &ncfg, metrics_fd);
 	config_free(&oldv);
 	free(u);
 	LOG_NOTICE("reload: %s applied, %u change(s)", path, n_changes);
@@ -543,6 +598,8 @@ undo:
 	LOG_WARNING("reload: %s", err);
 	sw->cfg = oldv;
 	rollback(sw, old, u);
+	if (metrics_fd >= 0)
+		close(metrics_fd);
 	config_free(&ncfg);
 	free(u);
 	return rc;

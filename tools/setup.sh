@@ -32,7 +32,8 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 # --- 1. packages ------------------------------------------------------------
 PACKAGES=(build-essential gcc meson ninja-build pkg-config dpdk dpdk-dev
 	libdpdk-dev libnuma-dev libpcap-dev libyaml-dev libcmocka-dev libssl-dev
-	openssl openvswitch-common python3 python3-os-ken iproute2 tcpdump)
+	openssl openvswitch-common python3 python3-os-ken iproute2 tcpdump
+	curl prometheus)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

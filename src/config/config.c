@@ -1157,9 +1157,10 @@ out:
 
 /* ------------------------------------------------------------ top level */
 
-enum { TOP_DPDK, TOP_DATAPATH, TOP_CTL_SOCKET, TOP_BRIDGES, TOP_N };
+enum { TOP_DPDK, TOP_DATAPATH, TOP_CTL_SOCKET, TOP_BRIDGES,
+       TOP_METRICS_LISTEN, TOP_N };
 static const char *const top_keys[] = {"dpdk", "datapath", "ctl-socket",
-				       "bridges", NULL};
+				       "bridges", "metrics-listen", NULL};
 
 static void
 cfg_set_defaults(struct pmdswitch_config *cfg)
@@ -1219,6 +1220,11 @@ cfg_load_root(struct cfg_ctx *ctx, yaml_node_t *root,
 		if (cfg->ctl_socket == NULL)
 			return cfg_error(ctx, (struct cfg_mark){1, 1},
 					 "ctl-socket", "out of memory");
+	}
+	if (cfg_present(v[TOP_METRICS_LISTEN])) {
+		ret = cfg_load_metrics_listen(ctx, v[TOP_METRICS_LISTEN], cfg);
+		if (ret < 0)
+			return ret;
 	}
 	if (k[TOP_BRIDGES] == NULL)
 		return cfg_error_at(ctx, root, "bridges",
@@ -1402,6 +1408,7 @@ config_free(struct pmdswitch_config *cfg)
 	cfg_free_strings(cfg->dpdk.extra_args, cfg->dpdk.n_extra_args);
 	free(cfg->datapath.pmd_cores);
 	free(cfg->ctl_socket);
+	free(cfg->metrics_listen);
 	for (b = 0; cfg->bridges != NULL && b < cfg->n_bridges; b++) {
 		struct cfg_bridge *br = &cfg->bridges[b];
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 enum cfg_fail_mode { CFG_FAIL_SECURE, CFG_FAIL_STANDALONE };
 
@@ -108,6 +109,10 @@ struct pmdswitch_config {
 	struct cfg_datapath datapath;
 	char *ctl_socket;	/* Default /run/pmdswitch/pmdswitchd.ctl */
 	struct cfg_mark ctl_socket_mark;	/* {0,0} when not in the file. */
+	/* Prometheus text endpoint "IP:PORT" or "[IPv6]:PORT"; NULL = none.
+	 * Validated at load (config_parse_listen()); reload applies it. */
+	char *metrics_listen;
+	struct cfg_mark metrics_listen_mark;
 	struct cfg_bridge *bridges;
 	size_t n_bridges;
 };
@@ -125,5 +130,10 @@ void config_free(struct pmdswitch_config *cfg);
 /* The port named name in any bridge (bridge index in *bridge), or NULL. */
 const struct cfg_port *config_find_port(const struct pmdswitch_config *cfg,
 					const char *name, size_t *bridge);
+
+/* "IP:PORT" (IPv4) or "[IPv6]:PORT" into a socket address; names are not
+ * resolved. 0, or -EINVAL with the reason in why. */
+int config_parse_listen(const char *s, struct sockaddr_storage *ss,
+			socklen_t *len, char *why, size_t whylen);
 
 #endif /* PMDSWITCH_CONFIG_H */

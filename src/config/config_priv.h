@@ -90,4 +90,8 @@ bool cfg_parse_u64(const char *s, uint64_t *out);
 
 void cfg_free_strings(char **v, size_t n);
 
+/* metrics-listen (config_listen.c). */
+int cfg_load_metrics_listen(struct cfg_ctx *ctx, yaml_node_t *node,
+			    struct pmdswitch_config *cfg);
+
 #endif /* PMDSWITCH_CONFIG_PRIV_H */

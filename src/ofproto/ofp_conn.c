@@ -461,6 +461,26 @@ ofp_conn_mgr_stats(struct ofp_conn_mgr *mgr, struct ofproto_stats *st)
 	st->n_connections = atomic_load(&mgr->n_conns);
 }
 
+size_t
+ofp_conn_mgr_controller_states(struct ofp_conn_mgr *mgr,
+			       struct ofproto_controller_state *out,
+			       size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&mgr->lock);
+	n = mgr->n_controllers < max ? mgr->n_controllers : max;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(out[i].target, sizeof(out[i].target), "%s",
+			 mgr->controllers[i].target);
+		/* Written by the control thread (atomically). */
+		out[i].up = __atomic_load_n(&mgr->controllers[i].up,
+					    __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&mgr->lock);
+	return n;
+}
+
 void
 ofp_conn_mgr_post(struct ofp_conn_mgr *mgr, struct ofp_async *a)
 {
@@ -660,7 +680,7 @@ ctrl_lost(struct ofp_conn_mgr *mgr, struct ofp_controller *ctl,
 		ofp_log(OFP_LOG_DBG, "%s: controller %s: connection failed "
 			"(%s)", mgr->ofp->name, ctl->target, why);
 	}
-	ctl->up = false;
+	__atomic_store_n(&ctl->up, false, __ATOMIC_RELAXED);
 	ctl->conn = NULL;
 	ctl->next_attempt_ns = now + ctl->backoff_ms * NS_PER_MS;
 	ctl->backoff_ms = ctl->backoff_ms * 2 > BACKOFF_MAX_MS ?
@@ -733,7 +753,7 @@ session_established(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 	if (c->ctrl != NULL) {
 		struct ofp_controller *ctl = c->ctrl;
 
-		ctl->up = true;
+		__atomic_store_n(&ctl->up, true, __ATOMIC_RELAXED);
 		ctl->quiet = false;
 		ctl->backoff_ms = BACKOFF_MIN_MS;
 		atomic_fetch_add(&mgr->n_ctrl_up, 1);

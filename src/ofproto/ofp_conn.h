@@ -68,6 +68,10 @@ int ofp_conn_mgr_del_listener(struct ofp_conn_mgr *mgr, const char *target);
 int ofp_conn_mgr_listener_port(struct ofp_conn_mgr *mgr, size_t index);
 size_t ofp_conn_mgr_count(struct ofp_conn_mgr *mgr);
 void ofp_conn_mgr_stats(struct ofp_conn_mgr *mgr, struct ofproto_stats *st);
+struct ofproto_controller_state;
+size_t ofp_conn_mgr_controller_states(struct ofp_conn_mgr *mgr,
+				      struct ofproto_controller_state *out,
+				      size_t max);
 
 /* Queues an async message (takes ownership; freed when dropped). */
 void ofp_conn_mgr_post(struct ofp_conn_mgr *mgr, struct ofp_async *a);

@@ -748,6 +748,25 @@ ofproto_table_counters(struct ofproto *ofp, uint8_t table_id,
 }
 
 size_t
+ofproto_table_rule_counts(struct ofproto *ofp, uint32_t *counts, size_t max)
+{
+	size_t n = max < OFPROTO_N_TABLES ? max : OFPROTO_N_TABLES;
+
+	pthread_mutex_lock(&ofp->mutex);
+	for (size_t t = 0; t < n; t++)
+		counts[t] = (uint32_t)ofp->tables[t].n_rules;
+	pthread_mutex_unlock(&ofp->mutex);
+	return n;
+}
+
+size_t
+ofproto_controller_states(struct ofproto *ofp,
+			  struct ofproto_controller_state *out, size_t max)
+{
+	return ofp_conn_mgr_controller_states(ofp->mgr, out, max);
+}
+
+size_t
 ofproto_rule_count(struct ofproto *ofp)
 {
 	size_t n = 0;

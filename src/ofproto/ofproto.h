@@ -424,6 +424,20 @@ int ofproto_del_flows_strict_str(struct ofproto *ofp, const char *flow,
  * Calls sync_stats first. */
 void ofproto_dump_flows(struct ofproto *ofp, bool json, struct strbuf *out);
 size_t ofproto_rule_count(struct ofproto *ofp);
+/* Rules per table: counts[t] for tables 0 .. the returned number - 1
+ * (at most max; 254 tables). */
+size_t ofproto_table_rule_counts(struct ofproto *ofp, uint32_t *counts,
+				 size_t max);
+
+/* An active controller connection as the metrics show it. */
+struct ofproto_controller_state {
+	char target[128];	/* As configured, e.g. "tcp:192.0.2.10:6653". */
+	bool up;		/* Connected and HELLO done. */
+};
+/* The configured controllers, at most max; returns how many written. */
+size_t ofproto_controller_states(struct ofproto *ofp,
+				 struct ofproto_controller_state *out,
+				 size_t max);
 
 /* Number of OpenFlow connections currently established. */
 size_t ofproto_connection_count(struct ofproto *ofp);

@@ -120,6 +120,24 @@ def main(build):
                 r"^%s:14:56: bridges\[0\]\.ports\[1\]\.path: cannot create socket"
                 % re.escape(path), "vhost-user socket path")
 
+    # metrics-listen that does not parse, and one that cannot be bound.
+    for addr, why in (("localhost:9357", r'"localhost" is not an IPv4 address'),
+                      ("127.0.0.1:99999", r'port "99999" is not a number from 1 to 65535'),
+                      ("127.0.0.1", r'expected "IP:PORT"')):
+        path = write(tmp, "metrics.yaml", [null], nohuge=nh)
+        with open(path, "a") as f:
+            f.write('metrics-listen: "%s"\n' % addr)
+        expect_both(build, tmp, path, r"^%s:14:17: metrics-listen: %s"
+                    % (re.escape(path), why), "metrics-listen %s" % addr)
+    path = write(tmp, "metrics2.yaml", [null], nohuge=nh)
+    with open(path, "a") as f:
+        f.write('metrics-listen: "192.0.2.1:9357"\n')
+    rc, out = daemon_start_fails(build, path, os.path.join(tmp, "m2.ctl"))
+    check_eq(rc, 1, "metrics-listen on an address not of this host: start exit status")
+    check(re.search(r"^%s:14:17: metrics-listen: cannot listen on 192\.0\.2\.1:9357: "
+                    r"Cannot assign requested address" % re.escape(path), out, re.M),
+          "metrics-listen that cannot be bound: start message", out)
+
     # More hugepage memory than reserved.
     if not nh:
         path = write(tmp, "huge.yaml", [null], mem=900000)

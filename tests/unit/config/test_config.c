@@ -336,7 +336,7 @@ test_err_unknown_key(void **state)
 	(void)state;
 	expect_error("bridge:\n  - name: br0\n",
 		     "bad.yaml:1:1: bridge: unknown key (expected one of: "
-		     "dpdk, datapath, ctl-socket, bridges)");
+		     "dpdk, datapath, ctl-socket, bridges, metrics-listen)");
 	expect_error("dpdk:\n  memroy-mb: 5\nbridges: [{name: br0}]\n",
 		     "bad.yaml:2:3: dpdk.memroy-mb: unknown key (expected one "
 		     "of: lcores, main-lcore, memory-mb, no-huge, "
@@ -795,6 +795,47 @@ test_err_targets(void **state)
 }
 
 static void
+test_metrics_listen(void **state)
+{
+	struct pmdswitch_config cfg;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[256];
+
+	(void)state;
+	load_ok("bridges:\n  - name: br0\nmetrics-listen: \"127.0.0.1:9357\"\n",
+		&cfg);
+	assert_string_equal(cfg.metrics_listen, "127.0.0.1:9357");
+	assert_int_equal(cfg.metrics_listen_mark.line, 3);
+	config_free(&cfg);
+	load_ok("bridges:\n  - name: br0\n", &cfg);
+	assert_null(cfg.metrics_listen);
+	config_free(&cfg);
+	expect_error("bridges:\n  - name: br0\nmetrics-listen: localhost:9357\n",
+		     "bad.yaml:3:17: metrics-listen: \"localhost\" is not an "
+		     "IPv4 address (a name is not resolved; IPv6 goes in "
+		     "brackets)");
+	expect_error("bridges:\n  - name: br0\nmetrics-listen: \"10.0.0.1:0\"\n",
+		     "bad.yaml:3:17: metrics-listen: port \"0\" is not a "
+		     "number from 1 to 65535");
+	expect_error("bridges:\n  - name: br0\nmetrics-listen: \"::1:80\"\n",
+		     "bad.yaml:3:17: metrics-listen: expected \"IP:PORT\" "
+		     "(e.g. \"127.0.0.1:9357\") or \"[IPv6]:PORT\", got "
+		     "\"::1:80\"");
+	expect_error("bridges:\n  - name: br0\nmetrics-listen: \"[::1]80\"\n",
+		     "bad.yaml:3:17: metrics-listen: expected \"[IPv6]:PORT\", "
+		     "got \"[::1]80\"");
+	assert_int_equal(config_parse_listen("[::1]:9357", &ss, &len, why,
+					     sizeof(why)), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(config_parse_listen("0.0.0.0:65535", &ss, &len, why,
+					     sizeof(why)), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(config_parse_listen("1.2.3.4:x", &ss, &len, why,
+					     sizeof(why)), -EINVAL);
+}
+
+static void
 test_err_names(void **state)
 {
 	(void)state;
@@ -873,6 +914,7 @@ main(void)
 		cmocka_unit_test(test_err_duplicate_key),
 		cmocka_unit_test(test_err_datapath_id),
 		cmocka_unit_test(test_err_targets),
+		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_err_names),
 		cmocka_unit_test(test_err_documents),
 		cmocka_unit_test(test_err_long_value),
