@@ -234,7 +234,7 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 #define PMD_STAT_FIELDS(X) \
 	X(packets) X(emc_hits) X(megaflow_hits) X(misses) X(upcalls) \
 	X(lost_upcalls) X(exec_packets) X(tx_packets) X(tx_drops) \
-	X(action_drops) X(parked) X(park_overflows) X(action_skips) \
+	X(action_drops) X(parked) X(park_overflows) X(rx_held) X(action_skips) \
 	X(ttl_drops) X(meter_drops) X(copy_fails) X(emc_bypassed) \
 	X(megaflow_reused)
 
@@ -243,7 +243,8 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	X(upcalls) X(installs) X(install_exists) X(install_full) \
 	X(install_stale) X(install_uncacheable) X(exec_drops) X(packet_ins) \
 	X(packet_outs) X(packet_out_drops) X(expired) X(flushes) \
-	X(revalidations) X(reval_kept) X(reval_removed) X(reval_out_of_time)
+	X(revalidations) X(reval_kept) X(reval_removed) X(reval_out_of_time) \
+	X(sleeps) X(wakeups)
 
 static uint64_t
 parse_errors(const struct pmd_stats *st)

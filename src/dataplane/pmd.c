@@ -234,6 +234,7 @@ upcall(struct pmd *pmd, struct rte_mbuf *m, enum pmd_upcall_kind kind,
 	priv->upcall_arg = arg;
 	if (rte_ring_sp_enqueue(pmd->upcall_ring, m) == 0) {
 		PMD_COUNT(pmd, upcalls, 1);
+		pmd->upcalls_sent = true;
 		if (kind == PMD_UPCALL_MISS) {
 			PMD_COUNT(pmd, misses, 1);
 			pmd->miss_upcalls_sent++;
@@ -908,6 +909,15 @@ pmd_main(void *arg)
 			struct pmd_rxq *q = rxqs->q[i];
 			uint16_t n;
 
+			if (unlikely(pmd->n_parked >
+				     PMD_PARK_MAX - PMD_BURST)) {
+				/* No room for a burst behind the misses in
+				 * flight: leave the packets in the device's
+				 * rx ring until the waiting room drains. */
+				PMD_COUNT(pmd, rx_held, 1);
+				break;
+			}
+
 			n = rte_eth_rx_burst(q->dpdk_port_id, q->queue_id,
 					     pkts, PMD_BURST);
 			if (n == 0)
@@ -921,6 +931,14 @@ pmd_main(void *arg)
 		}
 		work += rx_work;
 		tx_flush_all(pmd);
+		if (pmd->upcalls_sent) {
+			struct dp_wake *w = __atomic_load_n(&pmd->wake,
+							    __ATOMIC_ACQUIRE);
+
+			pmd->upcalls_sent = false;
+			if (w != NULL)
+				dp_wake_kick(w);
+		}
 	}
 	tx_flush_all(pmd);
 	rte_rcu_qsbr_thread_offline(pmd->qs, pmd->rcu_thread_id);

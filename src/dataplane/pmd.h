@@ -47,6 +47,7 @@
 #include <rte_ring.h>
 
 #include "dp_actions.h"
+#include "dp_wake.h"
 #include "emc.h"
 #include "flow_key.h"
 #include "megaflow.h"
@@ -58,7 +59,12 @@
 /* While a miss upcall is in flight, the packets behind it wait in the PMD
  * (parked) and are looked up again once it is installed and its packet is
  * back: a burst of new flows that one megaflow covers costs one upcall,
- * not one per flow, and no packet overtakes an earlier one of its flow. */
+ * not one per flow, and no packet overtakes an earlier one of its flow.
+ * When the waiting room has no room for one more burst, the PMD stops
+ * polling its rx queues (rx_held) until it drains: packets wait in the
+ * devices' rx rings instead of being dropped. A burst of new flows is
+ * therefore loss-free up to PMD_PARK_MAX plus the rx ring size of the
+ * queue it arrives on (rxq-size, 1024 by default), whatever the rate. */
 #define PMD_PARK_MAX 2048
 /* Distinct waiting flows process_parked() sends up at once. */
 #define PMD_PARKED_UPCALLS 8
@@ -142,6 +148,8 @@ struct pmd_stats {
 	uint64_t idle_cycles;	/* Iterations that found nothing. */
 	uint64_t parked;	/* Misses that waited for an in-flight upcall. */
 	uint64_t park_overflows;	/* Waiting room full: dropped. */
+	uint64_t rx_held;	/* Iterations that did not poll rx: the
+				 * waiting room had no room for a burst. */
 	uint64_t subtable_lookups;	/* Subtables probed for the megaflow
 					 * hits (average = this / hits). */
 	uint64_t action_skips;	/* Header action on a packet without
@@ -197,6 +205,10 @@ struct pmd {
 	uint32_t last_mf_serial;	/* ... its serial then, */
 	bool last_mf_off;		/* ... whether checking it pays, */
 	uint32_t last_mf_tries;		/* ... bursts since it did not. */
+	struct dp_wake *wake;		/* The slowpath's (atomic pointer,
+					 * NULL: none); kicked once per
+					 * iteration that sent upcalls. */
+	bool upcalls_sent;		/* In this iteration. */
 	uint32_t n_parked;
 	struct pmd_parked parked[PMD_PARK_MAX];
 	volatile bool stop;
@@ -247,6 +259,14 @@ static inline void
 pmd_miss_upcall_done(struct pmd *pmd)
 {
 	__atomic_fetch_add(&pmd->miss_upcalls_done, 1, __ATOMIC_RELEASE);
+}
+
+/* Who sleeps on the PMD's upcall ring (the slowpath): kicked after the
+ * PMD sends upcalls while it sleeps (dp_wake.h). Any thread. */
+static inline void
+pmd_set_wake(struct pmd *pmd, struct dp_wake *w)
+{
+	__atomic_store_n(&pmd->wake, w, __ATOMIC_RELEASE);
 }
 
 /* Packets the PMD dropped because the port's tx queue refused them. */

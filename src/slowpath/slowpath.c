@@ -13,6 +13,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/dp_meter.h"
+#include "dataplane/dp_wake.h"
 #include "dataplane/flow_parse.h"
 #include "dataplane/megaflow.h"
 #include "megaflow_format.h"
@@ -20,9 +21,14 @@
 
 #define SLOWPATH_BATCH 32
 #define SLOWPATH_EXPIRE_PERIOD_MS 100
-/* After handling upcalls, keep polling this long before napping: misses
- * come in bursts, and a nap costs a PMD waiting misses. */
+/* After handling upcalls, keep polling this long before sleeping: misses
+ * come in bursts. Asleep, the slowpath waits on an eventfd that a PMD
+ * writes only when it sent upcalls while the slowpath announced its sleep
+ * (dp_wake.h): a new miss wakes it within microseconds, and PMDs make no
+ * system call while it is awake. */
 #define SLOWPATH_SPIN_MS 2
+/* Without an eventfd (it could not be created): nap this long. */
+#define SLOWPATH_NAP_US 50
 /* Revalidation bounds (see slowpath_flows_changed()): above this many
  * megaflows a rule change flushes them all; a revalidation that takes
  * longer than the budget removes the megaflows it has not reached.
@@ -57,6 +63,7 @@ struct slowpath {
 					 * during a revalidation. */
 	uint64_t generation;		/* Bumped on every rule change. */
 
+	struct dp_wake wake;		/* The PMDs kick it (dp_wake.h). */
 	pthread_t thread;
 	bool started;
 	volatile bool stop;
@@ -88,6 +95,10 @@ slowpath_create(struct ofproto *ofp, struct pmd **pmds, unsigned n_pmds,
 	sp->ports = ports;
 	sp->mp = mp;
 	sp->idle_ms = idle_ms;
+	if (dp_wake_init(&sp->wake) < 0)
+		sp->wake.fd = -1;	/* Naps instead (SLOWPATH_NAP_US). */
+	for (unsigned i = 0; i < n_pmds; i++)
+		pmd_set_wake(pmds[i], &sp->wake);
 	pthread_mutex_init(&sp->mf_lock, NULL);
 	pthread_mutex_init(&sp->pmds_lock, NULL);
 	pthread_rwlock_init(&sp->map_lock, NULL);
@@ -194,6 +205,7 @@ slowpath_destroy(struct slowpath *sp)
 	if (sp == NULL)
 		return;
 	slowpath_stop(sp);
+	dp_wake_fini(&sp->wake);
 	pthread_mutex_destroy(&sp->mf_lock);
 	pthread_mutex_destroy(&sp->pmds_lock);
 	pthread_rwlock_destroy(&sp->map_lock);
@@ -461,6 +473,40 @@ expire_idle(struct slowpath *sp)
 		SP_COUNT(sp, expired, removed);
 }
 
+/* Any upcall waiting on a PMD's ring? */
+static bool
+upcalls_waiting(struct slowpath *sp)
+{
+	bool any = false;
+
+	pthread_mutex_lock(&sp->pmds_lock);
+	for (unsigned i = 0; i < sp->n_pmds && !any; i++)
+		any = rte_ring_count(sp->pmds[i]->upcall_ring) > 0;
+	pthread_mutex_unlock(&sp->pmds_lock);
+	return any;
+}
+
+/* Idle: sleep until a PMD sends an upcall, or the next expiry is due. */
+static void
+slowpath_sleep(struct slowpath *sp, uint64_t now, uint64_t last_expire)
+{
+	uint64_t due = last_expire + SLOWPATH_EXPIRE_PERIOD_MS;
+	int timeout_ms = due > now ? (int)(due - now) : 1;
+
+	if (sp->wake.fd < 0) {
+		struct timespec ts = { 0, SLOWPATH_NAP_US * 1000 };
+
+		nanosleep(&ts, NULL);
+		return;
+	}
+	dp_wake_prepare(&sp->wake);
+	if (sp->stop || upcalls_waiting(sp)) {
+		dp_wake_cancel(&sp->wake);
+		return;
+	}
+	dp_wake_sleep(&sp->wake, timeout_ms);
+}
+
 static void *
 slowpath_main(void *arg)
 {
@@ -484,11 +530,8 @@ slowpath_main(void *arg)
 			expire_idle(sp);
 			last_expire = now;
 		}
-		if (work == 0 && now - last_work > SLOWPATH_SPIN_MS) {
-			struct timespec ts = { 0, 50 * 1000 };
-
-			nanosleep(&ts, NULL);
-		}
+		if (work == 0 && now - last_work > SLOWPATH_SPIN_MS)
+			slowpath_sleep(sp, now, last_expire);
 	}
 	return NULL;
 }
@@ -512,6 +555,7 @@ slowpath_stop(struct slowpath *sp)
 	if (!sp->started)
 		return;
 	sp->stop = true;
+	dp_wake_signal(&sp->wake);
 	pthread_join(sp->thread, NULL);
 	sp->started = false;
 }
@@ -608,6 +652,8 @@ slowpath_set_pmds(struct slowpath *sp, struct pmd *const pmds[],
 	}
 	memcpy(sp->pmds, pmds, n_pmds * sizeof(pmds[0]));
 	sp->n_pmds = n_pmds;
+	for (unsigned i = 0; i < n_pmds; i++)
+		pmd_set_wake(pmds[i], &sp->wake);
 	pthread_mutex_unlock(&sp->mf_lock);
 	pthread_rwlock_unlock(&sp->map_lock);
 	pthread_mutex_unlock(&sp->pmds_lock);
@@ -786,6 +832,8 @@ slowpath_stats_read(struct slowpath *sp, struct slowpath_stats *out)
 
 	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	out->sleeps = __atomic_load_n(&sp->wake.sleeps, __ATOMIC_RELAXED);
+	out->wakeups = __atomic_load_n(&sp->wake.kicks, __ATOMIC_RELAXED);
 }
 
 struct dump_ctx {

@@ -57,6 +57,8 @@ struct slowpath_stats {
 	uint64_t reval_kept;		/* Megaflows a revalidation kept. */
 	uint64_t reval_removed;		/* ... and removed. */
 	uint64_t reval_out_of_time;	/* Revalidations cut by the budget. */
+	uint64_t sleeps;		/* Idle: slept on the eventfd. */
+	uint64_t wakeups;		/* PMDs woke it (one write each). */
 };
 
 struct slowpath *slowpath_create(struct ofproto *ofp, struct pmd **pmds,
