@@ -68,7 +68,9 @@ static const char *
 port_type_name(const struct switch_port *p)
 {
 	return p->kind == CFG_PORT_VHOST_USER ? "vhost-user" :
-	       p->kind == CFG_PORT_PATCH ? "patch" : "dpdk";
+	       p->kind == CFG_PORT_PATCH ? "patch" :
+	       p->kind == CFG_PORT_VXLAN ? "vxlan" :
+	       p->kind == CFG_PORT_GENEVE ? "geneve" : "dpdk";
 }
 
 /* One port of show: text line or JSON object. */
@@ -91,6 +93,11 @@ format_show_port(struct pmdswitch *sw, const struct switch_port *p, bool json,
 			strbuf_printf(out, "\"peer\": ");
 			strbuf_json_string(out, p->peer);
 			strbuf_printf(out, "}");
+			return;
+		}
+		if (cfg_port_is_tunnel(p->kind)) {
+			/* Counters: pmdswitch-ctl tunnel-show. */
+			strbuf_printf(out, "\"tunnel\": true}");
 			return;
 		}
 		strbuf_printf(out, "\"devargs\": ");
@@ -116,6 +123,12 @@ format_show_port(struct pmdswitch *sw, const struct switch_port *p, bool json,
 		strbuf_printf(out, "  port %s: ofport %u, patch, peer %s, link "
 			      "%s\n", p->name, p->ofport, p->peer,
 			      p->link_up ? "up" : "down");
+		return;
+	}
+	if (cfg_port_is_tunnel(p->kind)) {
+		strbuf_printf(out, "  port %s: ofport %u, %s tunnel (see "
+			      "tunnel-show)\n", p->name, p->ofport,
+			      port_type_name(p));
 		return;
 	}
 	strbuf_printf(out, "  port %s: ofport %u, %s, link %s, dpdk port %u, "

@@ -400,7 +400,7 @@ pmds_check(struct pmdswitch *sw, const struct pmdswitch_config *cfg,
 		char sig[sizeof(p->sig)];
 		size_t b;
 
-		if (!p->in_use || p->kind == CFG_PORT_PATCH ||
+		if (!p->in_use || !cfg_port_has_device(p->kind) ||
 		    p->dev.n_txq >= top)
 			continue;
 		cp = config_find_port(cfg, p->name, &b);

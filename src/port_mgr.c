@@ -46,6 +46,14 @@ port_signature(const struct cfg_port *cp, char *buf, size_t len)
 		 (int)cp->mode, cp->peer ? cp->peer : "", cp->rxq, cp->queues,
 		 cp->rxq_size, cp->txq_size, cp->mtu, cp->has_mac, cp->mac[0],
 		 cp->mac[1], cp->mac[2], cp->mac[3], cp->mac[4], cp->mac[5]);
+	if (cfg_port_is_tunnel(cp->kind)) {
+		const struct cfg_tunnel *t = &cp->tunnel;
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, "|%d:%x|%x|%d:%x|%u|%u|%u|%d",
+			 t->remote_flow, t->remote_ip, t->local_ip, t->key_flow,
+			 t->key, t->dst_port, t->ttl, t->tos, t->df);
+	}
 }
 
 struct switch_port *
@@ -108,7 +116,7 @@ cfg_qsize(uint16_t v)
 static uint32_t
 port_mbuf_need(const struct pmdswitch *sw, const struct cfg_port *cp)
 {
-	if (cp->kind == CFG_PORT_PATCH)
+	if (!cfg_port_has_device(cp->kind))
 		return 0;
 	return (uint32_t)cp->rxq * cfg_qsize(cp->rxq_size) +
 	       sw->max_pmds * cfg_qsize(cp->txq_size) +
@@ -194,7 +202,7 @@ pools_create(struct pmdswitch *sw, char *err, size_t errlen)
 	for (unsigned i = 0; i < PMD_MAX_PORTS; i++) {
 		struct switch_port *p = &sw->ports[i];
 
-		if (p->name[0] != '\0' && p->kind != CFG_PORT_PATCH)
+		if (p->name[0] != '\0' && cfg_port_has_device(p->kind))
 			need[p->dev.socket_id % RTE_MAX_NUMA_NODES] += p->mbufs;
 	}
 	need[main_socket] += 0;
@@ -342,6 +350,11 @@ port_probe(struct pmdswitch *sw, unsigned b, const struct cfg_port *cp,
 		p->link_up = true;
 		return p;
 	}
+	if (cfg_port_is_tunnel(cp->kind)) {
+		snprintf(p->dev.name, sizeof(p->dev.name), "%s", cp->name);
+		p->link_up = true;
+		return p;
+	}
 	if (cp->kind == CFG_PORT_VHOST_USER) {
 		/* One tx queue per PMD: the device offers as many queue
 		 * pairs as the guest or the PMDs (as many as a reload may
@@ -378,7 +391,7 @@ port_txqs(const struct pmdswitch *sw, const struct switch_port *p)
 	unsigned n = sw->max_pmds, need = pmds_txq_needed(sw);
 	struct rte_eth_dev_info info;
 
-	if (p->kind != CFG_PORT_PATCH &&
+	if (cfg_port_has_device(p->kind) &&
 	    rte_eth_dev_info_get(p->dev.port_id, &info) == 0 &&
 	    info.max_tx_queues < n)
 		n = info.max_tx_queues;
@@ -400,7 +413,7 @@ port_activate(struct pmdswitch *sw, struct switch_port *p,
 	struct sw_pool *pl;
 	int rc;
 
-	if (p->kind != CFG_PORT_PATCH) {
+	if (cfg_port_has_device(p->kind)) {
 		const struct cfg_mark *m = &cp->devargs_mark;
 
 		snprintf(sub, sizeof(sub), "%s.%s", key,
@@ -445,7 +458,7 @@ port_activate(struct pmdswitch *sw, struct switch_port *p,
 		sw->n_ports = p->dp_port + 1;
 	pthread_rwlock_unlock(&sw->ports_lock);
 
-	if (p->kind != CFG_PORT_PATCH) {
+	if (cfg_port_has_device(p->kind)) {
 		struct pmd_port *pp = &sw->port_table.ports[p->dp_port];
 
 		pp->dpdk_port_id = p->dev.port_id;
@@ -478,6 +491,9 @@ port_activate(struct pmdswitch *sw, struct switch_port *p,
 	if (p->kind == CFG_PORT_PATCH)
 		LOG_NOTICE("port %s: bridge %s, ofport %u, patch to %s",
 			   p->name, br->name, p->ofport, p->peer);
+	else if (cfg_port_is_tunnel(p->kind))
+		LOG_NOTICE("port %s: bridge %s, ofport %u, %s tunnel",
+			   p->name, br->name, p->ofport, cp->type);
 	else
 		LOG_NOTICE("port %s: bridge %s, ofport %u, dpdk port %u, %u "
 			   "rxq x %u, %u txq x %u, socket %d, link %s (%s)",
@@ -557,7 +573,7 @@ port_del(struct pmdswitch *sw, struct switch_port *p)
 {
 	struct bridge *br = &sw->bridges[p->bridge];
 
-	if (p->kind != CFG_PORT_PATCH) {
+	if (cfg_port_has_device(p->kind)) {
 		/* 1. No PMD polls it. */
 		unassign_rxqs(sw, p->dp_port);
 		/* 2. No new megaflow outputs to it, 3. no PMD sends to it. */
@@ -574,7 +590,7 @@ port_del(struct pmdswitch *sw, struct switch_port *p)
 		bridge_port_status_del(br, p->ofport);
 	}
 	/* 5. The device. */
-	if (p->kind != CFG_PORT_PATCH) {
+	if (cfg_port_has_device(p->kind)) {
 		dpdk_port_close(&p->dev);
 		if (p->mp != NULL) {
 			for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
@@ -600,7 +616,7 @@ ports_poll_link(struct pmdswitch *sw)
 		struct switch_port *p = &sw->ports[i];
 		bool up;
 
-		if (!p->in_use || p->kind == CFG_PORT_PATCH)
+		if (!p->in_use || !cfg_port_has_device(p->kind))
 			continue;
 		up = dpdk_port_link_up(&p->dev);
 		if (up == p->link_up)
@@ -622,7 +638,7 @@ port_stats(struct pmdswitch *sw, const struct switch_port *p,
 	struct rte_eth_stats es;
 
 	memset(st, 0, sizeof(*st));
-	if (p->kind == CFG_PORT_PATCH || !p->dev.started)
+	if (!cfg_port_has_device(p->kind) || !p->dev.started)
 		return;
 	if (rte_eth_stats_get(p->dev.port_id, &es) != 0)
 		return;

@@ -402,12 +402,13 @@ enum {
 	BR_SSL,
 	BR_PACKET_IN_RATE,
 	BR_PACKET_IN_BURST,
+	BR_TUNNEL_ENDPOINT,
 	BR_N
 };
 static const char *const bridge_keys[] = {
 	"name",	  "datapath-id", "fail-mode", "controllers",
 	"listen", "flows",	 "ports",     "ssl",
-	"packet-in-rate", "packet-in-burst", NULL};
+	"packet-in-rate", "packet-in-burst", "tunnel-endpoint", NULL};
 
 enum { SSL_PRIVATE_KEY, SSL_CERTIFICATE, SSL_CA_CERT, SSL_N };
 static const char *const ssl_keys[] = {"private-key", "certificate",
@@ -457,14 +458,23 @@ enum {
 	PORT_TXQ_SIZE,
 	PORT_MTU,
 	PORT_MAC,
-	PORT_N
+	PORT_TNL,	/* CFG_TNL_N_KEYS tunnel keys (config_tunnel.c). */
+	PORT_N = PORT_TNL + CFG_TNL_N_KEYS
 };
 static const char *const port_keys[] = {
 	"name", "ofport", "type",     "devargs",  "rxq", "path", "mode",
-	"peer", "queues", "rxq-size", "txq-size", "mtu", "mac",  NULL};
+	"peer", "queues", "rxq-size", "txq-size", "mtu", "mac",
+	CFG_TNL_PORT_KEYS, NULL};
+
+#define PORT_TNL_KEYS_ALLOWED \
+	[PORT_TNL + CFG_TNL_REMOTE_IP] = true, \
+	[PORT_TNL + CFG_TNL_LOCAL_IP] = true, \
+	[PORT_TNL + CFG_TNL_KEY] = true, [PORT_TNL + CFG_TNL_DST_PORT] = true, \
+	[PORT_TNL + CFG_TNL_TTL] = true, [PORT_TNL + CFG_TNL_TOS] = true, \
+	[PORT_TNL + CFG_TNL_DF] = true
 
 /* Which keys each port type takes (beyond name, ofport, type). */
-static const bool port_key_allowed[3][PORT_N] = {
+static const bool port_key_allowed[CFG_PORT_N_TYPES][PORT_N] = {
 	[CFG_PORT_DPDK] = {[PORT_DEVARGS] = true, [PORT_RXQ] = true,
 			   [PORT_RXQ_SIZE] = true, [PORT_TXQ_SIZE] = true,
 			   [PORT_MTU] = true, [PORT_MAC] = true},
@@ -473,9 +483,11 @@ static const bool port_key_allowed[3][PORT_N] = {
 				 [PORT_TXQ_SIZE] = true, [PORT_MTU] = true,
 				 [PORT_MAC] = true},
 	[CFG_PORT_PATCH] = {[PORT_PEER] = true},
+	[CFG_PORT_VXLAN] = {PORT_TNL_KEYS_ALLOWED},
+	[CFG_PORT_GENEVE] = {PORT_TNL_KEYS_ALLOWED},
 };
 static const char *const port_type_names[] = {"dpdk", "vhost-user", "patch",
-					      NULL};
+					      "vxlan", "geneve", NULL};
 
 #define CFG_MIN_QSIZE 64u
 #define CFG_MAX_QSIZE 16384u
@@ -726,7 +738,7 @@ cfg_load_port(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 	if (port_type_names[i] == NULL)
 		return cfg_error_at(ctx, v[PORT_TYPE], sub,
 				    "unknown port type \"%s\" (supported: "
-				    "dpdk, vhost-user, patch)",
+				    "dpdk, vhost-user, patch, vxlan, geneve)",
 				    port->type);
 	port->kind = (enum cfg_port_type)i;
 	for (i = PORT_DEVARGS; i < PORT_N; i++) {
@@ -833,6 +845,15 @@ cfg_load_port(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 			return cfg_error_at(ctx, v[PORT_PEER], sub,
 					    "a patch port cannot be its own "
 					    "peer");
+		break;
+	case CFG_PORT_VXLAN:
+	case CFG_PORT_GENEVE:
+		ret = cfg_load_tunnel_port(ctx, node, path, port, &k[PORT_TNL],
+					   &v[PORT_TNL]);
+		if (ret < 0)
+			return ret;
+		break;
+	case CFG_PORT_N_TYPES:
 		break;
 	}
 
@@ -1050,6 +1071,13 @@ cfg_load_bridge(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		if (ret < 0)
 			return ret;
 	}
+	if (cfg_present(v[BR_TUNNEL_ENDPOINT])) {
+		cfg_path_key(sub, sizeof(sub), path, "tunnel-endpoint");
+		ret = cfg_load_tunnel_endpoint(ctx, v[BR_TUNNEL_ENDPOINT], sub,
+					       br);
+		if (ret < 0)
+			return ret;
+	}
 	if (cfg_present(v[BR_FLOWS])) {
 		cfg_path_key(sub, sizeof(sub), path, "flows");
 		ret = cfg_read_string_list(ctx, v[BR_FLOWS], sub, &br->flows,
@@ -1123,6 +1151,9 @@ cfg_load_bridges(struct cfg_ctx *ctx, yaml_node_t *node,
 	}
 
 	ret = cfg_check_patch_peers(ctx, cfg);
+	if (ret < 0)
+		goto out;
+	ret = cfg_check_tunnels(ctx, cfg);
 	if (ret < 0)
 		goto out;
 	/* Controllers tell switches apart by datapath id. */
@@ -1428,6 +1459,7 @@ config_free(struct pmdswitch_config *cfg)
 			free(br->ports[p].peer);
 		}
 		free(br->ports);
+		cfg_free_tunnel_endpoint(&br->tunnel_endpoint);
 	}
 	free(cfg->bridges);
 	memset(cfg, 0, sizeof(*cfg));

@@ -29,19 +29,73 @@ enum cfg_port_type {
 	CFG_PORT_DPDK,		/* A DPDK ethdev: PCI address or vdev devargs. */
 	CFG_PORT_VHOST_USER,	/* A vhost-user socket (DPDK net_vhost). */
 	CFG_PORT_PATCH,		/* Joins two bridges; no device. */
+	CFG_PORT_VXLAN,		/* A VXLAN tunnel over the bridge's */
+	CFG_PORT_GENEVE,	/* tunnel-endpoint; no device. */
+	CFG_PORT_N_TYPES
+};
+
+/* Tunnel ports (type vxlan / geneve, config_tunnel.c). Addresses are
+ * IPv4, network order. */
+struct cfg_tunnel {
+	bool remote_flow;	/* remote-ip: flow (from the flow's tun_dst) */
+	uint32_t remote_ip;	/* else the remote VTEP. */
+	uint32_t local_ip;	/* 0: the endpoint's address. */
+	bool key_flow;		/* key: flow (from the flow's tun_id) */
+	uint32_t key;		/* else the VNI (24 bits). */
+	uint16_t dst_port;	/* UDP, host order; 4789 / 6081. */
+	uint8_t ttl;		/* Outer TTL; default 64. */
+	uint8_t tos;		/* Outer TOS; default 0. */
+	bool df;		/* Outer don't-fragment bit; default true. */
+	struct cfg_mark key_mark;
+};
+
+/* A static route of the underlay: prefix/plen via a gateway. */
+struct cfg_tunnel_route {
+	uint32_t prefix;
+	uint8_t plen;
+	uint32_t via;		/* 0: on link. */
+	struct cfg_mark mark;
+};
+
+/* bridges[].tunnel-endpoint: the switch's underlay address, owned on one
+ * dpdk port of the bridge (see README "Tunnels"). */
+struct cfg_tunnel_endpoint {
+	char *port;		/* NULL: the bridge has none. */
+	uint32_t ip;
+	uint8_t plen;
+	uint32_t gateway;	/* 0: none (default route). */
+	struct cfg_tunnel_route *routes;
+	size_t n_routes;
+	struct cfg_mark mark;
+	struct cfg_mark port_mark;
 };
 
 enum cfg_vhost_mode { CFG_VHOST_SERVER, CFG_VHOST_CLIENT };
 
+/* Ports backed by a DPDK device (the others: patch and tunnel ports). */
+static inline bool
+cfg_port_has_device(enum cfg_port_type kind)
+{
+	return kind == CFG_PORT_DPDK || kind == CFG_PORT_VHOST_USER;
+}
+
+static inline bool
+cfg_port_is_tunnel(enum cfg_port_type kind)
+{
+	return kind == CFG_PORT_VXLAN || kind == CFG_PORT_GENEVE;
+}
+
 struct cfg_port {
 	char *name;
 	uint32_t ofport;
-	char *type;		/* "dpdk", "vhost-user" or "patch". */
+	char *type;		/* "dpdk", "vhost-user", "patch", "vxlan" or
+				 * "geneve". */
 	enum cfg_port_type kind;
 	char *devargs;		/* type dpdk: PCI address or vdev devargs. */
 	char *path;		/* type vhost-user: the socket path. */
 	enum cfg_vhost_mode mode;	/* type vhost-user; default server. */
 	char *peer;		/* type patch: the peer port's name. */
+	struct cfg_tunnel tunnel;	/* type vxlan / geneve. */
 	uint16_t rxq;		/* Default 1 (vhost-user: queues). */
 	uint16_t queues;	/* type vhost-user: queue pairs; default 1. */
 	uint16_t rxq_size;	/* Descriptors; 0 = driver default (1024). */
@@ -78,6 +132,7 @@ struct cfg_bridge {
 	struct cfg_mark *flow_marks;	/* One per flow, for errors. */
 	struct cfg_port *ports;
 	size_t n_ports;
+	struct cfg_tunnel_endpoint tunnel_endpoint;
 	struct cfg_mark mark;
 };
 

@@ -94,4 +94,32 @@ void cfg_free_strings(char **v, size_t n);
 int cfg_load_metrics_listen(struct cfg_ctx *ctx, yaml_node_t *node,
 			    struct pmdswitch_config *cfg);
 
+/* Tunnels (config_tunnel.c). The port keys of types vxlan and geneve, in
+ * this order, after the other port keys. */
+enum {
+	CFG_TNL_REMOTE_IP,
+	CFG_TNL_LOCAL_IP,
+	CFG_TNL_KEY,
+	CFG_TNL_DST_PORT,
+	CFG_TNL_TTL,
+	CFG_TNL_TOS,
+	CFG_TNL_DF,
+	CFG_TNL_N_KEYS
+};
+#define CFG_TNL_PORT_KEYS \
+	"remote-ip", "local-ip", "key", "dst-port", "ttl", "tos", "df"
+/* The tunnel keys of a port mapping (k / v: CFG_TNL_N_KEYS key and value
+ * nodes, NULL when absent) into port->tunnel. */
+int cfg_load_tunnel_port(struct cfg_ctx *ctx, yaml_node_t *node,
+			 const char *path, struct cfg_port *port,
+			 yaml_node_t *const *k, yaml_node_t *const *v);
+/* bridges[].tunnel-endpoint. */
+int cfg_load_tunnel_endpoint(struct cfg_ctx *ctx, yaml_node_t *node,
+			     const char *path, struct cfg_bridge *br);
+/* After every bridge is loaded: endpoints name a dpdk port of their
+ * bridge, tunnel ports have an endpoint, no two tunnel ports of a bridge
+ * receive the same packets. */
+int cfg_check_tunnels(struct cfg_ctx *ctx, struct pmdswitch_config *cfg);
+void cfg_free_tunnel_endpoint(struct cfg_tunnel_endpoint *ep);
+
 #endif /* PMDSWITCH_CONFIG_PRIV_H */

@@ -95,7 +95,7 @@ emc_entry_stale(const struct emc_entry *e)
 
 void
 emc_insert_map(struct emc *emc, const struct flow_key *key, uint32_t hash,
-	       uint16_t map, struct megaflow *mf)
+	       uint32_t map, struct megaflow *mf)
 {
 	struct emc_entry *e0, *e1, *victim;
 	uint32_t serial;

@@ -40,13 +40,14 @@ struct emc_entry {
 	alignas(64) struct megaflow *mf;	/* NULL: empty. */
 	uint32_t serial;	/* mf's serial when the entry was made. */
 	uint32_t hash;		/* emc_hash_map(&key, map). */
-	uint16_t map;		/* The key's word map. */
-	uint16_t pad[3];
+	uint32_t map;		/* The key's word map. */
+	uint32_t pad;
 	struct flow_key key;	/* The full key (zero outside map). */
 };
 
 _Static_assert(offsetof(struct emc_entry, key) + 40 <= 64,
 	       "an IPv4 key's words are in the entry's first line");
+_Static_assert(sizeof(struct emc_entry) == 192, "an entry is 3 lines");
 
 /*
  * Bypass. A probe is a full-key hash, one or two cache lines and a compare
@@ -98,7 +99,7 @@ emc_crc64(uint64_t data, uint32_t init)
 /* The hash of a key over the words in map (FLOW_MAP_*: every word outside
  * map is zero). Equal keys with equal maps hash the same. */
 static inline __attribute__((always_inline)) uint32_t
-emc_hash_map(const struct flow_key *key, uint16_t map)
+emc_hash_map(const struct flow_key *key, uint32_t map)
 {
 	const flow_word_t *w = flow_key_words(key);
 	uint32_t a = EMC_HASH_SEED, b = ~EMC_HASH_SEED;
@@ -128,7 +129,7 @@ emc_hash_map(const struct flow_key *key, uint16_t map)
 /* Equal over the words in map (both keys are zero outside it). */
 static inline bool
 emc_key_equal(const struct flow_key *a, const struct flow_key *b,
-	      uint16_t map)
+	      uint32_t map)
 {
 	const flow_word_t *x = flow_key_words(a), *y = flow_key_words(b);
 	uint64_t diff = 0;
@@ -165,7 +166,7 @@ emc_prefetch(const struct emc *emc, uint32_t hash)
 /* The megaflow for this exact key (parsed with this map), or NULL. */
 static inline struct megaflow *
 emc_lookup_map(struct emc *emc, const struct flow_key *key, uint32_t hash,
-	       uint16_t map)
+	       uint32_t map)
 {
 	if (unlikely(emc->n_entries == 0))
 		return NULL;
@@ -226,9 +227,9 @@ emc_account(struct emc *emc, uint32_t probes, uint32_t hits)
 
 /* Maybe insert (subject to the insertion probability). */
 void emc_insert_map(struct emc *emc, const struct flow_key *key,
-		    uint32_t hash, uint16_t map, struct megaflow *mf);
+		    uint32_t hash, uint32_t map, struct megaflow *mf);
 
-/* The same over all 16 words (keys of any origin). */
+/* The same over all the key words (keys of any origin). */
 static inline uint32_t
 emc_hash(const struct flow_key *key)
 {

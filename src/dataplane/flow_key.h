@@ -10,7 +10,7 @@
  * src/ofproto/ can use it.
  *
  * Layout rules:
- *  - 128 bytes, 16 aligned 64-bit words, so masked compares and hashes work
+ *  - 136 bytes, 17 aligned 64-bit words, so masked compares and hashes work
  *    word by word. The fields most rules look at (in_port, Ethernet, IPv4
  *    5-tuple) sit in the first five words, so a mask that only covers them
  *    is compared over words 0..4 and nothing more.
@@ -19,8 +19,16 @@
  *  - A field the packet does not have is zero. A mask is a struct flow_key
  *    whose set bits are the bits that matter.
  *
+ * Tunnel metadata (words 15-16): tunnel_id (the VNI of a VXLAN / GENEVE
+ * packet the switch decapsulated, or what set_field wrote), tun_src and
+ * tun_dst (the outer IPv4 addresses; network order). A decapsulated packet
+ * carries them together with every inner field, so they cannot share a
+ * slot with a packet field: the key grew from 16 to 17 words for them
+ * (the EMC entry stays one 192-byte block; keys of packets that did not
+ * come from a tunnel have the word zero and outside their parser map).
+ *
  * Shared slots: fields that no packet can carry together share bytes, so
- * the key stays at 128 bytes. nw_src / nw_dst hold the IPv4 addresses or
+ * the key stays small. nw_src / nw_dst hold the IPv4 addresses or
  * the ARP SPA / TPA; word 5's first half holds the top MPLS label stack
  * entry (eth_type 0x8847 / 0x8848) or the I-SID of a PBB I-TAG (eth_type
  * 0x88e7: the 24-bit I-SID in the low bits, network order; the I-TAG's
@@ -102,7 +110,10 @@ struct flow_key {
 	/* word 14 */
 	uint64_t metadata;	/* OpenFlow pipeline metadata, 0 on the wire. */
 	/* word 15 */
-	uint64_t tunnel_id;
+	uint64_t tunnel_id;	/* VNI (tun_id), host order. */
+	/* word 16 */
+	uint32_t tun_src;	/* Outer IPv4 source, network order. */
+	uint32_t tun_dst;	/* Outer IPv4 destination. */
 };
 
 #define FLOW_KEY_WORDS (sizeof(struct flow_key) / sizeof(uint64_t))
@@ -113,10 +124,13 @@ typedef uint64_t __attribute__((may_alias)) flow_word_t;
 
 /* A set of key words, bit i = word i: which words of a key may be
  * nonzero (every word outside the set is zero). */
-#define FLOW_MAP_WORD(i) ((uint16_t)(1u << (i)))
-#define FLOW_MAP_ALL ((uint16_t)0xffff)
+#define FLOW_MAP_WORD(i) ((uint32_t)(1u << (i)))
+#define FLOW_MAP_ALL ((uint32_t)((1u << FLOW_KEY_WORDS) - 1))
+/* The words a tunnel's metadata fills (tunnel_id, tun_src/tun_dst). */
+#define FLOW_MAP_TUNNEL (FLOW_MAP_WORD(15) | FLOW_MAP_WORD(16))
 
-_Static_assert(sizeof(struct flow_key) == 128, "flow_key must be 128 bytes");
+_Static_assert(sizeof(struct flow_key) == 136, "flow_key must be 136 bytes");
+_Static_assert(offsetof(struct flow_key, tun_src) == 128, "tunnel in word 16");
 _Static_assert(offsetof(struct flow_key, tp_src) == 32, "5-tuple in words 0-4");
 
 static inline const flow_word_t *
@@ -154,7 +168,7 @@ flow_key_masked_equal(const struct flow_key *key, const struct flow_key *mask,
 /* Equal over the words in map, for keys that are zero outside it. */
 static inline bool
 flow_key_map_equal(const struct flow_key *a, const struct flow_key *b,
-		   uint16_t map)
+		   uint32_t map)
 {
 	const flow_word_t *x = flow_key_words(a), *y = flow_key_words(b);
 	uint64_t diff = 0;

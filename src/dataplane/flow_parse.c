@@ -401,7 +401,7 @@ parse_ipv6(const uint8_t *p, const uint8_t *end, struct flow_key *key)
 
 enum flow_parse_result
 flow_parse_map(const void *data, uint32_t len, uint32_t in_port,
-	       struct flow_key *key, uint16_t *map)
+	       struct flow_key *key, uint32_t *map)
 {
 	const uint8_t *p = data, *end = p + len;
 	uint16_t type;
@@ -480,7 +480,7 @@ enum flow_parse_result
 flow_parse(const void *data, uint32_t len, uint32_t in_port,
 	   struct flow_key *key)
 {
-	uint16_t map;
+	uint32_t map;
 
 	return flow_parse_map(data, len, in_port, key, &map);
 }

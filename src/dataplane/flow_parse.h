@@ -33,7 +33,7 @@ enum flow_parse_result flow_parse(const void *data, uint32_t len,
  * The PMD hashes and compares only those words in the EMC. */
 enum flow_parse_result flow_parse_map(const void *data, uint32_t len,
 				      uint32_t in_port, struct flow_key *key,
-				      uint16_t *map);
+				      uint32_t *map);
 
 /* flow_parse_map() with a fast path for the common frame (untagged
  * Ethernet, IPv4 without options, not a fragment, whole UDP or TCP header):
@@ -42,7 +42,7 @@ enum flow_parse_result flow_parse_map(const void *data, uint32_t len,
  * stores instead of waiting for narrow stores to merge. Same results. */
 static inline enum flow_parse_result
 flow_parse_fast(const void *data, uint32_t len, uint32_t in_port,
-		struct flow_key *key, uint16_t *map)
+		struct flow_key *key, uint32_t *map)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const uint8_t *p = data, *ip = p + 14, *l4 = ip + 20;
@@ -99,7 +99,8 @@ flow_parse_fast(const void *data, uint32_t len, uint32_t in_port,
 	w[13] = 0;
 	w[14] = 0;
 	w[15] = 0;
-	_Static_assert(FLOW_KEY_WORDS == 16, "clear every word past 4");
+	w[16] = 0;
+	_Static_assert(FLOW_KEY_WORDS == 17, "clear every word past 4");
 	*map = 0x1f;
 	return FLOW_PARSE_OK;
 slow:

@@ -433,7 +433,7 @@ ordering_stall(const struct pmd *pmd)
 
 static void
 park(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
-     uint32_t hash, uint16_t map)
+     uint32_t hash, uint32_t map)
 {
 	struct pmd_parked *p;
 
@@ -457,7 +457,7 @@ park(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
  * behind an earlier one. */
 static void
 handle_miss(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf *m,
-	    const struct flow_key *key, uint32_t hash, uint16_t map,
+	    const struct flow_key *key, uint32_t hash, uint32_t map,
 	    bool stalled)
 {
 	struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
@@ -525,7 +525,7 @@ struct burst {
 	struct megaflow *last;	/* last_megaflow(), or NULL. */
 	unsigned reused;	/* Packets that matched last. */
 	struct flow_key keys[PMD_BURST];
-	uint16_t maps[PMD_BURST];	/* The parser's word maps. */
+	uint32_t maps[PMD_BURST];	/* The parser's word maps. */
 	uint32_t hashes[PMD_BURST];	/* EMC hashes (probed bursts, misses). */
 	bool same[PMD_BURST];	/* Same key as the packet before it. */
 	bool reuse[PMD_BURST];	/* Matched last. */
@@ -774,7 +774,7 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 /* A key process_parked() sent up in this pass. */
 struct parked_sent {
 	uint32_t hash;
-	uint16_t map;
+	uint32_t map;
 	struct flow_key key;
 };
 

@@ -167,7 +167,7 @@ struct pmd_stats {
 struct pmd_parked {
 	struct rte_mbuf *m;
 	uint32_t hash;
-	uint16_t map;		/* The parser's word map of key. */
+	uint32_t map;		/* The parser's word map of key. */
 	struct flow_key key;
 };
 

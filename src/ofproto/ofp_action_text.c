@@ -13,7 +13,7 @@
 #include "ofp_text_num.h"
 #include "ofp_wire.h"
 
-static const char *const field_names[OFPXMT_OFB_N_FIELDS] = {
+static const char *const field_names[OFP_FIELD_N] = {
 	[OFPXMT_OFB_IN_PORT] = "in_port",
 	[OFPXMT_OFB_METADATA] = "metadata",
 	[OFPXMT_OFB_ETH_DST] = "eth_dst",
@@ -53,12 +53,24 @@ static const char *const field_names[OFPXMT_OFB_N_FIELDS] = {
 	[OFPXMT_OFB_PBB_ISID] = "pbb_isid",
 	[OFPXMT_OFB_TUNNEL_ID] = "tun_id",
 	[OFPXMT_OFB_IPV6_EXTHDR] = "ipv6_exthdr",
+	[OFP_FIELD_TUN_IPV4_SRC] = "tun_src",
+	[OFP_FIELD_TUN_IPV4_DST] = "tun_dst",
 };
+
+/* A 4-byte field written as a dotted IPv4 address. */
+static bool
+field_is_ipv4(unsigned int field)
+{
+	return field == OFPXMT_OFB_IPV4_SRC || field == OFPXMT_OFB_IPV4_DST ||
+	       field == OFPXMT_OFB_ARP_SPA || field == OFPXMT_OFB_ARP_TPA ||
+	       field == OFP_FIELD_TUN_IPV4_SRC ||
+	       field == OFP_FIELD_TUN_IPV4_DST;
+}
 
 const char *
 ofp_action_text_field_name(unsigned int field)
 {
-	return field < OFPXMT_OFB_N_FIELDS ? field_names[field] : NULL;
+	return field < OFP_FIELD_N ? field_names[field] : NULL;
 }
 
 static int
@@ -85,11 +97,7 @@ parse_value(unsigned int field, const char *s, size_t len, uint8_t *v)
 		return ofp_text_parse_mac(s, v);
 	if (len == 16)
 		return inet_pton(AF_INET6, s, v) == 1;
-	if (len == 4 && (field == OFPXMT_OFB_IPV4_SRC ||
-			 field == OFPXMT_OFB_IPV4_DST ||
-			 field == OFPXMT_OFB_ARP_SPA ||
-			 field == OFPXMT_OFB_ARP_TPA) &&
-	    strchr(s, '.') != NULL)
+	if (len == 4 && field_is_ipv4(field) && strchr(s, '.') != NULL)
 		return inet_pton(AF_INET, s, v) == 1;
 	if (!ofp_text_parse_u64(s, len >= 8 ? UINT64_MAX :
 			  (1ull << (8 * len)) - 1, &x))
@@ -153,7 +161,7 @@ field_by_name(const char *name)
 		{ "ipv6_nd_tll", OFPXMT_OFB_IPV6_ND_TLL },
 	};
 
-	for (unsigned int f = 0; f < OFPXMT_OFB_N_FIELDS; f++)
+	for (unsigned int f = 0; f < OFP_FIELD_N; f++)
 		if (field_names[f] && !strcasecmp(name, field_names[f]))
 			return (int)f;
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
@@ -382,10 +390,7 @@ format_value(struct strbuf *s, const struct ofpact *a)
 		strbuf_printf(s, "%s", ip);
 		return;
 	}
-	if (a->len == 4 && (a->field == OFPXMT_OFB_IPV4_SRC ||
-			    a->field == OFPXMT_OFB_IPV4_DST ||
-			    a->field == OFPXMT_OFB_ARP_SPA ||
-			    a->field == OFPXMT_OFB_ARP_TPA)) {
+	if (a->len == 4 && field_is_ipv4(a->field)) {
 		inet_ntop(AF_INET, v, ip, sizeof(ip));
 		strbuf_printf(s, "%s", ip);
 		return;

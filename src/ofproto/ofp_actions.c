@@ -38,9 +38,9 @@ decode_set_field(const uint8_t *p, size_t alen, struct ofpact *a)
 	uint32_t h = ofp_rd32(p + 4);
 	size_t vlen = OXM_LENGTH(h);
 
-	if (OXM_CLASS(h) != OFPXMC_OPENFLOW_BASIC)
+	unsigned int field;
+	if (!ofp_oxm_to_field(h, &field))
 		return OFPERR_BAD_ACTION_BAD_SET_TYPE;
-	unsigned int field = OXM_FIELD(h);
 	size_t flen = ofp_match_field_len(field);
 	if (flen == 0 || !ofp_set_field_writable(field))
 		return OFPERR_BAD_ACTION_BAD_SET_TYPE;
@@ -234,7 +234,7 @@ encode_one(const struct ofpact *a, struct ofp_buf *b)
 
 		ofp_buf_put_be16(b, OFPAT_SET_FIELD);
 		ofp_buf_put_be16(b, 0);
-		ofp_buf_put_be32(b, OXM_HEADER(a->field, 0, a->len));
+		ofp_buf_put_be32(b, OFP_FIELD_OXM_HEADER(a->field, 0, a->len));
 		ofp_buf_put(b, a->value, a->len);
 		ofp_buf_pad8(b, start);
 		be16 = htons((uint16_t)(b->len - start));

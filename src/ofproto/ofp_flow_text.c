@@ -383,6 +383,15 @@ parse_match_phase1(struct parse_ctx *c, const struct token *t, int *rc)
 			*rc = bad_value(c, t);
 		else
 			fm->out_port = port;
+	} else if (!strcmp(k, "tun_src") || !strcmp(k, "tun_dst")) {
+		uint32_t ip, mask;
+
+		if (!parse_ipv4_masked(v, &ip, &mask))
+			*rc = bad_value(c, t);
+		else
+			*rc = set_field(c, k, k[4] == 's' ?
+					OFP_FIELD_TUN_IPV4_SRC :
+					OFP_FIELD_TUN_IPV4_DST, &ip, &mask);
 	} else if (!strcmp(k, "metadata") || !strcmp(k, "tun_id") ||
 		   !strcmp(k, "tunnel_id")) {
 		if (!parse_u64_masked(v, UINT64_MAX, &x, &y)) {
@@ -1077,6 +1086,8 @@ ofp_flow_text_format_match(struct strbuf *s, const struct ofp_flow_match *mt,
 		}
 	}
 	format_u64_masked(s, "tun_id", k->tunnel_id, m->tunnel_id);
+	format_ip_masked(s, "tun_src", k->tun_src, m->tun_src);
+	format_ip_masked(s, "tun_dst", k->tun_dst, m->tun_dst);
 	format_u64_masked(s, "metadata", k->metadata, m->metadata);
 	if (m->in_port) {
 		strbuf_printf(s, "in_port=");

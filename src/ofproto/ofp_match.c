@@ -55,7 +55,7 @@ struct oxm_desc {
 	enum prereq prereq;
 };
 
-static const struct oxm_desc oxm_descs[OFPXMT_OFB_N_FIELDS] = {
+static const struct oxm_desc oxm_descs[OFP_FIELD_N] = {
 	[OFPXMT_OFB_IN_PORT] = { "IN_PORT", 4, false, PRQ_NONE },
 	[OFPXMT_OFB_METADATA] = { "METADATA", 8, true, PRQ_NONE },
 	[OFPXMT_OFB_ETH_DST] = { "ETH_DST", 6, true, PRQ_NONE },
@@ -96,12 +96,14 @@ static const struct oxm_desc oxm_descs[OFPXMT_OFB_N_FIELDS] = {
 	[OFPXMT_OFB_MPLS_BOS] = { "MPLS_BOS", 1, false, PRQ_MPLS },
 	[OFPXMT_OFB_PBB_ISID] = { "PBB_ISID", 3, true, PRQ_PBB },
 	[OFPXMT_OFB_IPV6_EXTHDR] = { "IPV6_EXTHDR", 2, true, PRQ_IPV6 },
+	[OFP_FIELD_TUN_IPV4_SRC] = { "TUN_IPV4_SRC", 4, true, PRQ_NONE },
+	[OFP_FIELD_TUN_IPV4_DST] = { "TUN_IPV4_DST", 4, true, PRQ_NONE },
 };
 
 static const struct oxm_desc *
 oxm_desc_get(unsigned int field)
 {
-	if (field >= OFPXMT_OFB_N_FIELDS || oxm_descs[field].name == NULL)
+	if (field >= OFP_FIELD_N || oxm_descs[field].name == NULL)
 		return NULL;
 	return &oxm_descs[field];
 }
@@ -251,8 +253,20 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		k->tunnel_id = ofp_rd64(v);
 		m->tunnel_id = ofp_rd64(mk);
 		break;
+	case OFP_FIELD_TUN_IPV4_SRC:
+		memcpy(&k->tun_src, v, 4);
+		memcpy(&m->tun_src, mk, 4);
+		break;
+	case OFP_FIELD_TUN_IPV4_DST:
+		memcpy(&k->tun_dst, v, 4);
+		memcpy(&m->tun_dst, mk, 4);
+		break;
 	case OFPXMT_OFB_IN_PHY_PORT:
-		/* No tunnels or bonds: the physical port is the port. */
+		/* OpenFlow 1.3 (7.2.3.7): a packet that came from a tunnel
+		 * port has the tunnel port as IN_PORT and the underlay port
+		 * as IN_PHY_PORT. The switch keeps one in_port, so a rule
+		 * matches IN_PHY_PORT as its IN_PORT (its prerequisite), as
+		 * for a physical port. */
 		k->in_port = ofp_rd32(v);
 		m->in_port = UINT32_MAX;
 		break;
@@ -420,7 +434,7 @@ ofp_match_check_prereqs(const struct ofp_flow_match *m, uint64_t seen)
 	if ((seen & (1ull << OFPXMT_OFB_IN_PHY_PORT)) &&
 	    !(seen & (1ull << OFPXMT_OFB_IN_PORT)))
 		return OFPERR_BAD_MATCH_BAD_PREREQ;
-	for (unsigned int f = 0; f < OFPXMT_OFB_N_FIELDS; f++) {
+	for (unsigned int f = 0; f < OFP_FIELD_N; f++) {
 		if (!(seen & (1ull << f)))
 			continue;
 		const struct oxm_desc *d = oxm_desc_get(f);
@@ -445,14 +459,15 @@ ofp_match_decode_oxms(const void *buf, size_t len, struct ofp_flow_match *m)
 
 		if (plen + 4 > len)
 			return OFPERR_BAD_MATCH_BAD_LEN;
-		if (OXM_CLASS(h) != OFPXMC_OPENFLOW_BASIC)
+		unsigned int field;
+		if (!ofp_oxm_to_field(h, &field))
 			return OFPERR_BAD_MATCH_BAD_FIELD;
-		const struct oxm_desc *d = oxm_desc_get(OXM_FIELD(h));
+		const struct oxm_desc *d = oxm_desc_get(field);
 		if (d == NULL)
 			return OFPERR_BAD_MATCH_BAD_FIELD;
 		if (plen != (size_t)d->len * (OXM_HASMASK(h) ? 2 : 1))
 			return OFPERR_BAD_MATCH_BAD_LEN;
-		enum ofperr err = ofp_match_set_field(m, &seen, OXM_FIELD(h),
+		enum ofperr err = ofp_match_set_field(m, &seen, field,
 			p + 4, OXM_HASMASK(h) ? p + 4 + d->len : NULL);
 		if (err)
 			return err;
@@ -492,7 +507,8 @@ put_oxm(struct ofp_buf *b, unsigned int field, const void *v,
 {
 	bool has_mask = mk != NULL;
 
-	ofp_buf_put_be32(b, OXM_HEADER(field, has_mask, len * (has_mask + 1)));
+	ofp_buf_put_be32(b, OFP_FIELD_OXM_HEADER(field, has_mask,
+					      len * (has_mask + 1)));
 	ofp_buf_put(b, v, len);
 	if (has_mask)
 		ofp_buf_put(b, mk, len);
@@ -708,6 +724,8 @@ encode_oxms(const struct ofp_flow_match *m, struct ofp_buf *b)
 		}
 	}
 	put_be64_host(b, OFPXMT_OFB_TUNNEL_ID, k->tunnel_id, mk->tunnel_id);
+	put_bytes(b, OFP_FIELD_TUN_IPV4_SRC, &k->tun_src, &mk->tun_src, 4);
+	put_bytes(b, OFP_FIELD_TUN_IPV4_DST, &k->tun_dst, &mk->tun_dst, 4);
 	put_be64_host(b, OFPXMT_OFB_METADATA, k->metadata, mk->metadata);
 }
 

@@ -178,8 +178,8 @@ sends_packet_in(const struct ofpact *a)
 
 /* Stamp the packet-in context on c, an action executed here (see
  * ofproto.h). depth > 0: in a group bucket. The metadata comes from the
- * rules alone (it starts at 0), and so does tunnel_id (the datapath has
- * no tunnel ports, its keys carry 0): the mask needs neither. */
+ * rules alone (it starts at 0); tunnel_id may come from the packet (a
+ * tunnel port's VNI), so a packet-in makes the mask include it. */
 static void
 pin_stamp(const struct pipe *p, struct ofpact *c, const struct flow_key *wk,
 	  int depth)
@@ -189,6 +189,7 @@ pin_stamp(const struct pipe *p, struct ofpact *c, const struct flow_key *wk,
 		    OFPROTO_PIN_NO_COOKIE;
 	c->metadata = wk->metadata;
 	c->tunnel_id = wk->tunnel_id;
+	p->res->mask.tunnel_id = UINT64_MAX;
 }
 
 static void
@@ -260,6 +261,8 @@ pbb_outer_key(struct flow_key *wk, bool keep_macs)
 	k.in_port = wk->in_port;
 	k.metadata = wk->metadata;
 	k.tunnel_id = wk->tunnel_id;
+	k.tun_src = wk->tun_src;
+	k.tun_dst = wk->tun_dst;
 	if (keep_macs) {
 		memcpy(k.eth_dst, wk->eth_dst, sizeof(k.eth_dst));
 		memcpy(k.eth_src, wk->eth_src, sizeof(k.eth_src));
@@ -383,6 +386,8 @@ reparse(struct pipe *p, struct flow_key *wk)
 	k.in_port = wk->in_port;
 	k.metadata = wk->metadata;
 	k.tunnel_id = wk->tunnel_id;
+	k.tun_src = wk->tun_src;
+	k.tun_dst = wk->tun_dst;
 	*wk = k;
 	p->res->uncacheable = true;
 }

@@ -11,6 +11,7 @@
  * Thread safety: declarations only.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Big-endian fields at any alignment, as the decoders read them. */
@@ -192,6 +193,23 @@ enum oxm_ofb_match_fields {
 	OFPXMT_OFB_N_FIELDS = 40,
 };
 
+/*
+ * Fields outside OpenFlow basic that the switch model knows, numbered
+ * after the basic ones (the internal numbering of a struct ofpact's
+ * field and of the match decoder's "seen" bits). On the wire they are
+ * Nicira extensible match fields (class OFPXMC_NXM_1), as Open vSwitch
+ * writes them inside OpenFlow 1.3 matches and set-field actions
+ * (ovs-ofctl tun_src / tun_dst). ofp_oxm_to_field() and
+ * OFP_FIELD_OXM_HEADER() convert.
+ */
+#define NXM_NX_TUN_IPV4_SRC 31
+#define NXM_NX_TUN_IPV4_DST 32
+enum ofp_ext_field {
+	OFP_FIELD_TUN_IPV4_SRC = OFPXMT_OFB_N_FIELDS,	/* NXM_1 31 */
+	OFP_FIELD_TUN_IPV4_DST,				/* NXM_1 32 */
+	OFP_FIELD_N
+};
+
 /* OXM header: class (16) | field (7) | hasmask (1) | length (8). */
 #define OXM_HEADER(field, hasmask, len) \
 	(((uint32_t)OFPXMC_OPENFLOW_BASIC << 16) | ((uint32_t)(field) << 9) | \
@@ -200,6 +218,39 @@ enum oxm_ofb_match_fields {
 #define OXM_FIELD(h) (((h) >> 9) & 0x7f)
 #define OXM_HASMASK(h) (((h) >> 8) & 1)
 #define OXM_LENGTH(h) ((h) & 0xff)
+
+/* The wire header of an internal field number (basic or ofp_ext_field). */
+#define OFP_FIELD_OXM_HEADER(field, hasmask, len) \
+	((field) == OFP_FIELD_TUN_IPV4_SRC || \
+	 (field) == OFP_FIELD_TUN_IPV4_DST ? \
+	 (((uint32_t)OFPXMC_NXM_1 << 16) | \
+	  ((uint32_t)((field) == OFP_FIELD_TUN_IPV4_SRC ? \
+		      NXM_NX_TUN_IPV4_SRC : NXM_NX_TUN_IPV4_DST) << 9) | \
+	  ((uint32_t)(hasmask) << 8) | (uint32_t)(len)) : \
+	 OXM_HEADER(field, hasmask, len))
+
+/* The internal field number of an OXM / NXM header; false when the
+ * switch does not know the class and field. */
+static inline bool
+ofp_oxm_to_field(uint32_t h, unsigned int *field)
+{
+	if (OXM_CLASS(h) == OFPXMC_OPENFLOW_BASIC &&
+	    OXM_FIELD(h) < OFPXMT_OFB_N_FIELDS) {
+		*field = OXM_FIELD(h);
+		return true;
+	}
+	if (OXM_CLASS(h) == OFPXMC_NXM_1 &&
+	    OXM_FIELD(h) == NXM_NX_TUN_IPV4_SRC) {
+		*field = OFP_FIELD_TUN_IPV4_SRC;
+		return true;
+	}
+	if (OXM_CLASS(h) == OFPXMC_NXM_1 &&
+	    OXM_FIELD(h) == NXM_NX_TUN_IPV4_DST) {
+		*field = OFP_FIELD_TUN_IPV4_DST;
+		return true;
+	}
+	return false;
+}
 
 #define OFPVID_PRESENT 0x1000
 #define OFPVID_NONE 0x0000

@@ -53,6 +53,8 @@ static const struct field fields[] = {
 	FIELD("arp_tha", arp_tha, F_MAC),
 	FIELD("metadata", metadata, F_U64),
 	FIELD("tunnel_id", tunnel_id, F_U64),
+	FIELD("tun_src", tun_src, F_IP4),
+	FIELD("tun_dst", tun_dst, F_IP4),
 };
 
 static size_t

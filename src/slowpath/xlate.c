@@ -9,6 +9,10 @@
  * the lookup, nothing for the datapath. */
 #define OXM_METADATA 2
 #define OXM_TUNNEL_ID 38
+/* The tunnel metadata a tunnel port's output reads (ofp_wire.h's
+ * OFP_FIELD_TUN_IPV4_SRC / _DST): pipeline fields too. */
+#define OXM_TUN_IPV4_SRC 40
+#define OXM_TUN_IPV4_DST 41
 
 /* The packet-in context the pipeline stamped on a (ofproto.h). */
 static void
@@ -46,7 +50,9 @@ xlate_ofpact_header(const struct ofpact *a, uint32_t ttl_upcall_arg,
 
 	switch (a->type) {
 	case OFPACT_SET_FIELD:
-		if (a->field == OXM_METADATA || a->field == OXM_TUNNEL_ID)
+		if (a->field == OXM_METADATA || a->field == OXM_TUNNEL_ID ||
+		    a->field == OXM_TUN_IPV4_SRC ||
+		    a->field == OXM_TUN_IPV4_DST)
 			return 1;
 		if (a->field < DP_FIELD_ETH_DST || a->field > DP_FIELD_PBB_ISID ||
 		    a->len == 0 || a->len > 16)
@@ -210,6 +216,8 @@ xlate_key_apply(struct flow_key *k, const struct ofpact *a)
 	case 26: key_set_bytes(k->ipv6_src, a, 16); return;
 	case 27: key_set_bytes(k->ipv6_dst, a, 16); return;
 	case 38: k->tunnel_id = (k->tunnel_id & ~m) | (v & m); return;
+	case OXM_TUN_IPV4_SRC: key_set_bytes(&k->tun_src, a, 4); return;
+	case OXM_TUN_IPV4_DST: key_set_bytes(&k->tun_dst, a, 4); return;
 	default:
 		return;		/* Not tracked for a patch continuation. */
 	}

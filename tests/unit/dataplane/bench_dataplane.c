@@ -192,7 +192,7 @@ bench_parse(void)
 	       "(ok %u)\n", ns, ns * tsc_per_ns, ok);
 	t0 = now_ns();
 	for (unsigned i = 0; i < n; i++) {
-		uint16_t map;
+		uint32_t map;
 
 		/* Through a volatile pointer: the compiler must not fold the
 		 * constant frame into the loop. */

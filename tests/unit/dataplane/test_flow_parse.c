@@ -813,7 +813,7 @@ test_pbb(void **state)
 {
 	struct parse_case c;
 	struct flow_key key;
-	uint16_t map;
+	uint32_t map;
 	size_t ip;
 
 	(void)state;
@@ -1326,7 +1326,7 @@ test_word_map(void **state)
 	for (unsigned iter = 0; iter < 200000; iter++) {
 		size_t len = rng() % sizeof(buf);
 		size_t l3 = 14;
-		uint16_t map;
+		uint32_t map;
 
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (uint8_t)rng();
@@ -1363,7 +1363,7 @@ test_word_map(void **state)
 		flow_parse_map(buf, len, IN_PORT, &key2, &map);
 		assert_memory_equal(&key, &key2, sizeof(key));
 		/* The inline fast path: the same key, result and map. */
-		uint16_t map3;
+		uint32_t map3;
 
 		memset(&key2, 0xa5, sizeof(key2));
 		assert_int_equal(flow_parse_fast(buf, len, IN_PORT, &key2, &map3),

@@ -77,6 +77,15 @@ test_text_roundtrip(void **state)
 		  "udp,tp_src=0x1000/0xf000 actions=drop");
 	roundtrip("priority=32768,actions=drop", "actions=drop");
 	roundtrip("priority=0,actions=drop", "priority=0 actions=drop");
+	/* Tunnel metadata (ovs-ofctl spelling). */
+	roundtrip("tun_id=0x64,tun_src=192.0.2.9,tun_dst=192.0.2.0/24,"
+		  "in_port=3,actions=output:1",
+		  "tun_id=0x64,tun_src=192.0.2.9,tun_dst=192.0.2.0/24,"
+		  "in_port=3 actions=output:1");
+	roundtrip("in_port=1,actions=set_field:192.0.2.9->tun_dst,"
+		  "set_field:5->tun_id,output:3",
+		  "in_port=1 actions=set_field:192.0.2.9->tun_dst,"
+		  "set_field:0x5->tun_id,output:3");
 }
 
 static void
