@@ -349,7 +349,8 @@ test_err_unknown_key(void **state)
 		     "bad.yaml:5:31: bridges[0].ports[1].typo: unknown key "
 		     "(expected one of: name, ofport, type, devargs, rxq, "
 		     "path, mode, peer, queues, rxq-size, txq-size, mtu, "
-		     "mac)");
+		     "mac, remote-ip, local-ip, key, dst-port, ttl, tos, "
+		     "df)");
 	/* Keys of other port types are not keys of a dpdk port. */
 	expect_error("bridges:\n"
 		     "  - name: br0\n"
@@ -565,7 +566,8 @@ test_err_port_type(void **state)
 		     "    ports:\n"
 		     "      - {name: p0, ofport: 1, type: tap, devargs: a}\n",
 		     "bad.yaml:4:37: bridges[0].ports[0].type: unknown port "
-		     "type \"tap\" (supported: dpdk, vhost-user, patch)");
+		     "type \"tap\" (supported: dpdk, vhost-user, patch, "
+		     "vxlan, geneve)");
 	expect_error("bridges:\n"
 		     "  - name: br0\n"
 		     "    ports:\n"
