@@ -29,6 +29,9 @@ struct hdrs {
 	int l3;			/* IPv4 / IPv6 / ARP header, or -1. */
 	int l4;			/* L4 header, or -1. */
 	uint8_t proto;		/* L4 protocol when l4 >= 0. */
+	int nh;			/* The byte that names the L4 protocol: the
+				 * IPv4 protocol, the IPv6 (last) next
+				 * header; or -1. */
 	uint32_t end;		/* End of the IP datagram (no padding). */
 };
 
@@ -70,6 +73,7 @@ parse_ipv4(const struct dp_buf *b, struct hdrs *h)
 	if (ihl < 20 || tot < ihl || h->l3 + tot > b->len)
 		goto bad;
 	h->end = h->l3 + tot;
+	h->nh = h->l3 + 9;
 	if ((rd16(ip + 6) & 0x1fff) != 0)
 		return;		/* Not the first fragment: no L4 header. */
 	h->l4 = h->l3 + (int)ihl;
@@ -93,6 +97,7 @@ parse_ipv6(const struct dp_buf *b, struct hdrs *h)
 		goto bad;
 	h->end = end;
 	nh = ip[6];
+	h->nh = h->l3 + 6;
 	off = (uint32_t)h->l3 + 40;
 	for (int i = 0; i < 8; i++) {
 		if (nh == 0 || nh == 43 || nh == 60 || nh == 51) {
@@ -101,6 +106,7 @@ parse_ipv6(const struct dp_buf *b, struct hdrs *h)
 			uint32_t l = nh == 51 ? (b->data[off + 1] + 2u) * 4u :
 				     (b->data[off + 1] + 1u) * 8u;
 			nh = b->data[off];
+			h->nh = (int)off;
 			off += l;
 		} else if (nh == 44) {
 			if (off + 8 > end)
@@ -108,6 +114,7 @@ parse_ipv6(const struct dp_buf *b, struct hdrs *h)
 			if ((rd16(b->data + off + 2) & 0xfff8) != 0)
 				return;
 			nh = b->data[off];
+			h->nh = (int)off;
 			off += 8;
 		} else {
 			break;
@@ -128,7 +135,7 @@ parse(const struct dp_buf *b, struct hdrs *h)
 	uint32_t off = 12;
 	uint16_t et;
 
-	h->vlan = h->pbb = h->mpls = h->l3 = h->l4 = -1;
+	h->vlan = h->pbb = h->mpls = h->l3 = h->l4 = h->nh = -1;
 	h->proto = 0;
 	h->end = b->len;
 	if (b->len < 14)
@@ -248,20 +255,37 @@ dp_packet_sctp_crc(const uint8_t *p, uint32_t n)
 	return ~c;
 }
 
+/* The CRC32c of the SCTP packet of h, or false (none). */
+static bool
+sctp_crc(const struct dp_buf *b, const struct hdrs *h, uint32_t *crc)
+{
+	if (h->l4 < 0 || h->proto != 132 || (uint32_t)h->l4 + 12 > h->end ||
+	    h->end > b->len)
+		return false;
+	*crc = dp_packet_sctp_crc(b->data + h->l4, h->end - (uint32_t)h->l4);
+	return true;
+}
+
+/* After a rewrite inside the SCTP packet: fold the change of its CRC32c
+ * (old_crc: computed before) into the stored one, as Open vSwitch does.
+ * A correct checksum stays correct; a wrong one stays wrong by the same
+ * bits, so that a corrupt packet is not made to look good. */
 static void
-sctp_fix(struct dp_buf *b, const struct hdrs *h)
+sctp_fix(struct dp_buf *b, const struct hdrs *h, uint32_t old_crc)
 {
 	uint8_t *s = b->data + h->l4;
-	uint32_t crc;
+	uint32_t crc, stored;
 
-	if ((uint32_t)h->l4 + 12 > h->end)
+	if (!sctp_crc(b, h, &crc))
 		return;
-	crc = dp_packet_sctp_crc(s, h->end - (uint32_t)h->l4);
 	/* Stored little-endian (RFC 4960 appendix B). */
-	s[8] = (uint8_t)crc;
-	s[9] = (uint8_t)(crc >> 8);
-	s[10] = (uint8_t)(crc >> 16);
-	s[11] = (uint8_t)(crc >> 24);
+	stored = (uint32_t)s[8] | (uint32_t)s[9] << 8 |
+		 (uint32_t)s[10] << 16 | (uint32_t)s[11] << 24;
+	stored ^= old_crc ^ crc;
+	s[8] = (uint8_t)stored;
+	s[9] = (uint8_t)(stored >> 8);
+	s[10] = (uint8_t)(stored >> 16);
+	s[11] = (uint8_t)(stored >> 24);
 }
 
 uint16_t
@@ -334,18 +358,23 @@ rewrite(struct dp_buf *b, const struct hdrs *h, uint32_t off,
 	const uint8_t *val, const uint8_t *mask, uint32_t len, unsigned cs)
 {
 	uint32_t a = off & ~1u, e = (off + len + 1) & ~1u;
-	uint32_t old_sum, new_sum;
+	uint32_t old_sum, new_sum, old_crc = 0;
 	uint8_t *p = b->data;
+	bool sctp;
 
 	if (off + len > b->len)
 		return DP_HDR_SKIPPED;
 	if (e > b->len)
 		e = b->len;
+	/* SCTP's CRC32c covers the packet, not a pseudo header. */
+	sctp = (cs & CS_L4) && sctp_crc(b, h, &old_crc);
 	old_sum = sum16(p + a, e - a);
 	for (uint32_t i = 0; i < len; i++)
 		p[off + i] = (uint8_t)((p[off + i] & ~mask[i]) |
 				       (val[i] & mask[i]));
 	new_sum = sum16(p + a, e - a);
+	if (sctp)
+		sctp_fix(b, h, old_crc);
 	if (old_sum == new_sum)
 		return DP_HDR_OK;
 	if ((cs & CS_IP) && h->eth_type == ET_IPV4 && h->l3 >= 0)
@@ -356,8 +385,6 @@ rewrite(struct dp_buf *b, const struct hdrs *h, uint32_t off,
 
 		if (l4 >= 0 && ((cs & CS_L4) || h->proto != 1))
 			csum_fix(p + l4, old_sum, new_sum, udp);
-		if (h->l4 >= 0 && h->proto == 132 && (cs & CS_L4))
-			sctp_fix(b, h);
 	}
 	return DP_HDR_OK;
 }
@@ -406,6 +433,30 @@ nd_option(const struct dp_buf *b, const struct hdrs *h, uint8_t type)
 	return -1;
 }
 
+/* IPv6 ip_proto: the next header that names the L4 protocol (the last
+ * one of the chain). The L4 checksum's pseudo header carries it as the
+ * low byte of a 32-bit word, the IPv6 header as a high byte: fold it in
+ * as the receiver will sum it. */
+static enum dp_hdr_result
+set_ipv6_proto(struct dp_buf *b, const struct hdrs *h, uint8_t v, uint8_t m)
+{
+	uint8_t *p = b->data, old, new;
+	bool udp;
+	int cs;
+
+	if (h->nh < 0)
+		return DP_HDR_SKIPPED;
+	old = p[h->nh];
+	new = (uint8_t)((old & ~m) | (v & m));
+	if (old == new)
+		return DP_HDR_OK;
+	p[h->nh] = new;
+	cs = l4_csum_off(b, h, &udp);
+	if (cs >= 0)
+		csum_fix(p + cs, old, new, false);
+	return DP_HDR_OK;
+}
+
 static enum dp_hdr_result
 set_field(struct dp_buf *b, const struct hdrs *h, uint8_t field,
 	  const uint8_t *val, const uint8_t *mask, uint8_t len)
@@ -452,7 +503,7 @@ set_field(struct dp_buf *b, const struct hdrs *h, uint8_t field,
 		if (v4)
 			return rewrite_word(b, h, l3 + 9, 1, v, m,
 					    CS_IP | CS_PSEUDO);
-		return rewrite_word(b, h, l3 + 6, 1, v, m, 0);
+		return set_ipv6_proto(b, h, (uint8_t)v, (uint8_t)m);
 	case DP_FIELD_IPV4_SRC:
 	case DP_FIELD_IPV4_DST:
 		NEED(v4, 4);
@@ -621,7 +672,10 @@ push_mpls(struct dp_buf *b, const struct hdrs *h, uint16_t et)
 		lse = (uint32_t)rd16(b->data + h->mpls) << 16 |
 		      (uint32_t)(rd16(b->data + h->mpls + 2) & 0xfeffu);
 	else
-		lse = 0x100u | (uint32_t)(ttl >= 0 ? ttl : 64);
+		/* No MPLS TTL to copy: the IP TTL, and without one 0
+		 * (OpenFlow 1.3.x 5.12.1, Table 7: the new MPLS TTL comes
+		 * from the MPLS or IP TTL; there is nothing else). */
+		lse = 0x100u | (uint32_t)(ttl >= 0 ? ttl : 0);
 	r = insert(b, l3, 4);
 	if (r != DP_HDR_OK)
 		return r;
@@ -779,13 +833,20 @@ dp_packet_dscp_remark(struct dp_buf *b, uint8_t prec)
 		dscp = (rd16(b->data + h.l3) >> 6) & 0x3f;
 	cls = dscp >> 3;
 	dp = (dscp >> 1) & 3;
-	/* Only the AF classes (AF1x..AF4x) have drop precedences. */
-	if (cls < 1 || cls > 4 || (dscp & 1) || dp == 0)
-		return DP_HDR_OK;
-	dp += prec;
-	if (dp > 3)
-		dp = 3;
-	dscp = cls << 3 | dp << 1;
+	if ((dscp & 7) == 0 && cls > 0) {
+		/* A class selector (CS1..CS7, RFC 2474 4.2.2): the class is
+		 * the precedence; more drop precedence is a lower class. */
+		dscp = (cls > prec ? cls - prec : 0) << 3;
+	} else if (cls >= 1 && cls <= 4 && !(dscp & 1) && dp != 0) {
+		/* AF1x..AF4x (RFC 2597): raise the drop precedence, at
+		 * most to AFx3. */
+		dp += prec;
+		if (dp > 3)
+			dp = 3;
+		dscp = cls << 3 | dp << 1;
+	} else {
+		return DP_HDR_OK;	/* CS0, EF and the rest: none. */
+	}
 	off = h.l3;
 	if (h.eth_type == ET_IPV4)
 		return rewrite_word(b, &h, off + 1, 1, dscp << 2, 0xfc, CS_IP);

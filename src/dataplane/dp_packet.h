@@ -40,8 +40,9 @@ enum dp_hdr_result {
 enum dp_hdr_result dp_packet_apply(struct dp_buf *b, const struct dp_actions *l,
 				   const struct dp_action *a);
 
-/* Raise the drop precedence of an AF DSCP (AFxy: y += prec, at most 3) of
- * an IPv4 / IPv6 packet. DP_HDR_SKIPPED when not IP. */
+/* Add prec levels of drop precedence to the DSCP of an IPv4 / IPv6
+ * packet: AFxy: y += prec, at most 3; a class selector CSn: n -= prec, at
+ * least 0; other code points unchanged. DP_HDR_SKIPPED when not IP. */
 enum dp_hdr_result dp_packet_dscp_remark(struct dp_buf *b, uint8_t prec);
 
 /* Checksum helpers for tests: the value the checksum field of an IPv4

@@ -98,6 +98,7 @@ DEFAULTS = dict(
     l3="ipv4", l4="udp",
     ip_src=IP_A, ip_dst=IP_B, dscp=0, ecn=0, ttl=64, proto=None, frag=0,
     ipopts=b"", udp_csum0=False,                # IPv4 options; UDP without a checksum
+    sctp_err=0,                               # XORed into the SCTP CRC32c (a wrong one)
     ip6_src=IP6_A, ip6_dst=IP6_B, flabel=0, exthdrs=(),
     sport=1234, dport=80, icmp_type=8, icmp_code=0,
     arp_op=1, arp_sha=MAC_A, arp_spa=IP_A, arp_tha="00:00:00:00:00:00",
@@ -129,7 +130,7 @@ def l4_segment(p, proto, pseudo):
     if proto == 132:
         chunk = struct.pack("!BBH", 0, 3, 4 + len(pl)) + pl
         seg = struct.pack("!HHII", p["sport"], p["dport"], 0x11223344, 0) + chunk
-        c = crc32c(seg)
+        c = crc32c(seg) ^ p["sctp_err"]
         return seg[:8] + struct.pack("<I", c) + seg[12:]
     if proto == 1:
         seg = struct.pack("!BBHHH", p["icmp_type"], p["icmp_code"], 0, 0x77, 1) + pl
@@ -158,7 +159,7 @@ def ipv4_packet(p):
     proto = p["proto"] if p["proto"] is not None else L4_PROTO[p["l4"]]
 
     def pseudo(pr, ln):
-        return src + dst + struct.pack("!BBH", 0, pr, ln)
+        return src + dst + struct.pack("!BBH", 0, proto, ln)
     seg = l4_segment(p, L4_PROTO[p["l4"]], pseudo)
     opts = p["ipopts"]
     hdr = struct.pack("!BBHHHBBH4s4s", 0x45 + len(opts) // 4, p["dscp"] << 2 | p["ecn"],
@@ -173,7 +174,9 @@ def ipv6_packet(p):
     l4p = L4_PROTO[p["l4"]]
 
     def pseudo(pr, ln):
-        return src + dst + struct.pack("!IxxxB", ln, pr)
+        # The receiver's pseudo header names the protocol the IPv6
+        # header says (a rewritten next header included).
+        return src + dst + struct.pack("!IxxxB", ln, pr if p["proto"] is None else p["proto"])
     seg = l4_segment(p, l4p, pseudo)
     # Extension headers, innermost last: each 8 bytes (fragment: 8).
     nh = l4p
@@ -697,8 +700,9 @@ def action_cases():
     ac("push_mpls on vlan ipv4", [("push_mpls", 0x8847), out_c()],
        F(vlans=((0x8100, 0, 5),), ttl=9), M(((0, 0, 9),), ttl=9, vlans=((0x8100, 0, 5),)), v4)
     fa = F(l3="arp")
+    # No MPLS or IP TTL to copy (1.3.x 5.12.1, Table 7): 0.
     ac("push_mpls on arp", [("push_mpls", 0x8847), out_c()], fa,
-       fa[:12] + struct.pack("!HI", 0x8847, 0x140) + fa[14:], {"eth_type": 0x0806})
+       fa[:12] + struct.pack("!HI", 0x8847, 0x100) + fa[14:], {"eth_type": 0x0806})
     add(Case("push_mpls then match label", [
         (0, 100, 7, v4, [("apply", [("push_mpls", 0x8847), ("set", "mpls_label", 77)]),
                          ("goto", 1)]),
@@ -782,9 +786,9 @@ def action_cases():
     ac("pbb set eth_type", [("set", "eth_type", 0x88e8), out_c()], pbbf,
        pbbf[:12] + b"\x88\xe8" + pbbf[14:], pb)
     # The shim goes where the Ethertype was, as on any frame; no IP TTL
-    # to copy: 64.
+    # to copy: 0.
     ac("pbb push_mpls", [("push_mpls", 0x8847), out_c()], pbbf,
-       pbbf[:12] + struct.pack("!HI", 0x8847, 0x140) + pbbf[14:], pb)
+       pbbf[:12] + struct.pack("!HI", 0x8847, 0x100) + pbbf[14:], pb)
     ac("pop_pbb with b-vlan", [("pop_pbb",), out_c()], F(isid=0x123456, b_vlan=7), inner, pb)
     ac("pbb dec_nw_ttl untouched", [("dec_nw_ttl",), out_c()], pbbf, pbbf, pb)
     ac("pbb set ipv4 untouched", [("set", "eth_src", "00:00:00:00:00:99"), out_c()], pbbf,
@@ -1187,9 +1191,188 @@ def output_cases():
     return cs
 
 
+def rewrite_cases():
+    """Rewrites whose checksum or header bookkeeping reaches past the
+    field: SCTP ports (CRC32c), the IPv6 next header (the L4 pseudo
+    header), ICMPv4 after pop_mpls, each plain, tagged, after pop_mpls and
+    after pop_pbb."""
+    cs = []
+    F = frame
+    add = cs.append
+    # Where the frame comes from: (name, frame kwargs, actions before the
+    # rewrite, match, kwargs of the frame that leaves).
+    outer = (
+        ("", {}, [], {}, {}),
+        (" vlan", dict(vlans=((0x8100, 0, 5),)), [], {},
+         dict(vlans=((0x8100, 0, 5),))),
+        (" after pop_mpls", dict(mpls=((100, 0, 20),)), ["pop_mpls"], {"eth_type": 0x8847}, {}),
+        (" after pop_pbb", dict(isid=0x123456), [("pop_pbb",)], {"eth_type": 0x88e7},
+         dict(dst=MAC_A, src=MAC_B)))
+
+    def flows(fam, kw, pre, m, l4_match, acts):
+        """The rules: the rewrite in table 0, or after a pop there and
+        goto_table:1 (as a controller must: a set_field needs a match that
+        establishes its protocol), in table 1."""
+        et = 0x0800 if fam == "ipv4" else 0x86dd
+        match = dict({"eth_type": et}, **l4_match)
+        if not pre:
+            return [(0, 100, HIT, match, [("apply", acts + [out_c()])])], 0
+        if pre == ["pop_mpls"]:
+            pre = [("pop_mpls", et)]
+        return [(0, 10, 7, m, [("apply", pre), ("goto", 1)]),
+                (1, 100, HIT, match, [("apply", acts + [out_c()])])], 1
+
+    def fam_kw(fam, kw):
+        if "mpls" in kw:
+            return {"mpls_inner": fam}
+        return {} if fam == "ipv4" else {"l3": "ipv6"}
+    for fam in ("ipv4", "ipv6"):
+        plain6 = {} if fam == "ipv4" else {"l3": "ipv6"}
+        for oname, kw, pre, m, after_kw in outer:
+            for fld in ("src", "dst"):
+                port_kw = "sport" if fld == "src" else "dport"
+                fl, table = flows(fam, kw, pre, m, {"ip_proto": 132},
+                                  [("set", "sctp_" + fld, 4321)])
+                before = F(l4="sctp", **dict(kw, **fam_kw(fam, kw)))
+                after = F(l4="sctp", **dict(after_kw, **{port_kw: 4321}, **plain6))
+                add(Case("rewrite %s sctp_%s%s" % (fam, fld, oname), fl,
+                         [(1, before)], [hit(after, table=table)], miss=not pre))
+            # The IPv6 next header / IPv4 protocol of a TCP segment: the
+            # TCP checksum follows the pseudo header's protocol.
+            fl, table = flows(fam, kw, pre, m, {}, [("set", "ip_proto", 17)])
+            before = F(l4="tcp", **dict(kw, **fam_kw(fam, kw)))
+            after = F(l4="tcp", proto=17, **dict(after_kw, **plain6))
+            add(Case("rewrite %s ip_proto tcp to 17%s" % (fam, oname), fl,
+                     [(1, before)], [hit(after, table=table)], miss=not pre))
+    # OVS keeps a wrong SCTP checksum wrong by the same bits (it folds the
+    # change in rather than recomputing): a switch must not make a
+    # corrupt packet look good.
+    for fam, kw in (("ipv4", {}), ("ipv6", {"l3": "ipv6"})):
+        et = 0x0800 if fam == "ipv4" else 0x86dd
+        add(Case("rewrite %s sctp_dst wrong checksum stays wrong" % fam, [
+            (0, 100, HIT, {"eth_type": et, "ip_proto": 132},
+             [("apply", [("set", "sctp_dst", 7), out_c()])])],
+            [(1, F(l4="sctp", sctp_err=0x5a5a0001, **kw))],
+            [hit(F(l4="sctp", sctp_err=0x5a5a0001, dport=7, **kw))]))
+    # ICMPv4 behind MPLS: pop, then match and rewrite type / code in a
+    # later table.
+    mp = F(mpls=((100, 0, 20),), l4="icmp")
+    first = (0, 10, 7, {"eth_type": 0x8847}, [("apply", [("pop_mpls", 0x0800)]), ("goto", 1)])
+    ic = {"eth_type": 0x0800, "ip_proto": 1}
+    add(Case("pop_mpls then match icmpv4_type", [
+        first, (1, 100, HIT, dict(ic, icmpv4_type=8), [("apply", [out_c()])])],
+        [(1, mp)], [hit(F(l4="icmp"), table=1)], miss=False))
+    add(Case("pop_mpls then match icmpv4_code", [
+        first, (1, 100, HIT, dict(ic, icmpv4_code=0), [("apply", [out_c()])])],
+        [(1, mp)], [hit(F(l4="icmp"), table=1)], miss=False))
+    add(Case("pop_mpls then set icmpv4_type", [
+        first, (1, 100, HIT, dict(ic, icmpv4_type=8),
+                [("apply", [("set", "icmpv4_type", 0), out_c()])])],
+        [(1, mp)], [hit(F(l4="icmp", icmp_type=0), table=1)], miss=False))
+    add(Case("pop_mpls then set icmpv4_code", [
+        first, (1, 100, HIT, dict(ic, icmpv4_type=8),
+                [("apply", [("set", "icmpv4_code", 5), out_c()])])],
+        [(1, mp)], [hit(F(l4="icmp", icmp_code=5), table=1)], miss=False))
+    return cs
+
+
+def meter_band_cases():
+    """Meter bands by kind, counted: a 1 packet/s band with the default
+    burst passes two back-to-back frames and no more (the frames take far
+    less than a second); a drop band drops the rest, a DSCP remark band
+    lets them through remarked. Both bands count the same frames."""
+    cs = []
+    F = frame
+    inst = [("meter", 1), ("apply", [out_c()])]
+    frames = [F(dscp=24), F(dscp=24), F(dscp=24), F(dscp=10), F(dscp=24, l3="ipv6"),
+              F(dscp=46), F(dscp=8), F(dscp=14)]
+    # prec_level 1 adds one drop precedence: AF11 (10) becomes AF12 (12),
+    # AF13 stays (no higher one); a class selector drops one class:
+    # CS3 (24) becomes CS2 (16), CS1 (8) CS0; EF (46) has neither.
+    remarked = [F(dscp=24), F(dscp=24), F(dscp=16), F(dscp=12), F(dscp=16, l3="ipv6"),
+                F(dscp=46), F(dscp=0), F(dscp=14)]
+
+    def band_counts(n_band):
+        def chk(cl, mult, _):
+            p = cl.parser
+            cl.send(p.OFPMeterStatsRequest(cl.dp, meter_id=1))
+            m = cl.recv_type(p.OFPMeterStatsReply)
+            st = [s for s in m.body if s.meter_id == 1]
+            got = st and (st[0].packet_in_count, [b.packet_band_count for b in st[0].band_stats])
+            want = (len(frames), [n_band])
+            return None if got == want else "meter stats %s, want %s" % (got, want)
+        return chk
+    cs.append(Case("meter drop band 1 pktps", [(0, 100, HIT, {}, inst)],
+                   [(1, f) for f in frames], [hit(f) for f in frames[:2]],
+                   meters=[(1, 1, "drop")], port=False, check=band_counts(len(frames) - 2)))
+    cs.append(Case("meter dscp_remark band 1 pktps", [(0, 100, HIT, {}, inst)],
+                   [(1, f) for f in frames], [hit(f) for f in remarked],
+                   meters=[(1, 1, "remark", 1)], port=False,
+                   check=band_counts(len(frames) - 2)))
+    cs.append(Case("meter dscp_remark band prec 2", [(0, 100, HIT, {}, inst)],
+                   [(1, f) for f in frames[:4]],
+                   [hit(F(dscp=24)), hit(F(dscp=24)), hit(F(dscp=8)), hit(F(dscp=14))],
+                   meters=[(1, 1, "remark", 2)], port=False))
+    return cs
+
+
+def select_spread_cases():
+    """A select group spreads flows that differ only in the fields that
+    vary (MACs, IPv4 / IPv6 / ARP addresses, ports) by bucket weight,
+    and loses none. Fixed inputs: the counts are deterministic; the bounds
+    are 4 standard deviations of a fair split."""
+    import random
+    cs = []
+    F = frame
+    rnd = random.Random(14)
+
+    def rmac():
+        return "02:" + ":".join("%02x" % rnd.randrange(256) for _ in range(5))
+
+    def rip4():
+        return ".".join(str(rnd.randrange(1, 255)) for _ in range(4))
+
+    def rip6():
+        return "2001:db8:%x::%x" % (rnd.randrange(65536), rnd.randrange(1, 65536))
+    n = 160
+    kinds = {
+        "macs": lambda: F(src=rmac(), dst=rmac()),
+        "ipv4 and ports": lambda: F(l4="tcp", ip_src=rip4(), ip_dst=rip4(),
+                                    sport=rnd.randrange(1, 65536), dport=rnd.randrange(1, 65536)),
+        "ipv6 and ports": lambda: F(l3="ipv6", l4="tcp", ip6_src=rip6(), ip6_dst=rip6(),
+                                    sport=rnd.randrange(1, 65536), dport=rnd.randrange(1, 65536)),
+        "arp addresses": lambda: F(l3="arp", arp_spa=rip4(), arp_tpa=rip4()),
+        "udp ports": lambda: F(sport=rnd.randrange(1, 65536), dport=rnd.randrange(1, 65536)),
+    }
+
+    def bucket(mac_last, w):
+        return (w, 0xffffffff, [("set", "eth_dst", "00:00:00:00:00:%02x" % mac_last), out_c()])
+    for kname, gen in kinds.items():
+        for w1, w2 in ((1, 1), (1, 3)):
+            frames = [gen() for _ in range(n)]
+
+            def spread(pins, w1=w1, w2=w2):
+                if len(pins) != n:
+                    return "%d packet-ins of %d frames" % (len(pins), n)
+                a = sum(1 for p in pins if p[3][:6] == mac("00:00:00:00:00:01"))
+                b = sum(1 for p in pins if p[3][:6] == mac("00:00:00:00:00:02"))
+                mean = n * w1 / (w1 + w2)
+                sd = (n * w1 * w2) ** 0.5 / (w1 + w2)
+                if a + b != n or abs(a - mean) > 4 * sd:
+                    return "buckets got %d and %d of %d, want about %.0f and %.0f" % (
+                        a, b, n, mean, n - mean)
+                return None
+            cs.append(Case("group select spread %s %d:%d" % (kname, w1, w2),
+                           [(0, 100, HIT, {}, [("apply", [("group", 4)])])],
+                           [(1, f) for f in frames], spread,
+                           groups=[(4, "select", [bucket(1, w1), bucket(2, w2)])]))
+    return cs
+
+
 def all_cases():
     return (match_cases() + set_cases() + action_cases() + pipeline_cases() + stats_cases()
-            + output_cases() + error_cases())
+            + output_cases() + error_cases() + rewrite_cases() + meter_band_cases()
+            + select_spread_cases())
 
 
 # ---- driving the switch --------------------------------------------------
@@ -1291,10 +1474,15 @@ class Runner:
         both: the switch handles the messages in order)."""
         p, ofp, cl = self.p, self.ofp, self.cl
         self.clear()
-        for mid, rate in case.meters:
+        # A meter: (id, rate in packets/s[, "drop" | "remark"[, prec_level]]).
+        for m in case.meters:
+            mid, rate = m[0], m[1]
+            if len(m) > 2 and m[2] == "remark":
+                band = p.OFPMeterBandDscpRemark(rate=rate, burst_size=0, prec_level=m[3])
+            else:
+                band = p.OFPMeterBandDrop(rate=rate, burst_size=0)
             cl.send(p.OFPMeterMod(cl.dp, command=ofp.OFPMC_ADD, flags=ofp.OFPMF_PKTPS,
-                                  meter_id=mid,
-                                  bands=[p.OFPMeterBandDrop(rate=rate, burst_size=0)]))
+                                  meter_id=mid, bands=[band]))
         types = {"all": ofp.OFPGT_ALL, "select": ofp.OFPGT_SELECT,
                  "indirect": ofp.OFPGT_INDIRECT, "ff": ofp.OFPGT_FF}
         for gid, typ, buckets in case.groups:
@@ -1575,7 +1763,7 @@ def main(build):
         Port("p1", 1, ("net_af_packet0,iface=%s" % v1.a) if v1 else "net_null0,no-rx=1"),
         Port("p2", 2, ("net_af_packet1,iface=%s" % v2.a) if v2 else "net_null1,no-rx=1"),
         Port("p3", 3, "net_null2,no-rx=1"),
-    ], extra_yaml="    packet-in-rate: 10000000").start()
+    ], extra_yaml="    packet-in-rate: 10000000\n    packet-in-burst: 10000").start()
     cl = interop_lib.OfClient(socket.create_connection(("127.0.0.1", d.of_port), timeout=10))
     cl.handshake()
     r = Runner(cl)
@@ -1610,7 +1798,13 @@ def main(build):
         elif errs:
             why = "flow/group/meter mod refused: " + ", ".join(errs)
         elif plan is None:
-            got = r.inject_out(c.frames, v2) if out else r.inject(c.frames)
+            try:
+                got = r.inject_out(c.frames, v2) if out else r.inject(c.frames)
+            except OSError as e:            # the marker never came back
+                print("FAIL: %s: %s" % (name, e))
+                for cmd in ("pmd-stats-show", "show"):
+                    print(d.ctl_raw(cmd, use_json=False).stdout)
+                raise
             why = compare(got, c.expect)
             if why is None and c.check:
                 why = c.check(cl, 1, state)
@@ -1631,6 +1825,11 @@ def main(build):
             known.append(name)
         else:
             print("FAIL: %s: %s" % (name, why))
+            if not failed:
+                # The switch's own view of the first failure: its drop
+                # counters by reason.
+                for cmd in ("pmd-stats-show", "show"):
+                    print(d.ctl_raw(cmd, use_json=False).stdout)
             failed.append(name)
         sys.stdout.flush()
     info("%d cases in %.1f s" % (len(runs), time.monotonic() - t0))

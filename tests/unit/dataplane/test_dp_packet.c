@@ -318,6 +318,34 @@ test_sctp_crc(void **state)
 	/* Stored little-endian, as Linux and RFC 4960's sample code do. */
 	assert_int_equal(s[8] | s[9] << 8 | s[10] << 16 | (uint32_t)s[11] << 24,
 			 c);
+	/* A wrong checksum stays wrong by the same bits (as OVS keeps it). */
+	s[8] ^= 0x5a;
+	assert_int_equal(set(&f.b, DP_FIELD_SCTP_SRC, (uint8_t[]){ 0x30, 0x39 },
+			     NULL, 2), DP_HDR_OK);
+	memcpy(copy, s, sizeof(copy));
+	memset(copy + 8, 0, 4);
+	c = crc32c_bitwise(copy, sizeof(copy));
+	assert_int_equal(s[8] | s[9] << 8 | s[10] << 16 | (uint32_t)s[11] << 24,
+			 c ^ 0x5au);
+}
+
+static void
+test_ipv6_next_header(void **state)
+{
+	struct frame f;
+	uint8_t *ip = build_v6(&f, 6);
+	size_t l4len = f.b.len - 54;
+
+	(void)state;
+	/* TCP → 17: the TCP checksum follows the pseudo header's protocol,
+	 * as a receiver sums it. */
+	assert_int_equal(set(&f.b, DP_FIELD_IP_PROTO, (uint8_t[]){ 17 }, NULL,
+			     1), DP_HDR_OK);
+	assert_int_equal(ip[6], 17);
+	assert_int_equal(l4_check(ip, ip + 40, l4len, 17), 0);
+	assert_int_equal(set(&f.b, DP_FIELD_IP_PROTO, (uint8_t[]){ 6 }, NULL,
+			     1), DP_HDR_OK);
+	assert_int_equal(l4_check(ip, ip + 40, l4len, 6), 0);
 }
 
 static void
@@ -578,6 +606,10 @@ test_arp_and_ethernet(void **state)
 	assert_memory_equal(p + 38, ((uint8_t[]){ 5, 6, 7, 8 }), 4);
 	assert_int_equal(set(&f.b, DP_FIELD_IPV4_SRC, (uint8_t[]){ 1, 2, 3, 4 },
 			     NULL, 4), DP_HDR_SKIPPED);
+	/* push_mpls: neither an MPLS nor an IP TTL to copy: TTL 0. */
+	assert_int_equal(act(&f.b, DP_ACTION_PUSH_MPLS, 0x8847), DP_HDR_OK);
+	assert_int_equal(f.b.data[12] << 8 | f.b.data[13], 0x8847);
+	assert_memory_equal(f.b.data + 14, ((uint8_t[]){ 0, 0, 1, 0 }), 4);
 }
 
 static void
@@ -614,6 +646,14 @@ test_dscp_remark(void **state)
 	ip[1] = 46 << 2;			/* EF: no precedence */
 	assert_int_equal(dp_packet_dscp_remark(&f.b, 1), DP_HDR_OK);
 	assert_int_equal(ip[1] >> 2, 46);
+	ip[1] = 24 << 2;			/* CS3 → CS2 */
+	ip[10] = ip[11] = 0;
+	put16(ip + 10, fin(sum(ip, 20)));
+	assert_int_equal(dp_packet_dscp_remark(&f.b, 1), DP_HDR_OK);
+	assert_int_equal(ip[1] >> 2, 16);
+	assert_int_equal(dp_packet_dscp_remark(&f.b, 3), DP_HDR_OK);
+	assert_int_equal(ip[1] >> 2, 0);	/* at least CS0 */
+	assert_int_equal(ip_check(ip), 0);
 }
 
 static void
@@ -720,6 +760,7 @@ main(void)
 		cmocka_unit_test(test_sctp_crc),
 		cmocka_unit_test(test_ipv4_tos_proto_ttl),
 		cmocka_unit_test(test_ipv6_fields),
+		cmocka_unit_test(test_ipv6_next_header),
 		cmocka_unit_test(test_vlan_push_pop_set),
 		cmocka_unit_test(test_mpls),
 		cmocka_unit_test(test_pbb),
