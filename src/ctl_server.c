@@ -173,6 +173,8 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      "\"backlog_dropped\": %lu, "
 				      "\"queue_dropped\": %lu, "
 				      "\"port_suppressed\": %lu}, "
+				      "\"channel\": {\"slow_readers_closed\": "
+				      "%lu}, "
 				      "\"ports\": [",
 				      (unsigned long)br->datapath_id,
 				      ofproto_rule_count(br->ofp),
@@ -183,14 +185,16 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      (unsigned long)os.packet_ins_rate_dropped,
 				      (unsigned long)os.packet_ins_backlog_dropped,
 				      (unsigned long)os.packet_ins_queue_dropped,
-				      (unsigned long)os.packet_ins_port_suppressed);
+				      (unsigned long)os.packet_ins_port_suppressed,
+				      (unsigned long)os.conns_slow_closed);
 		} else {
 			strbuf_printf(out, "bridge %s: datapath_id 0x%016lx, "
 				      "%zu flows, %zu OpenFlow connections, "
 				      "controllers %zu/%zu up%s\n"
 				      "  packet-ins: %lu sent, dropped: %lu over "
 				      "the rate, %lu backlog, %lu queue, %lu "
-				      "no-packet-in ports\n",
+				      "no-packet-in ports\n"
+				      "  channel: %lu slow readers closed\n",
 				      br->name, (unsigned long)br->datapath_id,
 				      ofproto_rule_count(br->ofp),
 				      ofproto_connection_count(br->ofp),
@@ -201,7 +205,8 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      (unsigned long)os.packet_ins_rate_dropped,
 				      (unsigned long)os.packet_ins_backlog_dropped,
 				      (unsigned long)os.packet_ins_queue_dropped,
-				      (unsigned long)os.packet_ins_port_suppressed);
+				      (unsigned long)os.packet_ins_port_suppressed,
+				      (unsigned long)os.conns_slow_closed);
 		}
 		for (unsigned i = 0; i < sw->n_ports; i++) {
 			struct switch_port *p = &sw->ports[i];

@@ -30,10 +30,11 @@
 #define MAX_CONNS 256
 #define RX_CHUNK 65536
 #define RX_MAX_PER_RUN (256 * 1024)
-#define TX_PAUSE_LEN (1024 * 1024)
-#define TX_MAX_LEN (4 * 1024 * 1024)
+#define TX_PAUSE_LEN (1024 * 1024)	/* Default backlog cap. */
+#define TX_COMPACT_LEN (64 * 1024)
 #define NS_PER_MS 1000000ull
-#define TX_STALL_NS (10000 * NS_PER_MS)
+#define TX_STALL_NS (10000 * NS_PER_MS)	/* Paused, nothing sent. */
+#define TX_PAUSED_MAX_NS (60000 * NS_PER_MS)	/* Paused in all. */
 #define OPEN_TIMEOUT_NS (10000 * NS_PER_MS)	/* Connect + TLS + HELLO. */
 #define ASYNC_PIN_MAX 1024
 #define ASYNC_MAX 65536
@@ -71,6 +72,12 @@ struct ofp_conn {
 	struct ofp_session sess;
 	struct ofp_buf rx;
 	struct ofp_buf tx;
+	size_t tx_off;		/* Bytes of tx already sent (compacted
+				 * rarely: conn_write()). */
+	bool rx_held;		/* Complete messages wait in rx: the
+				 * backlog was over its cap. */
+	uint64_t paused_ns;	/* Since when the backlog is over its cap
+				 * (0: it is not). */
 	bool open;		/* Connect and TLS handshake done. */
 	bool closing;		/* Close once tx is flushed. */
 	bool dead;		/* Close now. */
@@ -103,6 +110,8 @@ struct ofp_conn_mgr {
 	struct ofp_async *q_head, *q_tail;
 	size_t q_count, q_pins, q_bytes;
 	uint32_t pin_rate, pin_burst, probe_ms;
+	size_t tx_cap;		/* Backlog cap (max-conn-backlog-kb). */
+	uint64_t slow_closed;	/* Slow readers closed. */
 	uint64_t pins_sent, pins_rate_dropped, pins_backlog_dropped;
 	uint64_t pins_queue_dropped, async_dropped;
 	atomic_bool q_ready;
@@ -116,6 +125,13 @@ struct ofp_conn_mgr {
 	struct ofp_conn *conns;	/* Control thread only. */
 	struct ofp_ratelimit rl;
 };
+
+/* Bytes queued on c and not sent yet. */
+static size_t
+tx_backlog(const struct ofp_conn *c)
+{
+	return c->tx.len - c->tx_off;
+}
 
 static void
 wake(struct ofp_conn_mgr *mgr)
@@ -150,6 +166,7 @@ ofp_conn_mgr_create(struct ofproto *ofp)
 	mgr->pin_rate = DEFAULT_PIN_RATE;
 	mgr->pin_burst = DEFAULT_PIN_BURST;
 	mgr->probe_ms = DEFAULT_PROBE_MS;
+	mgr->tx_cap = TX_PAUSE_LEN;
 	mgr->rl = (struct ofp_ratelimit)OFP_RATELIMIT_INIT(10);
 	return mgr;
 }
@@ -240,6 +257,15 @@ ofp_conn_mgr_set_pin_rate(struct ofp_conn_mgr *mgr, uint32_t rate,
 	mgr->pin_rate = rate;
 	mgr->pin_burst = burst ? burst : 1;
 	pthread_mutex_unlock(&mgr->lock);
+}
+
+void
+ofp_conn_mgr_set_backlog(struct ofp_conn_mgr *mgr, size_t bytes)
+{
+	pthread_mutex_lock(&mgr->lock);
+	mgr->tx_cap = bytes ? bytes : TX_PAUSE_LEN;
+	pthread_mutex_unlock(&mgr->lock);
+	wake(mgr);
 }
 
 void
@@ -456,6 +482,7 @@ ofp_conn_mgr_stats(struct ofp_conn_mgr *mgr, struct ofproto_stats *st)
 	st->packet_ins_backlog_dropped = mgr->pins_backlog_dropped;
 	st->packet_ins_queue_dropped = mgr->pins_queue_dropped;
 	st->async_dropped = mgr->async_dropped;
+	st->conns_slow_closed = mgr->slow_closed;
 	st->n_controllers = mgr->n_controllers;
 	pthread_mutex_unlock(&mgr->lock);
 	st->n_connections = atomic_load(&mgr->n_conns);
@@ -551,6 +578,7 @@ deliver_async(struct ofp_conn_mgr *mgr)
 	atomic_store(&mgr->q_ready, false);
 	rate = mgr->pin_rate;
 	burst = mgr->pin_burst;
+	size_t tx_cap = mgr->tx_cap;
 	pthread_mutex_unlock(&mgr->lock);
 
 	for (struct ofp_async *a = list; a != NULL; a = a->next) {
@@ -560,11 +588,11 @@ deliver_async(struct ofp_conn_mgr *mgr)
 			if (c->dead || c->closing ||
 			    !ofp_session_wants(&c->sess, a))
 				continue;
-			if (pin && c->tx.len >= TX_PAUSE_LEN) {
+			if (pin && tx_backlog(c) >= tx_cap) {
 				backlog_drop++;
 				continue;
 			}
-			if (!pin && c->tx.len >= TX_MAX_LEN) {
+			if (!pin && tx_backlog(c) >= 4 * tx_cap) {
 				other_drop++;
 				continue;
 			}
@@ -725,11 +753,15 @@ controllers_run(struct ofp_conn_mgr *mgr, uint64_t now)
 	}
 }
 
+/* Sends what the socket takes. The sent bytes are only skipped
+ * (tx_off) and compacted away when they are the larger part of the
+ * buffer, so that a slow reader costs O(backlog) copies, not O(n^2). */
 static void
 conn_write(struct ofp_conn *c)
 {
-	while (c->tx.len > 0) {
-		ssize_t n = ofp_stream_send(&c->st, c->tx.data, c->tx.len);
+	while (tx_backlog(c) > 0) {
+		ssize_t n = ofp_stream_send(&c->st, c->tx.data + c->tx_off,
+					    tx_backlog(c));
 
 		if (n < 0) {
 			if (n != -EAGAIN) {
@@ -739,11 +771,16 @@ conn_write(struct ofp_conn *c)
 			}
 			break;
 		}
-		ofp_buf_pull(&c->tx, (size_t)n);
+		c->tx_off += (size_t)n;
 		c->tx_progress_ns = ofp_time_ns();
 	}
-	if (c->tx.len == 0)
+	if (tx_backlog(c) == 0) {
+		c->tx.len = c->tx_off = 0;
 		c->tx_progress_ns = ofp_time_ns();
+	} else if (c->tx_off >= TX_COMPACT_LEN && c->tx_off >= c->tx.len / 2) {
+		ofp_buf_pull(&c->tx, c->tx_off);
+		c->tx_off = 0;
+	}
 }
 
 static void
@@ -764,13 +801,17 @@ session_established(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 	}
 }
 
-/* Frames and handles every complete message in rx. */
+/* Frames and handles the complete messages in rx, until the tx backlog
+ * reaches its cap (the rest waits in rx, rx_held, and reading stops):
+ * the replies a peer can make us queue are bounded by the cap plus one
+ * reply. */
 static void
-conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
+conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c, size_t tx_cap)
 {
 	size_t off = 0;
 	bool was_established = c->sess.version != 0;
 
+	c->rx_held = false;
 	while (!c->closing && c->rx.len - off >= OFP_HEADER_LEN) {
 		const uint8_t *msg = c->rx.data + off;
 		uint16_t len;
@@ -805,6 +846,10 @@ conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 		}
 		if (c->rx.len - off < len)
 			break;
+		if (tx_backlog(c) >= tx_cap) {
+			c->rx_held = true;
+			break;
+		}
 		if (ofp_msg_handle(mgr->ofp, &c->sess, msg, len, &c->tx) < 0) {
 			snprintf(c->why, sizeof(c->why),
 				 "OpenFlow version negotiation failed");
@@ -827,7 +872,7 @@ conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 }
 
 static void
-conn_read(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
+conn_read(struct ofp_conn_mgr *mgr, struct ofp_conn *c, size_t tx_cap)
 {
 	size_t total = 0;
 
@@ -859,7 +904,7 @@ conn_read(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 		c->got_rx = true;
 		c->last_rx_ns = ofp_time_ns();
 		c->echo_pending = false;
-		conn_process(mgr, c);
+		conn_process(mgr, c, tx_cap);
 	}
 }
 
@@ -934,8 +979,38 @@ flush_changes(struct ofp_conn_mgr *mgr, struct ofp_conn *c, uint64_t now)
 	c->got_rx = false;
 }
 
+/* A connection whose backlog stays over its cap (so that we stopped
+ * reading it) without any progress for TX_STALL_NS, or for
+ * TX_PAUSED_MAX_NS in all, is a slow reader: closed with a log line. */
 static void
-reap(struct ofp_conn_mgr *mgr)
+check_slow_reader(struct ofp_conn_mgr *mgr, struct ofp_conn *c,
+		  uint64_t now, size_t tx_cap)
+{
+	if (c->dead || tx_backlog(c) < tx_cap) {
+		c->paused_ns = 0;
+		return;
+	}
+	if (c->paused_ns == 0)
+		c->paused_ns = now;
+	bool stalled = now - c->tx_progress_ns > TX_STALL_NS;
+	if (!stalled && now - c->paused_ns <= TX_PAUSED_MAX_NS)
+		return;
+	if (ofp_ratelimit_allow(&mgr->rl))
+		ofp_log(OFP_LOG_WARN, "%s: reads too slowly (%zu bytes "
+			"unsent, %s for %u s), closing", c->sess.peer,
+			tx_backlog(c), stalled ? "none sent" :
+			"over the backlog cap",
+			(unsigned int)((stalled ? TX_STALL_NS :
+					TX_PAUSED_MAX_NS) / 1000000000ull));
+	snprintf(c->why, sizeof(c->why), "slow reader");
+	c->dead = true;
+	pthread_mutex_lock(&mgr->lock);
+	mgr->slow_closed++;
+	pthread_mutex_unlock(&mgr->lock);
+}
+
+static void
+reap(struct ofp_conn_mgr *mgr, size_t tx_cap)
 {
 	struct ofp_conn **pp = &mgr->conns;
 	uint64_t now = ofp_time_ns();
@@ -943,14 +1018,8 @@ reap(struct ofp_conn_mgr *mgr)
 	while (*pp != NULL) {
 		struct ofp_conn *c = *pp;
 
-		if (!c->dead && c->tx.len > TX_MAX_LEN &&
-		    now - c->tx_progress_ns > TX_STALL_NS) {
-			ofp_log(OFP_LOG_WARN, "%s: %zu bytes unsent for 10 s, "
-				"closing", c->sess.peer, c->tx.len);
-			snprintf(c->why, sizeof(c->why), "tx stalled");
-			c->dead = true;
-		}
-		if (c->closing && c->tx.len == 0)
+		check_slow_reader(mgr, c, now, tx_cap);
+		if (c->closing && tx_backlog(c) == 0)
 			c->dead = true;
 		if (!c->dead) {
 			pp = &c->next;
@@ -1001,23 +1070,26 @@ control_main(void *arg)
 		n_l = mgr->n_listeners;
 		memcpy(ls, mgr->listeners, n_l * sizeof(ls[0]));
 		uint32_t probe_ms = mgr->probe_ms;
+		size_t tx_cap = mgr->tx_cap;
 		pthread_mutex_unlock(&mgr->lock);
 		for (size_t i = 0; i < n_l; i++)
 			pfds[n++] = (struct pollfd){ .fd = ls[i].fd,
 						     .events = POLLIN };
 		for (struct ofp_conn *c = mgr->conns; c && n_c < MAX_CONNS;
 		     c = c->next) {
-			bool rx = !c->closing && c->tx.len < TX_PAUSE_LEN;
+			bool room = !c->closing && tx_backlog(c) < tx_cap;
+			bool rx = room && !c->rx_held;
 
 			if (c->dead)
 				continue;
-			if (rx && ofp_stream_pending(&c->st))
+			if ((rx && ofp_stream_pending(&c->st)) ||
+			    (room && c->rx_held))
 				timeout = 0;
 			pconns[n_c++] = c;
 			pfds[n++] = (struct pollfd){
 				.fd = c->st.fd,
 				.events = c->open ? ofp_stream_events(
-					&c->st, rx, c->tx.len > 0) :
+					&c->st, rx, tx_backlog(c) > 0) :
 					ofp_stream_events(&c->st, false,
 							  false) };
 		}
@@ -1046,22 +1118,27 @@ control_main(void *arg)
 					conn_progress(c);
 				continue;
 			}
+			if (re & POLLNVAL)
+				c->dead = true;
+			if (c->rx_held && !c->closing &&
+			    tx_backlog(c) < tx_cap)
+				conn_process(mgr, c, tx_cap);
+			if (c->rx_held)
+				continue;	/* Not read until it drains. */
 			if ((re & (POLLIN | POLLERR | POLLHUP)) ||
 			    (!c->closing && ofp_stream_pending(&c->st)) ||
 			    (c->st.want_write && (re & POLLOUT)))
-				conn_read(mgr, c);
-			if (re & POLLNVAL)
-				c->dead = true;
+				conn_read(mgr, c, tx_cap);
 		}
 		deliver_async(mgr);
 		now = ofp_time_ns();
 		for (struct ofp_conn *c = mgr->conns; c; c = c->next) {
 			flush_changes(mgr, c, now);
 			conn_timers(mgr, c, now, probe_ms);
-			if (!c->dead && c->open && c->tx.len > 0)
+			if (!c->dead && c->open && tx_backlog(c) > 0)
 				conn_write(c);
 		}
-		reap(mgr);
+		reap(mgr, tx_cap);
 
 		size_t up = atomic_load(&mgr->n_ctrl_up);
 		if (up != ctrl_up_reported) {

@@ -19,10 +19,17 @@
  *
  * Per connection: an rx buffer framed by the OpenFlow header length (a
  * length below 8 gets BAD_REQUEST/BAD_LEN and a close: the stream cannot be
- * re-synced), and a tx queue. Backpressure: the manager stops reading a
- * connection whose tx backlog reaches 1 MiB, drops packet-ins for it, and
- * closes it (with a log line) when more than 4 MiB stay unsent for 10
- * seconds.
+ * re-synced), and a tx queue. Backpressure: once a connection's tx
+ * backlog reaches its cap (1 MiB by default, ofp_conn_mgr_set_backlog()),
+ * the manager handles no more of its messages (they wait in rx) and stops
+ * reading it until the backlog drains below the cap, so that a peer that
+ * pipelines requests without reading the replies makes us queue at most
+ * the cap plus one reply. Packet-ins for it are dropped meanwhile, other
+ * async messages past 4 times the cap. A connection whose backlog stays
+ * over the cap with nothing sent for 10 s, or for 60 s in all, is closed
+ * as a slow reader (a rate-limited log line, counted). Sent bytes are
+ * skipped with an offset and compacted rarely: a slow reader costs linear
+ * copying.
  *
  * Async messages (packet-in, port status, flow removed) are posted by any
  * thread into one bounded queue (1024 packet-ins, 65536 messages, 16 MiB)
@@ -61,6 +68,8 @@ int ofp_conn_mgr_set_ssl(struct ofp_conn_mgr *mgr, const char *key,
 void ofp_conn_mgr_set_pin_rate(struct ofp_conn_mgr *mgr, uint32_t rate,
 			       uint32_t burst);
 void ofp_conn_mgr_set_probe(struct ofp_conn_mgr *mgr, uint32_t ms);
+/* Per-connection tx backlog cap in bytes (0: the default, 1 MiB). */
+void ofp_conn_mgr_set_backlog(struct ofp_conn_mgr *mgr, size_t bytes);
 int ofp_conn_mgr_start(struct ofp_conn_mgr *mgr);
 /* Closes a listener by its target string; established connections stay.
  * 0 or -ENOENT. */

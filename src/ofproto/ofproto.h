@@ -277,6 +277,8 @@ struct ofproto_stats {
 	uint64_t packet_ins_queue_dropped;	/* Shared queue full. */
 	uint64_t packet_ins_port_suppressed;	/* Port has no-packet-in. */
 	uint64_t async_dropped;		/* Port status / flow removed lost. */
+	uint64_t conns_slow_closed;	/* Closed: backlog over its cap too
+					 * long (slow readers). */
 	uint64_t mac_learned;		/* MAC table insertions and moves. */
 	size_t mac_entries;
 	size_t n_connections;		/* Established, any kind. */
