@@ -1,41 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control socket of pmdswitchd, served by one thread.
+ * The control socket's commands, and the config thread.
  *
- * Protocol (Unix stream socket, one request per connection): the client
- * sends NUL-terminated strings — "json" or "text", the command, its
- * arguments — and then one empty string. The reply is one status byte,
- * '0' for success or '1' for an error, then the body (text, or one JSON
- * document), then the server closes the connection.
+ * The transport (ctl_socket.c) serves many clients at once on its own
+ * thread and calls ctl_handle() for each complete request (format in
+ * ctl_request.h). The commands are the table at the end of this file.
+ *
+ * The config thread runs SIGHUP reloads and polls link state once a
+ * second, so neither waits behind a control client. Who changes or reads
+ * the daemon's configuration state (ports, bridges: see daemon.h) holds
+ * sw->config_lock: the config thread while it reloads or polls, the
+ * control socket thread while a command runs (the `reload` command
+ * included). A command thus sees the switch between two reloads.
  */
 #include <errno.h>
 #include <libgen.h>
-#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include "ctl_request.h"
+#include "ctl_socket.h"
 #include "daemon.h"
 #include "dataplane/flow_parse.h"
 #include "dataplane/rxq_sched.h"
 #include "ofproto/strbuf.h"
-
-#define CTL_MAX_REQUEST 65536
-#define CTL_MAX_ARGS 16
-
-struct ctl_request {
-	bool json;
-	int argc;		/* Arguments after the command. */
-	const char *cmd;
-	const char *argv[CTL_MAX_ARGS];
-};
 
 /* A command writes its reply into out and returns 0, or -1 with an error
  * message in out. */
@@ -587,6 +583,35 @@ cmd_reload(struct pmdswitch *sw, const struct ctl_request *req,
 	return 0;
 }
 
+static int
+cmd_ctl_stats(struct pmdswitch *sw, const struct ctl_request *req,
+	      struct strbuf *out)
+{
+	struct ctl_socket_stats st;
+	const char *sep = "";
+
+	ctl_socket_stats(sw->ctl, &st);
+#define CTL_STAT_FIELDS(X) X(accepted) X(served) X(refused_access) \
+	X(refused_busy) X(timeouts) X(too_large) X(malformed) X(hangups) \
+	X(accept_errors)
+	if (req->json) {
+		strbuf_printf(out, "{\"clients\": %u, ", ctl_socket_clients(sw->ctl));
+#define X(f) strbuf_printf(out, "%s\"" #f "\": %lu", sep, \
+			   (unsigned long)st.f), sep = ", ";
+		CTL_STAT_FIELDS(X)
+#undef X
+		strbuf_printf(out, "}");
+	} else {
+		strbuf_printf(out, "control socket %s: %u client(s) open\n",
+			      sw->ctl_path, ctl_socket_clients(sw->ctl));
+#define X(f) strbuf_printf(out, "  %-16s %lu\n", #f ":", (unsigned long)st.f);
+		CTL_STAT_FIELDS(X)
+#undef X
+	}
+#undef CTL_STAT_FIELDS
+	return 0;
+}
+
 struct ctl_command {
 	const char *name;
 	int min_args, max_args;
@@ -608,6 +633,7 @@ static const struct ctl_command commands[] = {
 	  cmd_pmd_rxq_rebalance },
 	{ "reload", 0, 0, "reload", cmd_reload },
 	{ "version", 0, 0, "version", cmd_version },
+	{ "ctl-stats", 0, 0, "ctl-stats", cmd_ctl_stats },
 };
 
 static int
@@ -630,106 +656,49 @@ dispatch(struct pmdswitch *sw, const struct ctl_request *req,
 	return -1;
 }
 
-/* Split the request into strings; -1 when it is not well formed. */
+/* The transport's handler: one request, under config_lock. */
 static int
-parse_request(char *buf, size_t len, struct ctl_request *req)
+ctl_handle(void *arg, const struct ctl_request *req, struct strbuf *out)
 {
-	const char *strs[CTL_MAX_ARGS + 2];
-	size_t n = 0, pos = 0;
-
-	while (pos < len) {
-		size_t l = strnlen(buf + pos, len - pos);
-
-		if (pos + l >= len)
-			return -1;	/* Unterminated. */
-		if (l == 0)
-			break;		/* The empty string ends it. */
-		if (n == CTL_MAX_ARGS + 2)
-			return -1;
-		strs[n++] = buf + pos;
-		pos += l + 1;
-	}
-	if (n < 2)
-		return -1;
-	memset(req, 0, sizeof(*req));
-	req->json = !strcmp(strs[0], "json");
-	req->cmd = strs[1];
-	req->argc = (int)n - 2;
-	for (size_t i = 2; i < n; i++)
-		req->argv[i - 2] = strs[i];
-	return 0;
-}
-
-static bool
-request_complete(const char *buf, size_t len)
-{
-	/* Ends with an empty string: the last two bytes are NUL. */
-	return len >= 2 && buf[len - 1] == '\0' && buf[len - 2] == '\0';
-}
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void
-serve_client(struct pmdswitch *sw, int fd)
-{
-	static char buf[CTL_MAX_REQUEST];
-	struct timeval tv = { 5, 0 };
-	struct strbuf out = STRBUF_INIT;
-	struct ctl_request req;
-	size_t len = 0;
+	struct pmdswitch *sw = arg;
 	int rc;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (len < sizeof(buf) && !request_complete(buf, len)) {
-		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	if (!request_complete(buf, len) || parse_request(buf, len, &req) < 0) {
-		strbuf_printf(&out, "malformed request");
-		rc = -1;
-	} else {
-		LOG_DBG("ctl: %s", req.cmd);
-		rc = dispatch(sw, &req, &out);
-	}
-	write_all(fd, rc == 0 ? "0" : "1", 1);
-	write_all(fd, strbuf_str(&out), out.len);
-	strbuf_free(&out);
+	LOG_DBG("ctl: %s", req->cmd);
+	pthread_mutex_lock(&sw->config_lock);
+	rc = dispatch(sw, req, out);
+	pthread_mutex_unlock(&sw->config_lock);
+	return rc;
 }
 
+static void
+ctl_log(int level, const char *msg)
+{
+	log_msg(level == 0 ? LOG_ERR : level == 1 ? LOG_WARN :
+		level == 2 ? LOG_INFO : LOG_DEBUG, "control socket: %s", msg);
+}
+
+/* The config thread: SIGHUP reloads, link state once a second. */
 static void *
-ctl_main(void *arg)
+config_main(void *arg)
 {
 	struct pmdswitch *sw = arg;
 
-	pthread_setname_np(pthread_self(), "ctl");
-	while (!sw->stopping) {
-		struct pollfd pfd = { .fd = sw->ctl_fd, .events = POLLIN };
-		int fd;
+	pthread_setname_np(pthread_self(), "config");
+	pthread_mutex_lock(&sw->config_lock);
+	while (!sw->config_stop) {
+		struct timespec ts;
+		uint64_t now;
 
-		int n = poll(&pfd, 1, 200);
-		uint64_t now = pmd_clock_ms();
-
-		/* This thread is the config thread: SIGHUP reloads here,
-		 * and link state is polled here once a second. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&sw->config_cond, &sw->config_lock,
+				       &ts);
+		if (sw->config_stop)
+			break;
 		if (__atomic_exchange_n(&sw->reload_requested, 0,
 					__ATOMIC_ACQ_REL)) {
 			char err[1024];
@@ -738,18 +707,13 @@ ctl_main(void *arg)
 					  sizeof(err)) < 0)
 				LOG_ERROR("reload (SIGHUP) refused: %s", err);
 		}
+		now = pmd_clock_ms();
 		if (now - sw->last_link_poll_ms >= 1000) {
 			sw->last_link_poll_ms = now;
 			ports_poll_link(sw);
 		}
-		if (n <= 0)
-			continue;
-		fd = accept(sw->ctl_fd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		serve_client(sw, fd);
-		close(fd);
 	}
+	pthread_mutex_unlock(&sw->config_lock);
 	return NULL;
 }
 
@@ -768,68 +732,55 @@ mkdir_parent(const char *path)
 int
 ctl_server_start(struct pmdswitch *sw, char *err, size_t errlen)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, rc;
+	struct ctl_socket_config cfg = {
+		.path = sw->ctl_path,
+		.group = sw->ctl_group[0] ? sw->ctl_group : NULL,
+		.handler = ctl_handle,
+		.handler_arg = sw,
+		.log = ctl_log,
+	};
+	pthread_condattr_t ca;
+	int rc;
 
-	if (strlen(sw->ctl_path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "path longer than %zu bytes",
-			 sizeof(sun.sun_path) - 1);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sun.sun_path, sw->ctl_path);
 	rc = mkdir_parent(sw->ctl_path);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create its directory: %s",
 			 strerror(-rc));
 		return rc;
 	}
-	/* A socket file left by a daemon that died is removed; one that a
-	 * running daemon answers on is not. */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		close(fd);
-		snprintf(err, errlen, "another pmdswitchd is listening there");
-		return -EADDRINUSE;
-	}
-	if (fd >= 0)
-		close(fd);
-	unlink(sw->ctl_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -errno;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(fd, 16) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s", strerror(errno));
-		close(fd);
-		return rc;
-	}
-	sw->ctl_fd = fd;
-	rc = pthread_create(&sw->ctl_thread, NULL, ctl_main, sw);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sw->config_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	sw->config_stop = false;
+	rc = pthread_create(&sw->config_thread, NULL, config_main, sw);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot start its thread: %s",
+		snprintf(err, errlen, "cannot start the config thread: %s",
 			 strerror(rc));
-		close(fd);
-		sw->ctl_fd = -1;
 		return -rc;
 	}
-	sw->ctl_running = true;
+	sw->config_running = true;
+	sw->ctl = ctl_socket_open(&cfg, err, errlen);
+	if (sw->ctl == NULL) {
+		rc = -errno;
+		ctl_server_stop(sw);
+		return rc;
+	}
 	return 0;
 }
 
 void
 ctl_server_stop(struct pmdswitch *sw)
 {
-	if (sw->ctl_running) {
-		sw->stopping = true;
-		pthread_join(sw->ctl_thread, NULL);
-		sw->ctl_running = false;
-	}
-	if (sw->ctl_fd >= 0) {
-		close(sw->ctl_fd);
-		unlink(sw->ctl_path);
-		sw->ctl_fd = -1;
+	/* The socket first: a command may be running a reload. */
+	ctl_socket_close(sw->ctl);
+	sw->ctl = NULL;
+	if (sw->config_running) {
+		pthread_mutex_lock(&sw->config_lock);
+		sw->config_stop = true;
+		pthread_cond_signal(&sw->config_cond);
+		pthread_mutex_unlock(&sw->config_lock);
+		pthread_join(sw->config_thread, NULL);
+		sw->config_running = false;
 	}
 }

@@ -85,6 +85,7 @@ struct sw_pool {
 };
 
 struct metrics_server;
+struct ctl_socket;
 
 struct pmdswitch {
 	struct pmdswitch_config cfg;	/* The configuration in force. */
@@ -98,8 +99,9 @@ struct pmdswitch {
 	unsigned n_ports;		/* Highest index in use + 1. */
 	/* Guards ports[] and bridges[] against the reload: taken for
 	 * writing by the config thread around each change, for reading by
-	 * the main loop and the OpenFlow threads (port stats). The control
-	 * socket thread is the config thread, so it reads without it. */
+	 * the main loop and the OpenFlow threads (port stats). The config
+	 * thread and the control socket's commands, which hold config_lock,
+	 * read without it. */
 	pthread_rwlock_t ports_lock;
 
 	struct bridge bridges[PMDSWITCH_MAX_BRIDGES];
@@ -127,10 +129,17 @@ struct pmdswitch {
 
 	struct metrics_server *metrics;	/* metrics-listen: (metrics.h). */
 	char ctl_path[256];
+	char ctl_group[64];		/* --ctl-group; "" = "pmdswitch". */
 	char config_path[4096];		/* What reload loads again. */
-	int ctl_fd;
-	pthread_t ctl_thread;
-	bool ctl_running;
+	struct ctl_socket *ctl;		/* The control socket (ctl_socket.h). */
+	/* Held by whoever reads or changes the configuration state: the
+	 * config thread (reloads, link polling) and the control socket's
+	 * commands (ctl_server.c). */
+	pthread_mutex_t config_lock;
+	pthread_cond_t config_cond;	/* Wakes the config thread to stop. */
+	pthread_t config_thread;
+	bool config_running;
+	bool config_stop;		/* Under config_lock. */
 	volatile bool stopping;
 	volatile int reload_requested;	/* SIGHUP. */
 	uint64_t last_link_poll_ms;
@@ -211,13 +220,14 @@ int preflight_lcores(const struct pmdswitch_config *cfg, char *err,
 int preflight_devargs(const struct pmdswitch_config *cfg, char *err,
 		      size_t errlen);
 
-/* Live reload (reload.c), on the config (control socket) thread: load
- * path, check, apply the difference. 0, or -errno with the reason (the
+/* Live reload (reload.c), under config_lock (the config thread or a
+ * control command): load path, check, apply the difference. 0, or -errno with the reason (the
  * file:line:column error) in err and nothing changed. */
 int reload_config(struct pmdswitch *sw, const char *path, char *err,
 		  size_t errlen);
 
-/* Control socket: listen on sw->ctl_path and serve in a thread. */
+/* Control socket: listen on sw->ctl_path and serve in a thread; start the
+ * config thread (ctl_server.c). */
 int ctl_server_start(struct pmdswitch *sw, char *err, size_t errlen);
 void ctl_server_stop(struct pmdswitch *sw);
 

@@ -57,7 +57,7 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
-/* The control socket thread, the config thread, does the reload. */
+/* The config thread (ctl_server.c) does the reload. */
 static void
 on_sighup(int sig)
 {
@@ -68,6 +68,7 @@ on_sighup(int sig)
 struct options {
 	const char *config;
 	const char *ctl;
+	const char *ctl_group;
 	double duration;	/* 0 = until a signal. */
 	bool check_config;	/* Validate and exit. */
 	int n_eal_args;
@@ -79,11 +80,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pmdswitchd --config FILE [--ctl PATH] [--log-level LEVEL]\n"
-		"                  [--duration SECONDS] [--check-config]\n"
+		"                  [--ctl-group GROUP] [--duration SECONDS]\n"
+		"                  [--check-config]\n"
 		"                  [-- EAL-ARGS...]\n"
 		"  --config FILE      YAML configuration (see README)\n"
 		"  --ctl PATH         control socket (default: the config's\n"
 		"                     ctl-socket, else " DEFAULT_CTL_PATH ")\n"
+		"  --ctl-group GROUP  group that may use the control socket\n"
+		"                     besides root (default: pmdswitch)\n"
 		"  --log-level LEVEL  error, warning, info (default), debug\n"
 		"  --duration SECONDS stop after this long (default: run until\n"
 		"                     SIGINT or SIGTERM)\n"
@@ -100,6 +104,7 @@ parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "ctl", required_argument, NULL, 's' },
+		{ "ctl-group", required_argument, NULL, 'g' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -117,6 +122,15 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			o->ctl = optarg;
+			break;
+		case 'g':
+			if (strlen(optarg) == 0 || strlen(optarg) >= 64) {
+				fprintf(stderr, "pmdswitchd: --ctl-group: "
+					"expected a group name of 1 to 63 "
+					"characters\n");
+				return -1;
+			}
+			o->ctl_group = optarg;
 			break;
 		case 'l':
 			if (!strcmp(optarg, "error"))
@@ -918,10 +932,12 @@ main(int argc, char **argv)
 		 opt.ctl ? opt.ctl : sw.cfg.ctl_socket ? sw.cfg.ctl_socket :
 		 DEFAULT_CTL_PATH);
 	snprintf(sw.config_path, sizeof(sw.config_path), "%s", opt.config);
+	snprintf(sw.ctl_group, sizeof(sw.ctl_group), "%s",
+		 opt.ctl_group ? opt.ctl_group : "");
 	pthread_mutex_init(&sw.stats_lock, NULL);
 	pthread_rwlock_init(&sw.ports_lock, NULL);
 	pthread_mutex_init(&sw.rxq_lock, NULL);
-	sw.ctl_fd = -1;
+	pthread_mutex_init(&sw.config_lock, NULL);
 	/* What can be checked before the EAL starts: nothing starts
 	 * half-configured. */
 	if (preflight_paths(&sw.cfg, sw.ctl_path, err, sizeof(err)) < 0 ||

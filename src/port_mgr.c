@@ -6,7 +6,8 @@
  * loses nothing on the other ports; link state and port counters.
  *
  * Thread safety: port_add() / port_del() / ports_poll_link() run on the
- * config thread (the control socket thread once running; main before).
+ * config thread, or a control command, under sw->config_lock (main
+ * before the threads start).
  * Changes to sw->ports[] are made under sw->ports_lock (write); the
  * datapath port table entry is published with atomic stores and taken back
  * before an RCU grace period.

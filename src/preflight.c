@@ -66,14 +66,31 @@ check_socket_dir(const char *path, char *msg, size_t len)
 	return 0;
 }
 
+/* The control socket never replaces a file that is not a socket. */
+static int
+check_not_other_file(const char *path, char *msg, size_t len)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(msg, len, "\"%s\" exists and is not a socket (not "
+			 "removing it; remove it or choose another path)",
+			 path);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 int
 preflight_paths(const struct pmdswitch_config *cfg, const char *ctl_path,
 		char *err, size_t errlen)
 {
 	char msg[700], key[96];
 
-	if (ctl_path != NULL && check_socket_dir(ctl_path, msg,
-						 sizeof(msg)) < 0) {
+	if (ctl_path != NULL && (check_socket_dir(ctl_path, msg,
+						  sizeof(msg)) < 0 ||
+				 check_not_other_file(ctl_path, msg,
+						      sizeof(msg)) < 0)) {
 		struct cfg_mark m = cfg->ctl_socket_mark;
 
 		if (cfg->ctl_socket != NULL && !strcmp(ctl_path,

@@ -26,7 +26,8 @@
  * Ports and bridges that the change does not touch are not touched: their
  * rx queues stay on their PMDs, their megaflows stay installed.
  *
- * Thread safety: the config thread (the control socket thread) only.
+ * Thread safety: under sw->config_lock only (the config thread
+ * or a control command).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -63,6 +63,8 @@ usage(FILE *out)
 		"  dump-ports BR            port counters of bridge BR\n"
 		"  reload                   re-read the configuration file\n"
 		"  version                  daemon version\n"
+		"  ctl-stats                control socket clients and why "
+		"some were refused\n"
 		"\n"
 		"Options:\n"
 		"  --ctl PATH      control socket (default: the ctl-socket of\n"
@@ -321,15 +323,22 @@ main(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		fprintf(stderr,
-			"%s: cannot connect to %s: %s (is pmdswitchd "
-			"running?)\n",
-			prog, path, strerror(errno));
+		if (errno == EACCES || errno == EPERM)
+			fprintf(stderr,
+				"%s: cannot connect to %s: %s (the control "
+				"socket serves root and members of group "
+				"pmdswitch)\n", prog, path, strerror(errno));
+		else
+			fprintf(stderr,
+				"%s: cannot connect to %s: %s (is pmdswitchd "
+				"running?)\n", prog, path, strerror(errno));
 		goto out;
 	}
 
 	ret = send_all(fd, req, req_len, &deadline);
-	if (ret == 0)
+	/* A daemon that refuses us (access, too many clients) answers and
+	 * closes before reading: its answer is still there to read. */
+	if (ret == 0 || ret == -EPIPE || ret == -ECONNRESET)
 		ret = recv_all(fd, &reply, &reply_len, &deadline);
 	if (ret == -ETIMEDOUT) {
 		fprintf(stderr,

@@ -400,7 +400,7 @@ class Daemon:
 
     def __init__(self, build, tmp, ports, flows=(), listen=True, bridge="br0",
                  extra_yaml="", pmd_cores=(1,), log_level=None, lcores="0-1",
-                 datapath=None):
+                 datapath=None, args=()):
         self.build = build
         self.tmp = tmp
         self.ports = ports
@@ -418,6 +418,7 @@ class Daemon:
         self.pmd_cores = list(pmd_cores)
         self.lcores = lcores
         self.datapath = dict(datapath or {})   # more datapath: keys
+        self.args = list(args)                  # more pmdswitchd options
 
     @property
     def of_target(self):
@@ -464,6 +465,7 @@ class Daemon:
                "--ctl", self.ctl_path]
         if self.log_level:
             cmd += ["--log-level", self.log_level]
+        cmd += self.args
         info("starting: %s (no-huge: %s, OpenFlow listener: %s)"
              % (" ".join(cmd), self.no_huge, self.of_target if self.of_port else "none"))
         logf = open(self.log, "wb")
