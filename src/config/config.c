@@ -1337,6 +1337,12 @@ cfg_load_buffer(const char *text, size_t len, const char *name,
 		config_free(cfg);
 		return -ENOMEM;
 	}
+	ret = cfg_reject_aliases(&ctx, text, len);
+	if (ret < 0) {
+		yaml_parser_delete(&parser);
+		config_free(cfg);
+		return ret;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		ret = cfg_syntax_error(&ctx, &parser, text, len);

@@ -67,6 +67,13 @@ int cfg_map_fields(struct cfg_ctx *ctx, yaml_node_t *map, const char *path,
 
 /* Typed readers. They fail with a message naming path when the node has
  * the wrong kind or value. */
+/* The configuration takes no YAML anchors (&name) nor aliases (*name): an
+ * alias repeats its anchor's whole value, so a small file could stand for
+ * an unbounded configuration. Scans the events of text; 0, or -EINVAL with
+ * the file:line:column of the first anchor (every alias follows one).
+ * Syntax errors, undefined aliases included, are left to the loader (0). */
+int cfg_reject_aliases(struct cfg_ctx *ctx, const char *text, size_t len);
+
 int cfg_expect_mapping(struct cfg_ctx *ctx, yaml_node_t *node,
 		       const char *path);
 int cfg_expect_sequence(struct cfg_ctx *ctx, yaml_node_t *node,

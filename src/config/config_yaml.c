@@ -423,3 +423,55 @@ cfg_read_string_list(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		*marks = m;
 	return 0;
 }
+
+static const yaml_char_t *
+cfg_event_anchor(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return ev->data.scalar.anchor;
+	case YAML_SEQUENCE_START_EVENT:
+		return ev->data.sequence_start.anchor;
+	case YAML_MAPPING_START_EVENT:
+		return ev->data.mapping_start.anchor;
+	default:
+		return NULL;
+	}
+}
+
+int
+cfg_reject_aliases(struct cfg_ctx *ctx, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	int ret = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return cfg_error(ctx, (struct cfg_mark){1, 1}, "yaml",
+				 "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     len);
+	for (;;) {
+		const yaml_char_t *anchor;
+		yaml_event_t ev;
+		struct cfg_mark m;
+
+		if (!yaml_parser_parse(&parser, &ev))
+			break;		/* The loader reports it. */
+		m.line = (int)ev.start_mark.line + 1;
+		m.column = (int)ev.start_mark.column + 1;
+		anchor = cfg_event_anchor(&ev);
+		/* Every alias follows its anchor; an undefined one is the
+		 * loader's syntax error. */
+		if (anchor != NULL)
+			ret = cfg_error(ctx, m, "yaml", "anchors (&%s) are not "
+					"supported: write the value out",
+					(const char *)anchor);
+		if (ev.type == YAML_STREAM_END_EVENT)
+			ret = ret < 0 ? ret : 1;
+		yaml_event_delete(&ev);
+		if (ret != 0)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return ret < 0 ? ret : 0;
+}

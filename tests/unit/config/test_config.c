@@ -890,6 +890,44 @@ test_no_err_buffer(void **state)
 	config_free(&cfg);
 }
 
+/* Anchors and aliases are refused where they are: an alias repeats its
+ * anchor's whole value, so [*a, *a, ...] over a large anchor would stand
+ * for an unbounded configuration. */
+static void
+test_err_yaml_aliases(void **state)
+{
+	static const char head[] =
+		"bridges:\n"
+		"  - name: br0\n"
+		"    datapath-id: \"0x1\"\n";
+	char *big;
+	size_t n = 0, cap = 1 << 20;
+
+	(void)state;
+	expect_error("bridges:\n"
+		     "  - name: br0\n"
+		     "    flows: [&f \"priority=0,actions=drop\", *f]\n",
+		     "bad.yaml:3:13: yaml: anchors (&f) are not supported: "
+		     "write the value out");
+	expect_error("x: &m {a: 1}\nbridges: []\n",
+		     "bad.yaml:1:4: yaml: anchors (&m) are not supported: "
+		     "write the value out");
+	/* A 60 KiB flow anchored once and aliased 10,000 times: ~600 MB if
+	 * expanded. */
+	big = malloc(cap);
+	assert_non_null(big);
+	n += (size_t)snprintf(big + n, cap - n, "%s    flows:\n      - &a "
+			      "\"priority=1,actions=", head);
+	for (int i = 0; i < 6000; i++)
+		n += (size_t)snprintf(big + n, cap - n, "output:%d,", i % 9 + 1);
+	n += (size_t)snprintf(big + n, cap - n, "drop\"\n");
+	for (int i = 0; i < 10000 && n + 16 < cap; i++)
+		n += (size_t)snprintf(big + n, cap - n, "      - *a\n");
+	expect_error(big, "bad.yaml:5:9: yaml: anchors (&a) are not "
+		     "supported: write the value out");
+	free(big);
+}
+
 int
 main(void)
 {
@@ -921,6 +959,7 @@ main(void)
 		cmocka_unit_test(test_err_documents),
 		cmocka_unit_test(test_err_long_value),
 		cmocka_unit_test(test_no_err_buffer),
+		cmocka_unit_test(test_err_yaml_aliases),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
