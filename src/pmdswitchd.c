@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "metrics.h"
 #include "dataplane/rxq_sched.h"
+#include "sd_notify.h"
 
 #define DEFAULT_CTL_PATH "/run/pmdswitch/pmdswitchd.ctl"
 #define MAX_EAL_ARGS 128
@@ -83,6 +84,7 @@ usage(FILE *f)
 		"                  [--ctl-group GROUP] [--duration SECONDS]\n"
 		"                  [--check-config]\n"
 		"                  [-- EAL-ARGS...]\n"
+		"       pmdswitchd --check-config FILE\n"
 		"  --config FILE      YAML configuration (see README)\n"
 		"  --ctl PATH         control socket (default: the config's\n"
 		"                     ctl-socket, else " DEFAULT_CTL_PATH ")\n"
@@ -94,6 +96,8 @@ usage(FILE *f)
 		"  --check-config     validate the configuration (YAML, socket\n"
 		"                     paths, lcores, devargs, hugepages) without\n"
 		"                     starting the datapath; prints FILE: OK\n"
+		"                     (--check-config FILE is the same as\n"
+		"                     --config FILE --check-config)\n"
 		"  --version          print the version\n"
 		"Arguments after -- go to the DPDK EAL as they are.\n");
 }
@@ -174,6 +178,9 @@ parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	/* pmdswitchd --check-config FILE: the file is the first operand. */
+	if (o->config == NULL && o->check_config && optind < argc)
+		o->config = argv[optind++];
 	if (o->config == NULL) {
 		fprintf(stderr, "pmdswitchd: --config FILE is required\n");
 		usage(stderr);
@@ -1004,6 +1011,11 @@ main(int argc, char **argv)
 	}
 	LOG_NOTICE("running: %u PMD thread(s), control socket %s",
 		   sw.n_pmds, sw.ctl_path);
+	/* Ports are up and PMDs run: tell systemd (Type=notify). */
+	rc = sd_notify_send("READY=1\nSTATUS=running");
+	if (rc < 0)
+		LOG_WARNING("cannot notify the service manager: %s",
+			    strerror(-rc));
 
 	struct rates prev, cur;
 
@@ -1027,6 +1039,7 @@ main(int argc, char **argv)
 		}
 	}
 	LOG_NOTICE("stopping");
+	sd_notify_send("STOPPING=1");
 	shutdown_switch(&sw, true);
 	config_free(&sw.cfg);
 	rte_eal_cleanup();

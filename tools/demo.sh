@@ -2,8 +2,8 @@
 # Set up, build and run pmdswitchd on the embedded default configuration
 # (examples/default.yaml: a pcap replay port and a sink port, no NIC needed).
 #
-#   sudo bash tools/demo.sh            # runs for 10 s
-#   sudo DURATION=60 bash tools/demo.sh
+#   bash tools/demo.sh                 # runs for 10 s
+#   DURATION=60 bash tools/demo.sh
 #
 # Ctrl-C stops the switch cleanly. Without usable hugepages (see
 # tools/setup.sh) the switch runs with no-huge: true.

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Set up (if needed), build and run the test suites:
-#   1. build/:      meson test --suite unit --suite integration
+#   1. build/:      meson test --suite unit --suite integration, then
+#      --suite package (builds the .deb from a copy of the tree, installs it
+#      with apt-get, checks it, purges it; once, not on the sanitizer build)
 #   2. build-asan/: the same sources with ASan + UBSan (-Db_sanitize=address,undefined),
 #      unit + integration (the daemon runs under the sanitizers; DPDK's own
 #      libraries are not instrumented)
 # The bench suite is never run here. Exit status: 0 only if every run passed.
 #
-#   sudo bash tools/run-tests.sh
+#   bash tools/run-tests.sh      (as root)
 #
 # Environment:
 #   SKIP_ASAN=1          skip the sanitizer build
+#   SKIP_PACKAGE=1       skip the Debian package test
 #   ASAN_INTEGRATION=0   run only the unit suite on the sanitizer build
 #   MESON_TEST_ARGS      extra arguments for meson test (e.g. "--repeat 3")
 set -euo pipefail
@@ -53,6 +56,9 @@ total_passed=0
 total_failed=0
 
 run_suite "build: unit + integration" -C build --suite unit --suite integration
+if [ "${SKIP_PACKAGE:-0}" != 1 ]; then
+	run_suite "build: package" -C build --suite package
+fi
 
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
 	asan_ok=1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare a Debian 12 machine to build and run pmdswitch, then build it.
 #
-#   sudo bash tools/setup.sh
+#   bash tools/setup.sh      (as root)
 #
 # Idempotent: installs only missing packages, reserves hugepages only if
 # there are too few, and reconfigures the build only when needed.
@@ -33,7 +33,9 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 PACKAGES=(build-essential gcc meson ninja-build pkg-config dpdk dpdk-dev
 	libdpdk-dev libnuma-dev libpcap-dev libyaml-dev libcmocka-dev libssl-dev
 	openssl openvswitch-common python3 python3-os-ken iproute2 tcpdump
-	curl prometheus)
+	curl prometheus
+	# the package test (tests/package): build, lint, verify the unit, man pages
+	debhelper lintian systemd man-db)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
