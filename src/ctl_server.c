@@ -32,6 +32,7 @@
 #include "dataplane/flow_parse.h"
 #include "dataplane/rxq_sched.h"
 #include "ofproto/strbuf.h"
+#include "sflow_agent.h"
 
 /* A command writes its reply into out and returns 0, or -1 with an error
  * message in out. */
@@ -138,6 +139,38 @@ format_show_port(struct pmdswitch *sw, const struct switch_port *p, bool json,
 		      (unsigned long)st.tx_dropped, p->dev.devargs);
 }
 
+/* The sFlow agent of bridge b in show: "sflow": {...} or null, or a line
+ * when it has one. */
+static void
+format_show_sflow(struct pmdswitch *sw, unsigned b, bool json,
+		  struct strbuf *out)
+{
+	struct sflow_agent_stats st;
+	bool on = sflow_agent_bridge_stats(sw, b, &st);
+
+	if (json && !on) {
+		strbuf_printf(out, "\"sflow\": null, \"ports\": [");
+		return;
+	}
+	if (json) {
+		strbuf_printf(out, "\"sflow\": {\"datagrams\": %lu, "
+			      "\"flow_samples\": %lu, \"counter_samples\": "
+			      "%lu, \"send_errors\": %lu}, \"ports\": [",
+			      (unsigned long)st.datagrams,
+			      (unsigned long)st.flow_samples,
+			      (unsigned long)st.counter_samples,
+			      (unsigned long)st.send_errors);
+		return;
+	}
+	if (on)
+		strbuf_printf(out, "  sflow: %lu datagrams, %lu flow samples, "
+			      "%lu counter samples, %lu send errors\n",
+			      (unsigned long)st.datagrams,
+			      (unsigned long)st.flow_samples,
+			      (unsigned long)st.counter_samples,
+			      (unsigned long)st.send_errors);
+}
+
 static int
 cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	 struct strbuf *out)
@@ -170,8 +203,7 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      "\"queue_dropped\": %lu, "
 				      "\"port_suppressed\": %lu}, "
 				      "\"channel\": {\"slow_readers_closed\": "
-				      "%lu}, "
-				      "\"ports\": [",
+				      "%lu}, ",
 				      (unsigned long)br->datapath_id,
 				      ofproto_rule_count(br->ofp),
 				      ofproto_connection_count(br->ofp),
@@ -204,6 +236,7 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      (unsigned long)os.packet_ins_port_suppressed,
 				      (unsigned long)os.conns_slow_closed);
 		}
+		format_show_sflow(sw, b, req->json, out);
 		for (unsigned i = 0; i < sw->n_ports; i++) {
 			struct switch_port *p = &sw->ports[i];
 
@@ -250,7 +283,7 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	X(lost_upcalls) X(exec_packets) X(tx_packets) X(tx_drops) \
 	X(action_drops) X(parked) X(park_overflows) X(rx_held) X(action_skips) \
 	X(ttl_drops) X(meter_drops) X(copy_fails) X(emc_bypassed) \
-	X(megaflow_reused)
+	X(megaflow_reused) X(sflow_samples) X(sflow_sample_drops)
 
 /* The slowpath's counters, shown after the PMDs'. */
 #define SLOWPATH_STAT_FIELDS(X) \

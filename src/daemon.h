@@ -32,6 +32,8 @@
 #include "slowpath/slowpath.h"
 #include "slowpath/xlate.h"
 
+struct sflow_agent;
+
 #define PMDSWITCH_VERSION "0.1.0"
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -125,6 +127,7 @@ struct pmdswitch {
 	 * ports_lock, like pmds). */
 	uint64_t gone_tx_drops[PMD_MAX_PORTS];
 	struct slowpath *sp;
+	struct sflow_agent *sflow;	/* sflow_agent.h; set at start. */
 	unsigned vhost_seq;		/* net_vhost<N> device names. */
 
 	struct metrics_server *metrics;	/* metrics-listen: (metrics.h). */

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "dataplane/rxq_sched.h"
 #include "sd_notify.h"
+#include "sflow_agent.h"
 
 #define DEFAULT_CTL_PATH "/run/pmdswitch/pmdswitchd.ctl"
 #define MAX_EAL_ARGS 128
@@ -827,6 +828,8 @@ shutdown_switch(struct pmdswitch *sw, bool report)
 	metrics_telemetry_unregister();
 	metrics_server_stop(sw);
 	ctl_server_stop(sw);
+	sflow_agent_destroy(sw->sflow);
+	sw->sflow = NULL;
 	sw->stopping = true;
 	for (unsigned i = 0; i < sw->n_pmds; i++)
 		if (sw->pmds[i])
@@ -983,6 +986,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		goto fail;
 	}
+	sw.sflow = sflow_agent_start(&sw);
+	if (sw.sflow == NULL) {
+		LOG_ERROR("cannot start the sFlow agent: %s", strerror(errno));
+		goto fail;
+	}
+	sflow_agent_apply(&sw);
 	if (ctl_server_start(&sw, err, sizeof(err)) < 0) {
 		LOG_ERROR("control socket %s: %s", sw.ctl_path, err);
 		goto fail;

@@ -37,6 +37,7 @@
 
 #include "daemon.h"
 #include "metrics.h"
+#include "sflow_agent.h"
 
 static bool
 strlist_has(char *const *v, size_t n, const char *s)
@@ -588,6 +589,7 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 	bridges_link_patches(sw);
 	slowpath_revalidate(sw->sp);
 	n_changes += metrics_listen_apply(sw, old, &ncfg, metrics_fd);
+	sflow_agent_apply(sw);
 	config_free(&oldv);
 	free(u);
 	LOG_NOTICE("reload: %s applied, %u change(s)", path, n_changes);
@@ -601,6 +603,7 @@ undo:
 	rollback(sw, old, u);
 	if (metrics_fd >= 0)
 		close(metrics_fd);
+	sflow_agent_apply(sw);
 	config_free(&ncfg);
 	free(u);
 	return rc;

@@ -403,12 +403,14 @@ enum {
 	BR_PACKET_IN_RATE,
 	BR_PACKET_IN_BURST,
 	BR_TUNNEL_ENDPOINT,
+	BR_SFLOW,
 	BR_N
 };
 static const char *const bridge_keys[] = {
 	"name",	  "datapath-id", "fail-mode", "controllers",
 	"listen", "flows",	 "ports",     "ssl",
-	"packet-in-rate", "packet-in-burst", "tunnel-endpoint", NULL};
+	"packet-in-rate", "packet-in-burst", "tunnel-endpoint", "sflow",
+	NULL};
 
 enum { SSL_PRIVATE_KEY, SSL_CERTIFICATE, SSL_CA_CERT, SSL_N };
 static const char *const ssl_keys[] = {"private-key", "certificate",
@@ -1078,6 +1080,12 @@ cfg_load_bridge(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		if (ret < 0)
 			return ret;
 	}
+	if (cfg_present(v[BR_SFLOW])) {
+		cfg_path_key(sub, sizeof(sub), path, "sflow");
+		ret = cfg_load_sflow(ctx, v[BR_SFLOW], sub, &br->sflow);
+		if (ret < 0)
+			return ret;
+	}
 	if (cfg_present(v[BR_FLOWS])) {
 		cfg_path_key(sub, sizeof(sub), path, "flows");
 		ret = cfg_read_string_list(ctx, v[BR_FLOWS], sub, &br->flows,
@@ -1455,6 +1463,7 @@ config_free(struct pmdswitch_config *cfg)
 		free(br->ssl_private_key);
 		free(br->ssl_certificate);
 		free(br->ssl_ca_cert);
+		cfg_free_sflow(&br->sflow);
 		cfg_free_strings(br->flows, br->n_flows);
 		free(br->flow_marks);
 		for (p = 0; br->ports != NULL && p < br->n_ports; p++) {

@@ -109,6 +109,30 @@ struct cfg_port {
 	struct cfg_mark mac_mark;
 };
 
+/* bridges[].sflow: the sFlow v5 agent of a bridge (config_sflow.c). The
+ * collectors are resolved when the file is loaded: a name that does not
+ * resolve is a configuration error. */
+#define CFG_SFLOW_MAX_COLLECTORS 8
+#define CFG_SFLOW_DEFAULT_SAMPLING_RATE 400
+#define CFG_SFLOW_DEFAULT_POLLING_INTERVAL 30
+#define CFG_SFLOW_DEFAULT_HEADER_BYTES 128
+#define CFG_SFLOW_MAX_HEADER_BYTES 256
+
+struct cfg_sflow {
+	bool enabled;		/* The key is present. */
+	char *agent_ip;		/* As written. */
+	bool agent_ipv6;
+	uint8_t agent_addr[16];	/* 4 bytes (IPv4) or 16, network order. */
+	char **collectors;	/* "IP:PORT" / "[IPv6]:PORT" / "HOST:PORT". */
+	size_t n_collectors;
+	struct sockaddr_storage collector_addr[CFG_SFLOW_MAX_COLLECTORS];
+	socklen_t collector_len[CFG_SFLOW_MAX_COLLECTORS];
+	uint32_t sampling_rate;		/* 1 in N packets; 0 = no sampling. */
+	uint32_t polling_interval;	/* Seconds; 0 = no counter samples. */
+	uint32_t header_bytes;		/* Bytes of header per flow sample. */
+	struct cfg_mark mark;
+};
+
 struct cfg_bridge {
 	char *name;
 	uint64_t datapath_id;	/* Default: derived from the bridge index+1. */
@@ -133,6 +157,7 @@ struct cfg_bridge {
 	struct cfg_port *ports;
 	size_t n_ports;
 	struct cfg_tunnel_endpoint tunnel_endpoint;
+	struct cfg_sflow sflow;
 	struct cfg_mark mark;
 };
 

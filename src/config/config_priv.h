@@ -129,4 +129,10 @@ int cfg_load_tunnel_endpoint(struct cfg_ctx *ctx, yaml_node_t *node,
 int cfg_check_tunnels(struct cfg_ctx *ctx, struct pmdswitch_config *cfg);
 void cfg_free_tunnel_endpoint(struct cfg_tunnel_endpoint *ep);
 
+/* bridges[].sflow (config_sflow.c): read and check the mapping, resolve
+ * the collectors. */
+int cfg_load_sflow(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
+		   struct cfg_sflow *sf);
+void cfg_free_sflow(struct cfg_sflow *sf);
+
 #endif /* PMDSWITCH_CONFIG_PRIV_H */

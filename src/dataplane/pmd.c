@@ -32,6 +32,7 @@
 #include "dp_meter.h"
 #include "dp_packet.h"
 #include "flow_parse.h"
+#include "pmd_observe.h"
 
 /* No cached tx batch in process_burst(): never a megaflow's fast_output
  * (ports are < PMD_MAX_PORTS; MEGAFLOW_NO_FAST_OUTPUT is UINT32_MAX). */
@@ -92,9 +93,18 @@ pmd_create(unsigned index, unsigned lcore_id,
 	/* Several producers: the slowpath thread and packet-out. */
 	pmd->exec_ring = rte_ring_create(name, upcall_ring_size, socket,
 					 RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "sample_%u", index);
+	pmd->sample_ring = rte_ring_create_elem(name,
+						sizeof(struct pmd_sample),
+						PMD_SAMPLE_RING_SIZE, socket,
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+	pmd->rng = (uint32_t)rte_rdtsc() ^ (0x9e3779b9u * (lcore_id + 1));
+	if (pmd->rng == 0)
+		pmd->rng = 1;
 	pmd->emc = emc_create(emc_entries, emc_insert_inv_prob);
 	pmd->megaflows = megaflow_table_create(megaflow_max, qs);
 	if (pmd->upcall_ring == NULL || pmd->exec_ring == NULL ||
+	    pmd->sample_ring == NULL ||
 	    pmd->emc == NULL || pmd->megaflows == NULL) {
 		int err = errno ? errno : ENOMEM;
 
@@ -123,6 +133,7 @@ pmd_destroy(struct pmd *pmd)
 	drain_ring(pmd->exec_ring);
 	rte_ring_free(pmd->upcall_ring);
 	rte_ring_free(pmd->exec_ring);
+	rte_ring_free(pmd->sample_ring);
 	for (unsigned p = 0; p < PMD_MAX_PORTS; p++)
 		for (unsigned i = 0; i < pmd->tx[p].n; i++)
 			rte_pktmbuf_free(pmd->tx[p].pkts[i]);
@@ -742,8 +753,21 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
  * megaflow classifier), execute hits and send misses up (see the top of
  * the file). While an earlier miss is in flight, the whole burst waits
  * behind it. */
+/* Observers of received packets (sFlow): one predictable branch per
+ * burst while the port has none. */
+static inline void
+observe_rx(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
+	   struct megaflow *const *found, uint16_t n)
+{
+	uint32_t rate = __atomic_load_n(&pmd->ports->ports[q->dp_port]
+					 .sample_rate, __ATOMIC_RELAXED);
+
+	if (unlikely(rate != 0))
+		pmd_observe_rx(pmd, q, pkts, found, n, rate);
+}
+
 static void
-process_burst(struct pmd *pmd, const struct pmd_rxq *q,
+process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	      struct rte_mbuf **pkts, uint16_t n)
 {
 	struct burst bt;
@@ -757,6 +781,7 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 	burst_parse(pmd, q, pkts, &bt);
 	if (unlikely(ordering_stall(pmd))) {
 		/* Behind a miss: no lookup, wait in order. */
+		observe_rx(pmd, q, pkts, NULL, n);
 		for (uint16_t i = 0; i < n; i++) {
 			if (!bt.probe || bt.reuse[i])
 				bt.hashes[i] = emc_hash_map(&bt.keys[i],
@@ -768,6 +793,7 @@ process_burst(struct pmd *pmd, const struct pmd_rxq *q,
 	}
 	burst_lookup(pmd, &bt);
 	remember_megaflow(pmd, bt.last, bt.reused, n, bt.found[n - 1]);
+	observe_rx(pmd, q, pkts, bt.found, n);
 	burst_execute(pmd, q, pkts, &bt);
 }
 

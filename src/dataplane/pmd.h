@@ -106,6 +106,9 @@ struct pmd_port {
 	bool in_use;
 	uint16_t dpdk_port_id;
 	uint32_t ofport;
+	/* sFlow: sample 1 in sample_rate received packets (0: off). Written
+	 * by the control thread (relaxed atomic), read once per burst. */
+	uint32_t sample_rate;
 };
 
 /* The datapath port table, shared read-only by all PMDs while they run. */
@@ -123,6 +126,9 @@ struct pmd_rxq {
 	uint64_t cycles;	/* Cycles spent on this queue's bursts. */
 	uint64_t cycles_base;	/* Control thread: cycles at the last
 				 * rebalance. */
+	uint32_t sample_left;	/* sFlow: packets to the next sample
+				 * (0: not armed), pmd_observe.c. */
+	uint32_t sample_rate;	/* The rate sample_left was armed for. */
 };
 
 /* The rx queues one PMD polls (RCU-published). */
@@ -161,6 +167,8 @@ struct pmd_stats {
 	uint64_t megaflow_reused;	/* Megaflow hits found by matching the
 					 * previous burst's last megaflow, with
 					 * no classifier lookup. */
+	uint64_t sflow_samples;		/* Flow samples put on sample_ring. */
+	uint64_t sflow_sample_drops;	/* sample_ring full: sample lost. */
 };
 
 /* A miss waiting for the in-flight upcalls to be installed. */
@@ -186,6 +194,9 @@ struct pmd {
 	struct emc *emc;
 	struct rte_ring *upcall_ring;	/* PMD → slowpath, SP/SC. */
 	struct rte_ring *exec_ring;	/* slowpath, packet-out → PMD, MP/SC. */
+	struct rte_ring *sample_ring;	/* PMD → sFlow agent, SP/SC, elements
+					 * struct pmd_sample (pmd_observe.h). */
+	uint32_t rng;			/* xorshift32 state (sampling). */
 	struct pmd_rxq_list *rxqs;	/* RCU-published, never NULL. */
 	struct pmd_stats stats;
 	struct pmd_tx_batch tx[PMD_MAX_PORTS];

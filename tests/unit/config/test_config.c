@@ -17,6 +17,9 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "config/config.h"
 
 static char err[512];
@@ -51,6 +54,68 @@ load_ok(const char *text, struct pmdswitch_config *cfg)
 	if (ret != 0)
 		print_error("unexpected error %d: %s\n", ret, err);
 	assert_int_equal(ret, 0);
+}
+
+/* bridges[].sflow: defaults, values, collectors resolved. */
+static void
+test_sflow(void **state)
+{
+	(void)state;
+	struct pmdswitch_config cfg;
+	const struct cfg_sflow *sf;
+	const struct sockaddr_in *sin;
+
+	load_ok("bridges:\n"
+		"  - name: br0\n"
+		"    sflow: {agent-ip: 192.0.2.1, collectors: [\"127.0.0.1:9999\","
+		" \"[::1]\"], sampling-rate: 1000, header-bytes: 64}\n", &cfg);
+	sf = &cfg.bridges[0].sflow;
+	assert_true(sf->enabled);
+	assert_false(sf->agent_ipv6);
+	assert_memory_equal(sf->agent_addr, "\xc0\x00\x02\x01", 4);
+	assert_int_equal(sf->n_collectors, 2);
+	sin = (const struct sockaddr_in *)&sf->collector_addr[0];
+	assert_int_equal(sin->sin_family, AF_INET);
+	assert_int_equal(ntohs(sin->sin_port), 9999);
+	assert_int_equal(sf->collector_addr[1].ss_family, AF_INET6);
+	assert_int_equal(ntohs(((const struct sockaddr_in6 *)
+				&sf->collector_addr[1])->sin6_port), 6343);
+	assert_int_equal(sf->sampling_rate, 1000);
+	assert_int_equal(sf->polling_interval, 30);
+	assert_int_equal(sf->header_bytes, 64);
+	assert_false(cfg.bridges[0].sflow.agent_ipv6);
+	config_free(&cfg);
+
+	load_ok("bridges: [{name: br0}]\n", &cfg);
+	assert_false(cfg.bridges[0].sflow.enabled);
+	config_free(&cfg);
+}
+
+static void
+test_err_sflow(void **state)
+{
+	(void)state;
+	expect_error("bridges:\n  - name: br0\n    sflow: {collectors: "
+		     "[\"127.0.0.1:6343\"]}\n",
+		     "bad.yaml:3:12: bridges[0].sflow.agent-ip: required key "
+		     "is missing");
+	expect_error("bridges:\n  - name: br0\n    sflow: {agent-ip: 1.2.3.4, "
+		     "collectors: [\"127.0.0.1:0\"]}\n",
+		     "bad.yaml:3:45: bridges[0].sflow.collectors[0]: bad UDP "
+		     "port \"0\" in \"127.0.0.1:0\"");
+	expect_error("bridges:\n  - name: br0\n    sflow: {agent-ip: 1.2.3.4, "
+		     "collectors: []}\n",
+		     "bad.yaml:3:44: bridges[0].sflow.collectors: expected 1 "
+		     "to 8 collectors, got 0");
+	expect_error("bridges:\n  - name: br0\n    sflow: {agent-ip: 1.2.3.4, "
+		     "collectors: [\"127.0.0.1\"], header-bytes: 1000}\n",
+		     "bad.yaml:3:73: bridges[0].sflow.header-bytes: expected "
+		     "an integer from 14 to 256, got \"1000\"");
+	expect_error("bridges:\n  - name: br0\n    sflow: {agent-ip: 1.2.3.4, "
+		     "collectors: [\"127.0.0.1\"], rate: 5}\n",
+		     "bad.yaml:3:59: bridges[0].sflow.rate: unknown key "
+		     "(expected one of: agent-ip, collectors, sampling-rate, "
+		     "polling-interval, header-bytes)");
 }
 
 static const char full_yaml[] =
@@ -960,6 +1025,8 @@ main(void)
 		cmocka_unit_test(test_err_long_value),
 		cmocka_unit_test(test_no_err_buffer),
 		cmocka_unit_test(test_err_yaml_aliases),
+		cmocka_unit_test(test_sflow),
+		cmocka_unit_test(test_err_sflow),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
