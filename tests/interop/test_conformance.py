@@ -1369,10 +1369,54 @@ def select_spread_cases():
     return cs
 
 
+def osken_frame(*layers):
+    """A frame serialized by os-ken's packet library (the builder external
+    suites use), padded to 60 bytes."""
+    from os_ken.lib.packet import packet
+    pk = packet.Packet()
+    for layer in layers:
+        pk.add_protocol(layer)
+    pk.serialize()
+    d = bytes(pk.data)
+    return d + bytes(max(0, 60 - len(d)))
+
+
+def osken_cases():
+    """The ICMPv4 behind MPLS / PBB cases with frames as os-ken builds
+    them (MPLS TC and TTL, ToS, an echo body)."""
+    from os_ken.lib.packet import ethernet, icmp, ipv4, mpls, pbb
+    cs = []
+    eth = lambda et: ethernet.ethernet(dst="22:22:22:22:22:22",  # noqa: E731
+                                       src="12:11:11:11:11:11", ethertype=et)
+    ip = lambda: ipv4.ipv4(tos=32, proto=1, src="192.168.10.10",  # noqa: E731
+                           dst="192.168.20.20", ttl=64)
+    ic = lambda t, c=0: icmp.icmp(type_=t, code=c, csum=0,  # noqa: E731
+                                  data=icmp.echo(data=b"0123456789abcdefghijklmnop"
+                                                 b"qrstuvwxyzABCDEFGHIJKL"))
+    outers = (
+        ("mpls", lambda: [eth(0x8847), mpls.mpls(bsb=1, label=100, exp=3, ttl=64)],
+         ("pop_mpls", 0x0800), 0x8847),
+        ("pbb", lambda: [eth(0x88e7), pbb.itag(sid=100), eth(0x0800)], ("pop_pbb",), 0x88e7))
+    for oname, outer, pop, et in outers:
+        before = osken_frame(*(outer() + [ip(), ic(8)]))
+        first = (0, 10, 7, {"eth_type": et}, [("apply", [pop]), ("goto", 1)])
+        m1 = {"eth_type": 0x0800, "ip_proto": 1, "icmpv4_type": 8}
+        for what, acts, after in (
+                ("match icmpv4_type", [], osken_frame(eth(0x0800), ip(), ic(8))),
+                ("set icmpv4_type", [("set", "icmpv4_type", 0)],
+                 osken_frame(eth(0x0800), ip(), ic(0))),
+                ("set icmpv4_code", [("set", "icmpv4_code", 3)],
+                 osken_frame(eth(0x0800), ip(), ic(8, 3)))):
+            cs.append(Case("os-ken frame %s then %s" % (pop[0], what), [
+                first, (1, 100, HIT, m1, [("apply", acts + [out_c()])])],
+                [(1, before)], [hit(after, table=1)], miss=False))
+    return cs
+
+
 def all_cases():
     return (match_cases() + set_cases() + action_cases() + pipeline_cases() + stats_cases()
             + output_cases() + error_cases() + rewrite_cases() + meter_band_cases()
-            + select_spread_cases())
+            + select_spread_cases() + osken_cases())
 
 
 # ---- driving the switch --------------------------------------------------
