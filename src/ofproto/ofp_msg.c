@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ofp_actions.h"
+#include "ofp_bundle.h"
 #include "ofp_flow_msg.h"
 #include "ofp_match.h"
 #include "ofp_wire.h"
@@ -49,6 +50,7 @@ ofp_session_destroy(struct ofproto *ofp, struct ofp_session *s)
 		ofproto_session_unregister(ofp, s);
 	ofp_buf_free(&s->mp_body);
 	s->mp_active = false;
+	ofp_bundle_discard_all(s);
 }
 
 void
@@ -269,7 +271,10 @@ dispatch(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	case OFPT_ECHO_REPLY:
 		return OFPERR_OK;
 	case OFPT_EXPERIMENTER:
-		return OFPERR_BAD_REQUEST_BAD_EXPERIMENTER;
+		if (!ofp_bundle_is_onf(msg, len))
+			return OFPERR_BAD_REQUEST_BAD_EXPERIMENTER;
+		ofp_bundle_handle(ofp, s, msg, len, out);
+		return OFPERR_OK;
 	case OFPT_FEATURES_REQUEST:
 		if (len != OFP_HEADER_LEN)
 			return OFPERR_BAD_REQUEST_BAD_LEN;

@@ -62,6 +62,9 @@ struct ofp_session {
 	uint16_t mp_type;
 	uint32_t mp_xid;
 	struct ofp_buf mp_body;
+	/* Open bundles (ofp_bundle.h). */
+	struct ofp_bundle *bundles;
+	size_t n_bundles;
 	struct ofp_session *reg_next;	/* ofproto's session list. */
 	struct ofp_ratelimit rl;	/* For logs about this peer. */
 	char peer[64];		/* For logs. */

@@ -778,6 +778,15 @@ overlaps_any(const struct ofp_table *t, const struct ofp_flow_mod *fm)
 	return false;
 }
 
+bool
+ofp_table_add_overlaps(const struct ofp_table *t,
+		       const struct ofp_flow_mod *fm)
+{
+	return (fm->flags & OFPFF_CHECK_OVERLAP) &&
+	       find_identical(t, &fm->match, fm->priority) == NULL &&
+	       overlaps_any(t, fm);
+}
+
 /* Fails only when out of memory (the rule is then unchanged). */
 static int
 rule_set_from_fm(struct ofp_table *t, struct ofp_rule *r,

@@ -150,6 +150,11 @@ enum ofperr ofp_table_flow_mod(struct ofp_table *t,
 			       const struct ofp_flow_mod *fm, uint64_t now_ns,
 			       bool *changed);
 
+/* True when fm, an add, would fail with OVERLAP in t as it is (it has
+ * CHECK_OVERLAP, replaces no rule and overlaps one of its priority). */
+bool ofp_table_add_overlaps(const struct ofp_table *t,
+			    const struct ofp_flow_mod *fm);
+
 /* The filter of a delete/modify flow_mod. */
 void ofp_rule_filter_from_flow_mod(struct ofp_rule_filter *f,
 				   const struct ofp_flow_mod *fm, bool strict);

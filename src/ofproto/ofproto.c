@@ -566,15 +566,13 @@ check_refs(struct ofproto *ofp, const struct ofp_insts *insts)
 	return OFPERR_OK;
 }
 
-enum ofperr
-ofproto_apply_flow_mod(struct ofproto *ofp, const struct ofp_flow_mod *fm,
-		       bool *changed)
+/* The checks of a flow_mod that need no state. */
+static enum ofperr
+flow_mod_precheck(const struct ofp_flow_mod *fm)
 {
 	bool del = fm->command == OFPFC_DELETE ||
 		   fm->command == OFPFC_DELETE_STRICT;
-	enum ofperr err;
 
-	*changed = false;
 	if (fm->command > OFPFC_DELETE_STRICT)
 		return OFPERR_FLOW_MOD_BAD_COMMAND;
 	if (fm->table_id >= OFPROTO_N_TABLES &&
@@ -582,18 +580,21 @@ ofproto_apply_flow_mod(struct ofproto *ofp, const struct ofp_flow_mod *fm,
 		return OFPERR_FLOW_MOD_BAD_TABLE_ID;
 	if (!del && fm->buffer_id != OFP_NO_BUFFER)
 		return OFPERR_BAD_REQUEST_BUFFER_UNKNOWN;
-	if (!del) {
-		err = ofp_insts_check(&fm->insts, &fm->match, fm->table_id,
-				      OFPROTO_N_TABLES);
-		if (err)
-			return err;
-	}
-	pthread_mutex_lock(&ofp->mutex);
 	if (!del)
-		err = check_refs(ofp, &fm->insts);
-	else
-		err = OFPERR_OK;
-	uint64_t now = ofp_time_ns();
+		return ofp_insts_check(&fm->insts, &fm->match, fm->table_id,
+				       OFPROTO_N_TABLES);
+	return OFPERR_OK;
+}
+
+/* With the mutex held: applies a prechecked flow_mod. */
+static enum ofperr
+apply_flow_mod_locked(struct ofproto *ofp, const struct ofp_flow_mod *fm,
+		      uint64_t now, bool *changed)
+{
+	bool del = fm->command == OFPFC_DELETE ||
+		   fm->command == OFPFC_DELETE_STRICT;
+	enum ofperr err = del ? OFPERR_OK : check_refs(ofp, &fm->insts);
+
 	for (size_t t = 0; !err && t < OFPROTO_N_TABLES; t++) {
 		bool ch = false;
 
@@ -602,7 +603,140 @@ ofproto_apply_flow_mod(struct ofproto *ofp, const struct ofp_flow_mod *fm,
 		err = ofp_table_flow_mod(&ofp->tables[t], fm, now, &ch);
 		*changed |= ch;
 	}
+	return err;
+}
+
+enum ofperr
+ofproto_apply_flow_mod(struct ofproto *ofp, const struct ofp_flow_mod *fm,
+		       bool *changed)
+{
+	enum ofperr err;
+
+	*changed = false;
+	err = flow_mod_precheck(fm);
+	if (err)
+		return err;
+	pthread_mutex_lock(&ofp->mutex);
+	err = apply_flow_mod_locked(ofp, fm, ofp_time_ns(), changed);
 	pthread_mutex_unlock(&ofp->mutex);
+	return err;
+}
+
+/* An add of a bundle, for the OVERLAP checks of the later ones. */
+struct bundle_add {
+	uint8_t table_id;
+	uint16_t priority;
+	struct ofp_flow_match match;
+};
+
+/* With the mutex held: every check apply_flow_mod_locked() could fail,
+ * for the whole list, against the tables as they are plus the list's
+ * earlier adds. Conservative where an earlier delete of the list would
+ * have made room (TABLE_FULL) or removed an overlapping rule (OVERLAP). */
+static enum ofperr
+commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
+		    void *arg, size_t n, struct ofp_flow_mod *fm,
+		    size_t *failed)
+{
+	size_t *adds = calloc(OFPROTO_N_TABLES, sizeof(*adds));
+	struct bundle_add *prev = NULL;
+	size_t n_prev = 0, cap_prev = 0;
+	enum ofperr err = OFPERR_OK;
+
+	if (adds == NULL)
+		return OFPERR_FLOW_MOD_TABLE_FULL;
+	for (size_t i = 0; i < n && !err; i++) {
+		bool del;
+
+		*failed = i;
+		err = next(arg, i, fm);
+		if (!err)
+			err = flow_mod_precheck(fm);
+		if (err)
+			break;
+		if (fm->flags & ~OFPFF_ALL) {
+			err = OFPERR_FLOW_MOD_BAD_FLAGS;
+			break;
+		}
+		del = fm->command == OFPFC_DELETE ||
+		      fm->command == OFPFC_DELETE_STRICT;
+		if (del || fm->command != OFPFC_ADD) {
+			if (!del)
+				err = check_refs(ofp, &fm->insts);
+			continue;
+		}
+		err = check_refs(ofp, &fm->insts);
+		if (err)
+			break;
+		struct ofp_table *t = &ofp->tables[fm->table_id];
+		if (t->n_rules + ++adds[fm->table_id] > OFP_TABLE_MAX_RULES) {
+			err = OFPERR_FLOW_MOD_TABLE_FULL;
+			break;
+		}
+		if (fm->flags & OFPFF_CHECK_OVERLAP) {
+			if (ofp_table_add_overlaps(t, fm))
+				err = OFPERR_FLOW_MOD_OVERLAP;
+			for (size_t k = 0; !err && k < n_prev; k++)
+				if (prev[k].table_id == fm->table_id &&
+				    prev[k].priority == fm->priority &&
+				    !ofp_match_equal(&prev[k].match,
+						     &fm->match) &&
+				    ofp_match_overlaps(&prev[k].match,
+						       &fm->match))
+					err = OFPERR_FLOW_MOD_OVERLAP;
+			if (err)
+				break;
+		}
+		if (n_prev == cap_prev) {
+			size_t c = cap_prev ? cap_prev * 2 : 64;
+			struct bundle_add *p = realloc(prev, c * sizeof(*p));
+
+			if (p == NULL) {
+				err = OFPERR_FLOW_MOD_TABLE_FULL;
+				break;
+			}
+			prev = p;
+			cap_prev = c;
+		}
+		prev[n_prev++] = (struct bundle_add){
+			.table_id = fm->table_id, .priority = fm->priority,
+			.match = fm->match,
+		};
+	}
+	free(prev);
+	free(adds);
+	return err;
+}
+
+enum ofperr
+ofproto_commit_flow_mods(struct ofproto *ofp, ofproto_flow_mod_source next,
+			 void *arg, size_t n, size_t *failed, bool *changed)
+{
+	struct ofp_flow_mod *fm = malloc(sizeof(*fm));
+	enum ofperr err;
+
+	*changed = false;
+	*failed = 0;
+	if (fm == NULL)
+		return OFPERR_FLOW_MOD_TABLE_FULL;
+	pthread_mutex_lock(&ofp->mutex);
+	err = commit_check_locked(ofp, next, arg, n, fm, failed);
+	uint64_t now = ofp_time_ns();
+	for (size_t i = 0; !err && i < n; i++) {
+		*failed = i;
+		err = next(arg, i, fm);
+		if (!err)
+			err = apply_flow_mod_locked(ofp, fm, now, changed);
+		if (err)
+			/* Only out of memory gets here (the checks passed):
+			 * the earlier messages stay applied. */
+			ofp_log(OFP_LOG_ERR, "%s: bundle commit stopped at "
+				"message %zu of %zu: %s; the %zu before it "
+				"are applied", ofp->name, i + 1, n,
+				ofperr_name(err), i);
+	}
+	pthread_mutex_unlock(&ofp->mutex);
+	free(fm);
 	return err;
 }
 

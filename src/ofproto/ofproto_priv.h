@@ -94,6 +94,22 @@ enum ofperr ofproto_apply_flow_mod(struct ofproto *ofp,
 				   const struct ofp_flow_mod *fm,
 				   bool *changed);
 
+/* A bundle's flow_mods for ofproto_commit_flow_mods(): decodes message i
+ * (0 <= i < n) into *fm; may be called more than once for the same i. */
+typedef enum ofperr (*ofproto_flow_mod_source)(void *arg, size_t i,
+					       struct ofp_flow_mod *fm);
+
+/* Applies n flow_mods as one change: the mutex is held from the first
+ * check to the last rule, so a pipeline lookup sees all of them or none.
+ * Every check a flow_mod can fail (decoding, table, instructions, groups
+ * and meters, flags, TABLE_FULL, OVERLAP) runs for the whole list first;
+ * on a failure nothing is applied and *failed is the message's index.
+ * Out of memory in the middle leaves the earlier ones applied (logged).
+ * *changed tells whether flows_changed must be called. */
+enum ofperr ofproto_commit_flow_mods(struct ofproto *ofp,
+				     ofproto_flow_mod_source next, void *arg,
+				     size_t n, size_t *failed, bool *changed);
+
 /* Snapshot of the rules a stats request selects, as reply entries, by
  * priority. *out is malloc'ed (free() it); returns the count. */
 size_t ofproto_collect_flows(struct ofproto *ofp, uint8_t table_id,

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Bundles (ONF extension on OpenFlow 1.3) through the protocol engine:
+ * commit applies all, a bad message applies nothing, control errors,
+ * limits. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+
+#include "ofp_bundle.h"
+#include "ofp_flow_msg.h"
+#include "ofp_flow_text.h"
+#include "ofp_msg.h"
+#include "ofp_wire.h"
+#include "ofproto.h"
+#include "test_util.h"
+
+static int n_changed;
+
+static void
+count_changes(void *host)
+{
+	(void)host;
+	n_changed++;
+}
+
+static const struct ofproto_host_ops ops = { .flows_changed = count_changes };
+
+static void
+established(struct ofproto *ofp, struct ofp_session *s)
+{
+	struct ofp_buf out = OFP_BUF_INIT;
+	uint8_t hello[16];
+	size_t n = hex_to_bytes("04000010000000010001000800000012", hello, 16);
+
+	ofp_session_init(s, "test");
+	assert_int_equal(ofp_msg_handle(ofp, s, hello, n, &out), 0);
+	ofp_buf_free(&out);
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static size_t
+exp_header(uint8_t *m, uint32_t xid, uint32_t exp_type, uint32_t id,
+	   uint16_t type_or_pad, uint16_t flags)
+{
+	m[0] = OFP13_VERSION;
+	m[1] = OFPT_EXPERIMENTER;
+	put32(m + 4, xid);
+	put32(m + 8, ONF_EXPERIMENTER_ID);
+	put32(m + 12, exp_type);
+	put32(m + 16, id);
+	put16(m + 20, type_or_pad);
+	put16(m + 22, flags);
+	put16(m + 2, 24);
+	return 24;
+}
+
+/* Sends a BUNDLE_CONTROL; out gets the replies. */
+static void
+control(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
+	uint16_t type, uint16_t flags, struct ofp_buf *out)
+{
+	uint8_t m[24];
+
+	ofp_buf_clear(out);
+	exp_header(m, 100 + type, ONF_ET_BUNDLE_CONTROL, id, type, flags);
+	ofp_msg_handle(ofp, s, m, sizeof(m), out);
+}
+
+/* Sends a BUNDLE_ADD_MESSAGE with the flow_mod of text. */
+static void
+add_flow(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
+	 uint16_t flags, const char *text, uint32_t xid, struct ofp_buf *out)
+{
+	struct ofp_flow_mod *fm = malloc(sizeof(*fm));
+	struct ofp_buf inner = OFP_BUF_INIT, msg = OFP_BUF_INIT;
+	char err[128];
+	uint8_t hdr[24];
+
+	assert_int_equal(ofp_flow_text_parse(text, OFP_FLOW_TEXT_ADD, fm, err,
+					     sizeof(err)), 0);
+	ofp_flow_mod_encode(fm, xid, &inner);
+	free(fm);
+	exp_header(hdr, xid, ONF_ET_BUNDLE_ADD_MESSAGE, id, 0, flags);
+	ofp_buf_put(&msg, hdr, sizeof(hdr));
+	ofp_buf_put(&msg, inner.data, inner.len);
+	put16(msg.data + 2, (uint16_t)msg.len);
+	ofp_buf_clear(out);
+	ofp_msg_handle(ofp, s, msg.data, msg.len, out);
+	ofp_buf_free(&inner);
+	ofp_buf_free(&msg);
+}
+
+/* out holds one control reply of type. */
+static void
+assert_reply(const struct ofp_buf *out, uint32_t id, uint16_t type)
+{
+	assert_int_equal(out->len, 24);
+	assert_int_equal(out->data[1], OFPT_EXPERIMENTER);
+	assert_int_equal(ofp_rd32(out->data + 12), ONF_ET_BUNDLE_CONTROL);
+	assert_int_equal(ofp_rd32(out->data + 16), id);
+	assert_int_equal(ofp_rd16(out->data + 20), type);
+}
+
+/* The last message in out is a bundle error with 1.4 code. */
+static void
+assert_bundle_error(const struct ofp_buf *out, uint16_t code)
+{
+	size_t off = 0, last = 0;
+
+	assert_true(out->len >= 16);
+	while (off < out->len) {
+		last = off;
+		off += ofp_rd16(out->data + off + 2);
+	}
+	assert_int_equal(out->data[last + 1], OFPT_ERROR);
+	assert_int_equal(ofp_rd16(out->data + last + 8), 0xffff);
+	assert_int_equal(ofp_rd16(out->data + last + 10), 2300 + code);
+	assert_int_equal(ofp_rd32(out->data + last + 12), ONF_EXPERIMENTER_ID);
+}
+
+static void
+test_commit_and_rollback(void **state)
+{
+	struct ofproto *ofp = ofproto_create("br0", 1, &ops, NULL);
+	struct ofp_session s;
+	struct ofp_buf out = OFP_BUF_INIT;
+
+	(void)state;
+	ofproto_port_add(ofp, 1, "p1", NULL);
+	ofproto_port_add(ofp, 2, "p2", NULL);
+	established(ofp, &s);
+	add(ofp, "priority=1,actions=drop");
+	control(ofp, &s, 7, 0, 3, &out);
+	assert_reply(&out, 7, 1);
+	add_flow(ofp, &s, 7, 3, "priority=5,udp,tp_dst=1,actions=output:2", 1,
+		 &out);
+	assert_int_equal(out.len, 0);
+	add_flow(ofp, &s, 7, 3, "priority=5,udp,tp_dst=2,actions=output:1", 2,
+		 &out);
+	assert_int_equal(out.len, 0);
+	/* Nothing applied before the commit. */
+	assert_int_equal(ofproto_rule_count(ofp), 1);
+	n_changed = 0;
+	control(ofp, &s, 7, 2, 3, &out);
+	assert_reply(&out, 7, 3);
+	control(ofp, &s, 7, 4, 3, &out);
+	assert_reply(&out, 7, 5);
+	assert_int_equal(ofproto_rule_count(ofp), 3);
+	assert_true(n_changed > 0);	/* Revalidated before the reply. */
+	/* Gone after the commit. */
+	control(ofp, &s, 7, 4, 3, &out);
+	assert_bundle_error(&out, 2);	/* BAD_ID */
+
+	/* A bad message (a group that does not exist) at commit: the
+	 * flow_mod's error, then MSG_FAILED; nothing applied. */
+	add_flow(ofp, &s, 8, 1, "priority=6,udp,tp_dst=3,actions=output:2", 3,
+		 &out);
+	add_flow(ofp, &s, 8, 1, "priority=6,udp,tp_dst=4,actions=group:9", 4,
+		 &out);
+	assert_int_equal(out.len, 0);
+	control(ofp, &s, 8, 4, 1, &out);
+	assert_int_equal(out.data[1], OFPT_ERROR);
+	assert_int_equal(ofp_rd32(out.data + 4), 4);	/* The flow_mod's xid */
+	assert_int_equal(ofp_rd16(out.data + 8), OFPET_BAD_ACTION);
+	assert_int_equal(ofp_rd16(out.data + 10), 9);	/* BAD_OUT_GROUP */
+	assert_bundle_error(&out, 13);			/* MSG_FAILED */
+	assert_int_equal(ofproto_rule_count(ofp), 3);
+
+	/* OVERLAP against an earlier add of the same bundle. */
+	add_flow(ofp, &s, 9, 1, "priority=7,udp,actions=output:2", 5, &out);
+	add_flow(ofp, &s, 9, 1,
+		 "check_overlap,priority=7,udp,tp_dst=5,actions=output:1", 6,
+		 &out);
+	control(ofp, &s, 9, 4, 1, &out);
+	assert_int_equal(ofp_rd16(out.data + 8), OFPET_FLOW_MOD_FAILED);
+	assert_int_equal(ofp_rd16(out.data + 10), 3);	/* OVERLAP */
+	assert_int_equal(ofproto_rule_count(ofp), 3);
+
+	/* An add whose inner message is not a FLOW_MOD: MSG_UNSUP, and the
+	 * bundle's commit fails. */
+	{
+		uint8_t m[32];
+
+		exp_header(m, 11, ONF_ET_BUNDLE_ADD_MESSAGE, 10, 0, 1);
+		m[24] = OFP13_VERSION;
+		m[25] = OFPT_BARRIER_REQUEST;
+		put16(m + 26, 8);
+		put32(m + 28, 11);
+		put16(m + 2, 32);
+		ofp_buf_clear(&out);
+		ofp_msg_handle(ofp, &s, m, sizeof(m), &out);
+		assert_bundle_error(&out, 10);	/* MSG_UNSUP */
+		/* The inner xid must be the outer one. */
+		put32(m + 28, 12);
+		ofp_buf_clear(&out);
+		ofp_msg_handle(ofp, &s, m, sizeof(m), &out);
+		assert_bundle_error(&out, 9);	/* MSG_BAD_XID */
+		control(ofp, &s, 10, 4, 1, &out);
+		assert_bundle_error(&out, 13);	/* MSG_FAILED */
+	}
+	ofp_buf_free(&out);
+	ofp_session_destroy(ofp, &s);
+	ofproto_destroy(ofp);
+}
+
+static void
+test_control_errors_and_limits(void **state)
+{
+	struct ofproto *ofp = ofproto_create("br0", 1, &ops, NULL);
+	struct ofp_session s;
+	struct ofp_buf out = OFP_BUF_INIT;
+
+	(void)state;
+	established(ofp, &s);
+	control(ofp, &s, 1, 0, 0, &out);
+	assert_reply(&out, 1, 1);
+	control(ofp, &s, 1, 0, 0, &out);
+	assert_bundle_error(&out, 3);		/* BUNDLE_EXIST */
+	control(ofp, &s, 1, 2, 1, &out);
+	assert_bundle_error(&out, 7);		/* BAD_FLAGS (differ) */
+	control(ofp, &s, 1, 0, 4, &out);
+	assert_bundle_error(&out, 7);		/* BAD_FLAGS (unknown) */
+	control(ofp, &s, 1, 2, 0, &out);
+	assert_reply(&out, 1, 3);
+	control(ofp, &s, 1, 2, 0, &out);
+	assert_bundle_error(&out, 4);		/* BUNDLE_CLOSED */
+	add_flow(ofp, &s, 1, 0, "actions=drop", 5, &out);
+	assert_bundle_error(&out, 4);
+	control(ofp, &s, 1, 6, 0, &out);
+	assert_reply(&out, 1, 7);
+	control(ofp, &s, 1, 6, 0, &out);
+	assert_bundle_error(&out, 2);		/* BAD_ID */
+	control(ofp, &s, 1, 9, 0, &out);
+	assert_bundle_error(&out, 6);		/* BAD_TYPE */
+	/* Open bundles per connection. */
+	for (uint32_t i = 0; i < OFP_BUNDLE_MAX_OPEN; i++) {
+		control(ofp, &s, 100 + i, 0, 0, &out);
+		assert_reply(&out, 100 + i, 1);
+	}
+	control(ofp, &s, 999, 0, 0, &out);
+	assert_bundle_error(&out, 5);		/* OUT_OF_BUNDLES */
+	/* The session's end frees them (ASan checks). */
+	ofp_buf_free(&out);
+	ofp_session_destroy(ofp, &s);
+	ofproto_destroy(ofp);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_commit_and_rollback),
+		cmocka_unit_test(test_control_errors_and_limits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
