@@ -57,6 +57,8 @@ pmd_clock_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static uint64_t pmd_uids;
+
 struct pmd *
 pmd_create(unsigned index, unsigned lcore_id,
 	   const struct pmd_port_table *ports, struct rte_rcu_qsbr *qs,
@@ -75,6 +77,8 @@ pmd_create(unsigned index, unsigned lcore_id,
 	}
 	pmd->index = index;
 	pmd->lcore_id = lcore_id;
+	pmd->release_seq = UINT64_MAX;
+	pmd->uid = __atomic_add_fetch(&pmd_uids, 1, __ATOMIC_RELAXED);
 	pmd->rcu_thread_id = index;
 	pmd->ports = ports;
 	pmd->qs = qs;
@@ -138,7 +142,8 @@ pmd_destroy(struct pmd *pmd)
 		for (unsigned i = 0; i < pmd->tx[p].n; i++)
 			rte_pktmbuf_free(pmd->tx[p].pkts[i]);
 	for (unsigned i = 0; i < pmd->n_parked; i++)
-		rte_pktmbuf_free(pmd->parked[i].m);
+		rte_pktmbuf_free(pmd->parked[(pmd->park_head + i) &
+					     (PMD_PARK_MAX - 1)].m);
 	if (pmd->emc)
 		emc_destroy(pmd->emc);
 	if (pmd->megaflows)
@@ -235,7 +240,7 @@ tx_enqueue(struct pmd *pmd, uint32_t dp_port, struct rte_mbuf *m)
 }
 
 /* Send a packet up; the ring being full is a counted drop. */
-static void
+static bool
 upcall(struct pmd *pmd, struct rte_mbuf *m, enum pmd_upcall_kind kind,
        uint32_t arg)
 {
@@ -250,10 +255,11 @@ upcall(struct pmd *pmd, struct rte_mbuf *m, enum pmd_upcall_kind kind,
 			PMD_COUNT(pmd, misses, 1);
 			pmd->miss_upcalls_sent++;
 		}
-	} else {
-		PMD_COUNT(pmd, lost_upcalls, 1);
-		rte_pktmbuf_free(m);
+		return true;
 	}
+	PMD_COUNT(pmd, lost_upcalls, 1);
+	rte_pktmbuf_free(m);
+	return false;
 }
 
 /* A private copy of a packet (data and the mbuf private area's upcall
@@ -432,53 +438,79 @@ pmd_execute(struct pmd *pmd, struct rte_mbuf *m,
 	exec_range(pmd, m, actions, 0, n);
 }
 
-/* True while packets must wait behind an earlier miss: one is parked, or
- * a miss upcall went up since the exec ring was last drained. Only the
- * snapshot taken before that drain is trusted: a later "done" may belong
- * to a packet that sits on the exec ring still. */
-static inline bool
-ordering_stall(const struct pmd *pmd)
+/* The stall slot of an rx queue: queues that share one keep their order
+ * together (harmless, only slower). */
+static inline uint16_t
+rxq_slot(const struct pmd_rxq *q)
 {
-	return pmd->n_parked > 0 || pmd->miss_upcalls_sent != pmd->done_snapshot;
+	return (uint16_t)(((q->dp_port << 2) ^ q->queue_id) &
+			  (PMD_STALL_SLOTS - 1));
+}
+
+/* True while packets of a slot must wait behind an earlier miss: one of
+ * them is parked, or a miss upcall of the slot went up since the exec
+ * ring was last drained. Only the snapshot taken before that drain is
+ * trusted: a later "done" may belong to a packet that sits on the exec
+ * ring still. */
+static inline bool
+slot_stalled(const struct pmd *pmd, uint16_t slot)
+{
+	return pmd->stall[slot].n_parked > 0 ||
+	       pmd->stall[slot].seq > pmd->done_snapshot;
+}
+
+/* A miss of a slot goes up: the slot's packets wait behind it. */
+static inline void
+upcall_miss(struct pmd *pmd, struct rte_mbuf *m, uint16_t slot)
+{
+	if (upcall(pmd, m, PMD_UPCALL_MISS, 0))
+		pmd->stall[slot].seq = pmd->miss_upcalls_sent;
 }
 
 static void
 park(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
-     uint32_t hash, uint32_t map)
+     uint32_t hash, uint32_t map, uint16_t slot)
 {
 	struct pmd_parked *p;
 
 	if (unlikely(pmd->n_parked == PMD_PARK_MAX)) {
-		/* Waiting room full: drop it. Sending it up instead would keep
-		 * the upcall ring full and a miss always in flight, so the
-		 * PMD would never leave the stall (and it may overtake). */
+		/* Waiting room full (the rx hold in pmd_main() keeps room
+		 * for a burst: a safety net): drop it. Sending it up instead
+		 * could overtake an earlier packet of its flow. */
 		PMD_COUNT(pmd, park_overflows, 1);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	p = &pmd->parked[pmd->n_parked++];
+	p = &pmd->parked[(pmd->park_head + pmd->n_parked++) &
+			 (PMD_PARK_MAX - 1)];
 	p->m = m;
 	p->hash = hash;
 	p->map = map;
+	p->slot = slot;
 	p->key = *key;
+	pmd->stall[slot].n_parked++;
+	pmd->parked_slots |= UINT64_C(1) << slot;
+	if (pmd->stall[slot].seq < pmd->release_seq)
+		pmd->release_seq = pmd->stall[slot].seq;
 	PMD_COUNT(pmd, parked, 1);
 }
 
 /* A miss (or a packet behind one): send it up unless it has to wait
- * behind an earlier one. */
+ * behind an earlier one of its slot. */
 static void
 handle_miss(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf *m,
 	    const struct flow_key *key, uint32_t hash, uint32_t map,
 	    bool stalled)
 {
 	struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
+	uint16_t slot = rxq_slot(q);
 
 	priv->in_port = q->ofport;
 	priv->in_dp_port = q->dp_port;
-	if (!stalled && !ordering_stall(pmd))
-		upcall(pmd, m, PMD_UPCALL_MISS, 0);
+	if (!stalled && !slot_stalled(pmd, slot))
+		upcall_miss(pmd, m, slot);
 	else
-		park(pmd, m, key, hash, map);
+		park(pmd, m, key, hash, map, slot);
 }
 
 static inline void
@@ -493,38 +525,44 @@ megaflow_hit(struct pmd *pmd, struct megaflow *mf, uint32_t n_pkts,
 				 __ATOMIC_RELAXED);
 }
 
-/* The megaflow the previous burst ended on, if it is still installed and
- * the check paid off: a burst where fewer than half the packets matched
- * it turns the check off, except on one burst in PMD_REUSE_RETRY. The
- * pointer may outlive a grace period: the slot is never unmapped and its
- * serial changes on removal, as for the EMC's references. */
+/* The megaflow the previous burst of this rx queue ended on, if it is
+ * still installed and the check paid off: a burst where fewer than half
+ * the packets matched it turns the check off, except on one burst in
+ * PMD_REUSE_RETRY. Per queue, so that bursts of other queues in between
+ * (another port's traffic) do not hide it. The pointer may outlive a grace
+ * period: the slot is never unmapped and its serial changes on removal, as
+ * for the EMC's references; a queue that moved from another PMD ignores
+ * what it remembered there. */
 static inline struct megaflow *
-last_megaflow(struct pmd *pmd)
+last_megaflow(const struct pmd *pmd, struct pmd_rxq *q)
 {
-	struct megaflow *mf = pmd->last_mf;
+	struct megaflow *mf = q->last_mf;
 
-	if (mf == NULL || !megaflow_ref_valid(mf, pmd->last_mf_serial))
+	if (mf == NULL || q->last_mf_pmd != pmd->uid ||
+	    !megaflow_ref_valid(mf, q->last_mf_serial))
 		return NULL;
-	if (pmd->last_mf_off &&
-	    (++pmd->last_mf_tries & (PMD_REUSE_RETRY - 1)) != 0)
+	if (q->last_mf_off &&
+	    (++q->last_mf_tries & (PMD_REUSE_RETRY - 1)) != 0)
 		return NULL;
 	return mf;
 }
 
 static inline void
-remember_megaflow(struct pmd *pmd, const struct megaflow *tried,
-		  unsigned reused, unsigned n, struct megaflow *last)
+remember_megaflow(const struct pmd *pmd, struct pmd_rxq *q,
+		  const struct megaflow *tried, unsigned reused, unsigned n,
+		  struct megaflow *last)
 {
 	if (tried != NULL)
-		pmd->last_mf_off = reused * 2 < n;
-	if (last != NULL && last != pmd->last_mf) {
+		q->last_mf_off = reused * 2 < n;
+	if (last != NULL && (last != q->last_mf || q->last_mf_pmd != pmd->uid)) {
 		/* Serial first, then liveness: a megaflow removed since it
 		 * was found is not remembered (as emc_insert_map()). */
 		uint32_t serial = megaflow_serial(last);
 
 		if (__atomic_load_n(&last->live, __ATOMIC_ACQUIRE)) {
-			pmd->last_mf = last;
-			pmd->last_mf_serial = serial;
+			q->last_mf = last;
+			q->last_mf_pmd = pmd->uid;
+			q->last_mf_serial = serial;
 		}
 	}
 }
@@ -777,9 +815,9 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	/* Probe the EMC for this burst? When not (bypassed, see emc.h), no
 	 * key is hashed until it misses the megaflows too. */
 	bt.probe = emc_probe_burst(pmd->emc);
-	bt.last = last_megaflow(pmd);
+	bt.last = last_megaflow(pmd, q);
 	burst_parse(pmd, q, pkts, &bt);
-	if (unlikely(ordering_stall(pmd))) {
+	if (unlikely(slot_stalled(pmd, rxq_slot(q)))) {
 		/* Behind a miss: no lookup, wait in order. */
 		observe_rx(pmd, q, pkts, NULL, n);
 		for (uint16_t i = 0; i < n; i++) {
@@ -792,7 +830,7 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 		return;
 	}
 	burst_lookup(pmd, &bt);
-	remember_megaflow(pmd, bt.last, bt.reused, n, bt.found[n - 1]);
+	remember_megaflow(pmd, q, bt.last, bt.reused, n, bt.found[n - 1]);
 	observe_rx(pmd, q, pkts, bt.found, n);
 	burst_execute(pmd, q, pkts, &bt);
 }
@@ -815,47 +853,87 @@ parked_behind(const struct parked_sent *sent, unsigned n,
 	return false;
 }
 
-/* Once no miss upcall is in flight, look the waiting misses up again: the
- * megaflows just installed cover most of them. Order is kept per flow: the
- * first packet of each still-missing flow goes up (up to
- * PMD_PARKED_UPCALLS flows at once, so a stream of new flows is set up in
- * parallel), the packets of those flows behind it keep waiting, and once
- * the limit is reached everything behind waits. */
+/* Once a slot's miss upcalls are done, look its waiting misses up again:
+ * the megaflows just installed cover most of them. Order is kept per
+ * flow and slot: packets of a slot whose upcalls are still in flight stay;
+ * the first packet of each still-missing flow goes up (up to
+ * PMD_PARKED_UPCALLS flows in a pass, so a stream of new flows is set up
+ * in parallel) and the packets of those flows behind it stay; once the
+ * limit is reached the pass stops and everything behind stays where it
+ * is, its slot waiting for the upcalls just sent. The pass costs what it
+ * reaches, not the whole room. */
 static unsigned
 process_parked(struct pmd *pmd)
 {
 	struct parked_sent sent[PMD_PARKED_UPCALLS];
-	unsigned n = pmd->n_parked, keep = 0, hits = 0, n_sent = 0;
-	bool waiting = false;
+	const uint64_t done = pmd->done_snapshot;
+	const uint32_t mask = PMD_PARK_MAX - 1, head = pmd->park_head;
+	unsigned n = pmd->n_parked, i, w, hits = 0, n_sent = 0, released = 0;
+	uint64_t inflight = 0, slots;
 
-	if (n == 0 || pmd->miss_upcalls_sent != pmd->done_snapshot)
+	if (n == 0 || done < pmd->release_seq)
 		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct pmd_parked *p = &pmd->parked[i];
-		struct pmd_mbuf_priv *priv = pmd_mbuf_priv(p->m);
-		bool behind = waiting || parked_behind(sent, n_sent, p);
-		struct megaflow *mf = NULL;
+	for (slots = pmd->parked_slots; slots; slots &= slots - 1) {
+		unsigned s = (unsigned)__builtin_ctzll(slots);
 
-		if (!behind)
-			mf = megaflow_lookup(pmd->megaflows, &p->key);
+		if (pmd->stall[s].seq > done)
+			inflight |= UINT64_C(1) << s;
+	}
+	for (i = 0; i < n && n_sent < PMD_PARKED_UPCALLS; i++) {
+		struct pmd_parked *p = &pmd->parked[(head + i) & mask];
+		struct pmd_mbuf_priv *priv;
+		struct megaflow *mf;
+
+		if ((inflight >> p->slot) & 1 ||
+		    parked_behind(sent, n_sent, p))
+			continue;
+		priv = pmd_mbuf_priv(p->m);
+		mf = megaflow_lookup(pmd->megaflows, &p->key);
 		if (mf != NULL) {
 			hits++;
 			emc_insert_map(pmd->emc, &p->key, p->hash, p->map, mf);
 			megaflow_hit(pmd, mf, 1, rte_pktmbuf_pkt_len(p->m));
 			pmd_execute(pmd, p->m, &mf->actions, priv->in_dp_port);
-		} else if (!behind) {
+		} else {
 			sent[n_sent].hash = p->hash;
 			sent[n_sent].map = p->map;
 			sent[n_sent].key = p->key;
-			upcall(pmd, p->m, PMD_UPCALL_MISS, 0);
-			waiting = ++n_sent == PMD_PARKED_UPCALLS;
-		} else {
-			pmd->parked[keep++] = *p;
+			n_sent++;
+			upcall_miss(pmd, p->m, p->slot);
 		}
+		p->m = NULL;
+		released++;
+		if (--pmd->stall[p->slot].n_parked == 0)
+			pmd->parked_slots &= ~(UINT64_C(1) << p->slot);
 	}
-	pmd->n_parked = keep;
+	/* Close the gaps: the entries kept among the first i move up
+	 * against the unvisited rest, in order. */
+	w = i;
+	for (unsigned j = i; j-- > 0;) {
+		struct pmd_parked *p = &pmd->parked[(head + j) & mask];
+
+		if (p->m == NULL)
+			continue;
+		if (--w != j)
+			pmd->parked[(head + w) & mask] = *p;
+	}
+	pmd->park_head = (head + w) & mask;
+	pmd->n_parked = n - released;
+	/* Slots with packets left that are not behind an upcall in flight
+	 * (the pass stopped before them) wait for the upcalls just sent. */
+	pmd->release_seq = UINT64_MAX;
+	pmd->uid = __atomic_add_fetch(&pmd_uids, 1, __ATOMIC_RELAXED);
+	for (slots = pmd->parked_slots; slots; slots &= slots - 1) {
+		struct pmd_stall *st =
+			&pmd->stall[__builtin_ctzll(slots)];
+
+		if (st->seq <= done)
+			st->seq = pmd->miss_upcalls_sent;
+		if (st->seq < pmd->release_seq)
+			pmd->release_seq = st->seq;
+	}
 	PMD_COUNT(pmd, megaflow_hits, hits);
-	return n - keep;
+	return released;
 }
 
 /* Packets the slowpath handled, with their actions in the mbuf. */
@@ -936,12 +1014,15 @@ pmd_main(void *arg)
 			uint16_t n;
 
 			if (unlikely(pmd->n_parked >
-				     PMD_PARK_MAX - PMD_BURST)) {
+				     PMD_PARK_MAX - PMD_BURST -
+				     PMD_PARK_RESERVE) &&
+			    (pmd->n_parked > PMD_PARK_MAX - PMD_BURST ||
+			     slot_stalled(pmd, rxq_slot(q)))) {
 				/* No room for a burst behind the misses in
 				 * flight: leave the packets in the device's
 				 * rx ring until the waiting room drains. */
 				PMD_COUNT(pmd, rx_held, 1);
-				break;
+				continue;
 			}
 
 			n = rte_eth_rx_burst(q->dpdk_port_id, q->queue_id,

@@ -56,16 +56,25 @@
 #define PMD_MAX_PORTS 64
 #define PMD_MAX_RXQS 64
 #define PMD_MAX 16
-/* While a miss upcall is in flight, the packets behind it wait in the PMD
- * (parked) and are looked up again once it is installed and its packet is
- * back: a burst of new flows that one megaflow covers costs one upcall,
- * not one per flow, and no packet overtakes an earlier one of its flow.
- * When the waiting room has no room for one more burst, the PMD stops
- * polling its rx queues (rx_held) until it drains: packets wait in the
- * devices' rx rings instead of being dropped. A burst of new flows is
- * therefore loss-free up to PMD_PARK_MAX plus the rx ring size of the
- * queue it arrives on (rxq-size, 1024 by default), whatever the rate. */
-#define PMD_PARK_MAX 2048
+/* While a miss upcall is in flight, the packets behind it from the same rx
+ * queue wait in the PMD (parked) and are looked up again once it is
+ * installed and its packet is back: a burst of new flows that one
+ * megaflow covers costs one upcall, not one per flow, and no packet
+ * overtakes an earlier one of its flow. Ordering is kept per rx queue
+ * (per stall slot, PMD_STALL_SLOTS, a hash of port and queue): packets of
+ * another queue do not wait, so established flows on one port keep their
+ * rate while another port receives a storm of new flows.
+ * The waiting room is a FIFO ring of PMD_PARK_MAX packets. A queue whose
+ * packets would have to wait is not polled while the room has fewer than
+ * PMD_BURST + PMD_PARK_RESERVE free places (the reserve is for queues
+ * that are not waiting), any queue not while it has fewer than PMD_BURST
+ * (rx_held): packets wait in the devices' rx rings instead of being
+ * dropped. A burst of new flows on one queue is therefore loss-free up to
+ * PMD_PARK_MAX - PMD_PARK_RESERVE plus that queue's rx ring size (rxq-size,
+ * 1024 by default), whatever the rate. */
+#define PMD_PARK_MAX 4096	/* A power of two. */
+#define PMD_PARK_RESERVE 256
+#define PMD_STALL_SLOTS 64	/* Bits of a uint64_t. */
 /* Distinct waiting flows process_parked() sends up at once. */
 #define PMD_PARKED_UPCALLS 8
 
@@ -129,6 +138,13 @@ struct pmd_rxq {
 	uint32_t sample_left;	/* sFlow: packets to the next sample
 				 * (0: not armed), pmd_observe.c. */
 	uint32_t sample_rate;	/* The rate sample_left was armed for. */
+	/* Written by the PMD that polls the queue: */
+	struct megaflow *last_mf;	/* The last burst's last megaflow ... */
+	uint64_t last_mf_pmd;		/* ... in the table of this PMD (uid:
+					 * the queue may have moved), */
+	uint32_t last_mf_serial;	/* ... its serial then, */
+	bool last_mf_off;		/* ... whether checking it pays, */
+	uint32_t last_mf_tries;		/* ... bursts since it did not. */
 };
 
 /* The rx queues one PMD polls (RCU-published). */
@@ -173,10 +189,19 @@ struct pmd_stats {
 
 /* A miss waiting for the in-flight upcalls to be installed. */
 struct pmd_parked {
-	struct rte_mbuf *m;
+	struct rte_mbuf *m;	/* NULL: released (during a pass). */
 	uint32_t hash;
 	uint32_t map;		/* The parser's word map of key. */
+	uint16_t slot;		/* Its rx queue's stall slot. */
 	struct flow_key key;
+};
+
+/* Ordering state of the rx queues that hash to one slot. The slot is
+ * stalled (new packets wait) while it has parked packets or its miss
+ * upcalls up to number `seq` (miss_upcalls_sent) are not all done. */
+struct pmd_stall {
+	uint64_t seq;
+	uint32_t n_parked;
 };
 
 struct pmd_tx_batch {
@@ -212,15 +237,17 @@ struct pmd {
 	uint64_t done_snapshot;		/* miss_upcalls_done as read at the
 					 * start of this iteration, before
 					 * the exec ring was drained. */
-	struct megaflow *last_mf;	/* The last burst's last megaflow ... */
-	uint32_t last_mf_serial;	/* ... its serial then, */
-	bool last_mf_off;		/* ... whether checking it pays, */
-	uint32_t last_mf_tries;		/* ... bursts since it did not. */
+	uint64_t uid;			/* Unique among the PMDs ever created. */
 	struct dp_wake *wake;		/* The slowpath's (atomic pointer,
 					 * NULL: none); kicked once per
 					 * iteration that sent upcalls. */
 	bool upcalls_sent;		/* In this iteration. */
-	uint32_t n_parked;
+	uint32_t n_parked;		/* Waiting packets, from ... */
+	uint32_t park_head;		/* ... this index of parked[]. */
+	uint64_t parked_slots;		/* Slots with n_parked > 0. */
+	uint64_t release_seq;		/* Look at the waiting room again
+					 * once this upcall is done. */
+	struct pmd_stall stall[PMD_STALL_SLOTS];
 	struct pmd_parked parked[PMD_PARK_MAX];
 	volatile bool stop;
 	volatile bool running;
