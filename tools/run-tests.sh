@@ -6,6 +6,9 @@
 #   2. build-asan/: the same sources with ASan + UBSan (-Db_sanitize=address,undefined),
 #      unit + integration (the daemon runs under the sanitizers; DPDK's own
 #      libraries are not instrumented)
+#   3. build-fuzz/: CC=clang -Dfuzz=enabled: only the libFuzzer targets are built
+#      (ninja fuzz-targets), and --suite fuzz runs each on its committed inputs,
+#      then fuzzes it for PMDSWITCH_FUZZ_SECONDS (default 20)
 # The bench suite is never run here. Exit status: 0 only if every run passed.
 #
 #   bash tools/run-tests.sh      (as root)
@@ -13,6 +16,7 @@
 # Environment:
 #   SKIP_ASAN=1          skip the sanitizer build
 #   SKIP_PACKAGE=1       skip the Debian package test
+#   SKIP_FUZZ=1          skip the fuzz build
 #   ASAN_INTEGRATION=0   run only the unit suite on the sanitizer build
 #   MESON_TEST_ARGS      extra arguments for meson test (e.g. "--repeat 3")
 set -euo pipefail
@@ -87,6 +91,32 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
 			grep -B2 -A8 -m 5 -E 'error|FAILED' build-asan/ninja.log >&2 || tail -n 40 build-asan/ninja.log >&2
 			log "build-asan: build failed (full log: build-asan/ninja.log)"
 			results+=("FAIL  build-asan: build")
+			status=1
+		fi
+	fi
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+	fuzz_ok=1
+	if [ ! -f build-fuzz/build.ninja ]; then
+		log "configuring build-fuzz (clang, libFuzzer)"
+		setup_log="${TMPDIR:-/tmp}/pmdswitch-fuzz-setup.log"
+		if ! CC=clang meson setup build-fuzz -Dtests=enabled -Dfuzz=enabled \
+			>"$setup_log" 2>&1; then
+			tail -n 30 "$setup_log" >&2
+			results+=("FAIL  build-fuzz: meson setup")
+			status=1
+			fuzz_ok=0
+		fi
+	fi
+	if [ "$fuzz_ok" = 1 ]; then
+		log "building build-fuzz (the fuzz targets only)"
+		if ninja -C build-fuzz fuzz-targets >build-fuzz/ninja.log 2>&1; then
+			run_suite "build-fuzz: fuzz" -C build-fuzz --suite fuzz --no-rebuild
+		else
+			grep -B2 -A8 -m 5 -E 'error|FAILED' build-fuzz/ninja.log >&2 || tail -n 40 build-fuzz/ninja.log >&2
+			log "build-fuzz: build failed (full log: build-fuzz/ninja.log)"
+			results+=("FAIL  build-fuzz: build")
 			status=1
 		fi
 	fi

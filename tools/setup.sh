@@ -35,7 +35,9 @@ PACKAGES=(build-essential gcc meson ninja-build pkg-config dpdk dpdk-dev
 	openssl openvswitch-common python3 python3-os-ken iproute2 tcpdump
 	curl prometheus tshark nfdump-sflow
 	# the package test (tests/package): build, lint, verify the unit, man pages
-	debhelper lintian systemd man-db)
+	debhelper lintian systemd man-db
+	# the fuzz suite (build-fuzz): clang with libFuzzer and the sanitizers
+	clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1164,3 +1164,52 @@ ofp_conn_mgr_start(struct ofp_conn_mgr *mgr)
 	mgr->started = true;
 	return 0;
 }
+
+/* ---- Tests and fuzzing (see ofp_conn.h). ---- */
+
+static size_t
+feed_drain(struct ofp_conn *c)
+{
+	size_t n = tx_backlog(c);
+
+	c->tx.len = c->tx_off = 0;
+	return n;
+}
+
+int
+ofp_conn_mgr_feed(struct ofp_conn_mgr *mgr, const uint8_t *data, size_t len,
+		  size_t chunk, size_t *replied)
+{
+	struct ofp_conn *c = conn_new(mgr, "feed");
+	struct ofp_conn **pp;
+	size_t off = 0, out = 0;
+
+	if (c == NULL)
+		return -ENOMEM;
+	c->open = true;
+	ofp_msg_put_hello(&c->tx);
+	if (chunk == 0)
+		chunk = len ? len : 1;
+	while (off < len && !c->closing) {
+		size_t n = len - off < chunk ? len - off : chunk;
+
+		ofp_buf_put(&c->rx, data + off, n);
+		off += n;
+		do {
+			conn_process(mgr, c, mgr->tx_cap);
+			out += feed_drain(c);
+		} while (c->rx_held && !c->closing);
+		if (c->sess.flows_dirty)
+			ofp_session_flush_changes(mgr->ofp, &c->sess);
+	}
+	out += feed_drain(c);
+	for (pp = &mgr->conns; *pp != c; pp = &(*pp)->next)
+		;
+	*pp = c->next;
+	if (c->sess.version != 0)
+		atomic_fetch_sub(&mgr->n_conns, 1);
+	conn_free(mgr, c);
+	if (replied)
+		*replied += out;
+	return 0;
+}

@@ -85,4 +85,14 @@ size_t ofp_conn_mgr_controller_states(struct ofp_conn_mgr *mgr,
 /* Queues an async message (takes ownership; freed when dropped). */
 void ofp_conn_mgr_post(struct ofp_conn_mgr *mgr, struct ofp_async *a);
 
+/* Tests and fuzzing: feeds data as if a peer sent it on a fresh plain
+ * connection, chunk bytes per read (0: all at once), through the same
+ * framing and dispatch as the control thread (our HELLO first, replies
+ * bounded by the backlog cap); the replies are taken away as a fast peer
+ * would and their bytes added to *replied (may be NULL); then the
+ * connection is closed. Only for a manager whose thread never started.
+ * 0, or -ENOMEM. */
+int ofp_conn_mgr_feed(struct ofp_conn_mgr *mgr, const uint8_t *data,
+		      size_t len, size_t chunk, size_t *replied);
+
 #endif /* PMDSWITCH_OFP_CONN_H */
