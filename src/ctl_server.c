@@ -28,6 +28,7 @@
 
 #include "ctl_request.h"
 #include "ctl_socket.h"
+#include "ctl_trace.h"
 #include "daemon.h"
 #include "dataplane/flow_parse.h"
 #include "dataplane/rxq_sched.h"
@@ -645,6 +646,13 @@ cmd_ctl_stats(struct pmdswitch *sw, const struct ctl_request *req,
 	return 0;
 }
 
+static int
+cmd_trace(struct pmdswitch *sw, const struct ctl_request *req,
+	  struct strbuf *out)
+{
+	return ctl_trace(sw, req->json, req->argc, req->argv, out);
+}
+
 struct ctl_command {
 	const char *name;
 	int min_args, max_args;
@@ -665,6 +673,7 @@ static const struct ctl_command commands[] = {
 	{ "pmd-rxq-rebalance", 0, 0, "pmd-rxq-rebalance",
 	  cmd_pmd_rxq_rebalance },
 	{ "reload", 0, 0, "reload", cmd_reload },
+	{ "trace", 2, 6, CTL_TRACE_USAGE, cmd_trace },
 	{ "version", 0, 0, "version", cmd_version },
 	{ "ctl-stats", 0, 0, "ctl-stats", cmd_ctl_stats },
 };

@@ -62,6 +62,21 @@ usage(FILE *out)
 		"their cycles\n"
 		"  dump-ports BR            port counters of bridge BR\n"
 		"  reload                   re-read the configuration file\n"
+		"  trace BR FLOW            what the switch does with a packet "
+		"of this\n"
+		"                           flow (ovs-ofctl match syntax, "
+		"in_port=N\n"
+		"                           required): tables, rules, groups, "
+		"datapath\n"
+		"                           actions, output frames, megaflow, "
+		"caches;\n"
+		"                           nothing is sent or counted\n"
+		"  trace BR --packet HEX --in-port PORT\n"
+		"  trace BR --pcap FILE --in-port PORT [--all]\n"
+		"                           the same for a frame in hex, or the "
+		"first\n"
+		"                           (--all: each) packet of a pcap "
+		"file\n"
 		"  version                  daemon version\n"
 		"  ctl-stats                control socket clients and why "
 		"some were refused\n"
@@ -248,7 +263,7 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *config_file = NULL;
-	char *config_path = NULL, *req = NULL, *reply = NULL;
+	char *config_path = NULL, *req = NULL, *reply = NULL, *abs_pcap = NULL;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = CTL_TIMEOUT_MS / 1000};
 	struct timespec deadline;
@@ -286,6 +301,20 @@ main(int argc, char **argv)
 				i - optind);
 			return CTL_EXIT_NO_ANSWER;
 		}
+	}
+
+	/* trace --pcap FILE: the daemon opens it, from its own directory. */
+	for (i = optind + 1; i + 1 < argc; i++) {
+		if (strcmp(argv[optind], "trace") != 0 ||
+		    strcmp(argv[i], "--pcap") != 0 || argv[i + 1][0] == '/')
+			continue;
+		abs_pcap = realpath(argv[i + 1], NULL);
+		if (abs_pcap == NULL) {
+			fprintf(stderr, "%s: trace --pcap %s: %s\n", prog,
+				argv[i + 1], strerror(errno));
+			return CTL_EXIT_FAILED;
+		}
+		argv[i + 1] = abs_pcap;
 	}
 
 	/* --ctl, then --config, then $PMDSWITCH_CTL, then the default. */
@@ -382,5 +411,6 @@ out:
 	free(req);
 	free(reply);
 	free(config_path);
+	free(abs_pcap);
 	return status;
 }

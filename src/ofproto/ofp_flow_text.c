@@ -888,6 +888,17 @@ format_actions(struct strbuf *s, const struct ofpact *acts, size_t n,
 }
 
 void
+ofp_flow_text_format_actions(struct strbuf *s, const struct ofpact *acts,
+			     size_t n)
+{
+	bool first = true;
+
+	if (n == 0)
+		strbuf_printf(s, "drop");
+	format_actions(s, acts, n, &first);
+}
+
+void
 ofp_flow_text_format_insts(struct strbuf *s, const struct ofp_insts *insts)
 {
 	bool first = true;

@@ -52,6 +52,9 @@ void ofp_flow_text_format_match(struct strbuf *s,
 void ofp_flow_text_format_insts(struct strbuf *s,
 				const struct ofp_insts *insts);
 void ofp_flow_text_format_port(struct strbuf *s, uint32_t port);
+/* An action list as in dump-flows ("set_field:...,output:2"; "drop"). */
+void ofp_flow_text_format_actions(struct strbuf *s, const struct ofpact *acts,
+				  size_t n);
 
 /* One flow in dump-flows form, without the trailing newline:
  * " cookie=0x0, duration=1.234s, table=0, n_packets=5, n_bytes=300,

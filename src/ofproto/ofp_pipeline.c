@@ -19,11 +19,13 @@
  * them the packet is dropped and a rate-limited warning logged.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ofp_log.h"
 #include "ofproto_priv.h"
+#include "ofproto_trace.h"
 
 #define ETH_TYPE_MPLS 0x8847
 #define ETH_TYPE_MPLS_MC 0x8848
@@ -46,7 +48,62 @@ struct pipe {
 	bool stale;
 	bool probe;		/* Revalidation of a megaflow's key. */
 	uint64_t walk;		/* Group liveness memo (0: none yet). */
+	struct ofproto_trace *tr;	/* pmdswitch-ctl trace, or NULL. */
 };
+
+/* Trace steps (ofproto_trace.h): text of an action list. */
+static void
+trace_text(char *dst, size_t len, const struct ofpact *acts, size_t n)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	ofp_flow_text_format_actions(&b, acts, n);
+	snprintf(dst, len, "%s", strbuf_str(&b));
+	strbuf_free(&b);
+}
+
+static void
+trace_table(struct pipe *p, unsigned int t, const struct ofp_rule *r)
+{
+	struct ofproto_trace_step *s =
+		ofproto_trace_add(p->tr, OFPROTO_TRACE_TABLE, p->ofp->name);
+	struct strbuf b = STRBUF_INIT;
+
+	if (s == NULL)
+		return;
+	s->table_id = (uint8_t)t;
+	if (r == NULL)
+		return;
+	s->matched = true;
+	s->priority = r->priority;
+	s->cookie = r->cookie;
+	ofp_flow_text_format_match(&b, &r->match, r->priority);
+	snprintf(s->match, sizeof(s->match), "%s", strbuf_str(&b));
+	strbuf_clear(&b);
+	ofp_flow_text_format_insts(&b, r->insts);
+	snprintf(s->actions, sizeof(s->actions), "%s", strbuf_str(&b));
+	strbuf_free(&b);
+}
+
+static void
+trace_group(struct pipe *p, const struct ofp_group *g, uint32_t id, int idx,
+	    int depth)
+{
+	struct ofproto_trace_step *s = ofproto_trace_add(
+		p->tr, idx < 0 ? OFPROTO_TRACE_NO_BUCKET : OFPROTO_TRACE_BUCKET,
+		p->ofp->name);
+
+	if (s == NULL)
+		return;
+	s->group_id = id;
+	s->group_type = g != NULL ? g->type : 0xff;
+	s->depth = (unsigned)depth;
+	if (idx >= 0) {
+		s->bucket = (uint16_t)idx;
+		trace_text(s->actions, sizeof(s->actions),
+			   g->buckets[idx].actions, g->buckets[idx].n_actions);
+	}
+}
 
 static void
 emit(struct pipe *p, const struct ofpact *a)
@@ -202,6 +259,8 @@ exec_bucket(struct pipe *p, const struct ofp_group *g, size_t idx,
 	size_t pos = p->n;
 
 	add_credit(p, ofp_group_bucket_id(g->id, (uint16_t)idx));
+	if (p->tr != NULL)
+		trace_group(p, g, g->id, (int)idx, depth);
 	emit(p, &clone);
 	for (size_t i = 0; i < b->n_actions && !p->overflow; i++)
 		exec_action(p, &b->actions[i], &copy, depth + 1);
@@ -214,12 +273,17 @@ exec_group(struct pipe *p, uint32_t id, const struct flow_key *wk, int depth)
 {
 	const struct ofp_group *g = ofp_group_find(&p->ofp->groups, id);
 
+	size_t taken = p->tr != NULL ? p->tr->n_steps : 0;
+
 	if (depth >= OFP_GROUP_MAX_DEPTH) {
 		p->overflow = true;
 		return;
 	}
-	if (g == NULL)
+	if (g == NULL) {
+		if (p->tr != NULL)
+			trace_group(p, NULL, id, -1, depth);
 		return;
+	}
 	add_credit(p, ofp_group_bucket_id(g->id, 0xffff));
 	switch (g->type) {
 	case OFPGT_ALL:
@@ -247,6 +311,8 @@ exec_group(struct pipe *p, uint32_t id, const struct flow_key *wk, int depth)
 	default:
 		break;
 	}
+	if (p->tr != NULL && p->tr->n_steps == taken && !p->tr->truncated)
+		trace_group(p, g, id, -1, depth);
 }
 
 /* For PUSH_PBB / POP_PBB: zeroes every packet field of the working key
@@ -400,15 +466,16 @@ is_table_miss_rule(const struct ofp_rule *r)
 	return r->priority == 0 && flow_key_equal(&r->match.mask, &zero);
 }
 
-void
-ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
-		     const struct ofproto_packet *pkt,
-		     struct ofproto_lookup_result *res, uint64_t now)
+static void
+pipeline_run(struct ofproto *ofp, const struct flow_key *key,
+	     const struct ofproto_packet *pkt,
+	     struct ofproto_lookup_result *res, uint64_t now,
+	     struct ofproto_trace *tr)
 {
 	struct pipe p = { .ofp = ofp, .res = res, .reason = OFPR_ACTION,
 			  .table_id = OFPROTO_PIN_NO_TABLE,
 			  .cookie = OFPROTO_PIN_NO_COOKIE, .pkt = pkt,
-			  .probe = now == 0 };
+			  .probe = now == 0, .tr = tr };
 	struct ofpact set[OFPROTO_MAX_ACTIONS];
 	struct flow_key wk = *key;
 	size_t n_set = 0;
@@ -425,6 +492,8 @@ ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
 		struct ofp_rule *r = ofp_table_lookup(&ofp->tables[t], &wk,
 						      &consulted, now);
 		flow_key_or(&res->mask, &consulted);
+		if (tr != NULL)
+			trace_table(&p, t, r);
 		if (r == NULL) {
 			miss = true;	/* The action set is not executed. */
 			add_credit(&p, OFPROTO_TABLE_MISS_ID(t));
@@ -470,6 +539,14 @@ ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
 		/* Executed after the last table's lookup, by no one rule. */
 		p.in_set = true;
 		n_set = ofp_action_set_order(set, n_set);
+		if (tr != NULL && n_set > 0) {
+			struct ofproto_trace_step *s = ofproto_trace_add(
+				tr, OFPROTO_TRACE_ACTION_SET, ofp->name);
+
+			if (s != NULL)
+				trace_text(s->actions, sizeof(s->actions), set,
+					   n_set);
+		}
 		for (size_t i = 0; i < n_set && !p.overflow; i++) {
 			p.reason = set[i].type == OFPACT_CONTROLLER ?
 				   set[i].reason : p.reason;
@@ -487,6 +564,14 @@ ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
 	res->n_actions = p.n;
 	res->mask.metadata = 0;
 	res->mask.in_port = UINT32_MAX;
+}
+
+void
+ofproto_pipeline_run(struct ofproto *ofp, const struct flow_key *key,
+		     const struct ofproto_packet *pkt,
+		     struct ofproto_lookup_result *res, uint64_t now)
+{
+	pipeline_run(ofp, key, pkt, res, now, NULL);
 }
 
 size_t
@@ -692,7 +777,7 @@ has_normal(const struct ofpact *acts, size_t n)
 static void
 lookup(struct ofproto *ofp, const struct flow_key *key,
        const struct ofproto_packet *pkt, struct ofproto_lookup_result *res,
-       bool probe)
+       bool probe, struct ofproto_trace *tr)
 {
 	bool mac_changed = false;
 	bool *learn = probe ? NULL : &mac_changed;
@@ -716,7 +801,7 @@ lookup(struct ofproto *ofp, const struct flow_key *key,
 						   res->actions, now, learn);
 	} else {
 		/* Table lookups take 0 as "no side effects". */
-		ofproto_pipeline_run(ofp, key, pkt, res, probe ? 0 : now);
+		pipeline_run(ofp, key, pkt, res, probe ? 0 : now, tr);
 		if (has_normal(res->actions, res->n_actions)) {
 			res->normal = true;
 			res->n_actions = resolve_normal(ofp, key, &res->mask,
@@ -724,6 +809,14 @@ lookup(struct ofproto *ofp, const struct flow_key *key,
 							res->n_actions, now,
 							learn);
 		}
+	}
+	if (tr != NULL && res->normal) {
+		struct ofproto_trace_step *s =
+			ofproto_trace_add(tr, OFPROTO_TRACE_NORMAL, ofp->name);
+
+		if (s != NULL)
+			trace_text(s->actions, sizeof(s->actions),
+				   res->actions, res->n_actions);
 	}
 	res->n_actions = apply_port_config(ofp, key->in_port, res->actions,
 					   res->n_actions);
@@ -736,7 +829,7 @@ void
 ofproto_lookup(struct ofproto *ofp, const struct flow_key *key,
 	       struct ofproto_lookup_result *res)
 {
-	lookup(ofp, key, NULL, res, false);
+	lookup(ofp, key, NULL, res, false, NULL);
 }
 
 void
@@ -744,14 +837,23 @@ ofproto_lookup_packet(struct ofproto *ofp, const struct flow_key *key,
 		      const struct ofproto_packet *pkt,
 		      struct ofproto_lookup_result *res)
 {
-	lookup(ofp, key, pkt, res, false);
+	lookup(ofp, key, pkt, res, false, NULL);
 }
 
 void
 ofproto_lookup_probe(struct ofproto *ofp, const struct flow_key *key,
 		     struct ofproto_lookup_result *res)
 {
-	lookup(ofp, key, NULL, res, true);
+	lookup(ofp, key, NULL, res, true, NULL);
+}
+
+void
+ofproto_lookup_trace(struct ofproto *ofp, const struct flow_key *key,
+		     const struct ofproto_packet *pkt,
+		     struct ofproto_lookup_result *res,
+		     struct ofproto_trace *tr)
+{
+	lookup(ofp, key, pkt, res, true, tr);
 }
 
 size_t

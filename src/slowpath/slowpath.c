@@ -14,9 +14,11 @@
 
 #include "dataplane/dp_meter.h"
 #include "dataplane/dp_wake.h"
+#include "dataplane/emc.h"
 #include "dataplane/flow_parse.h"
 #include "dataplane/megaflow.h"
 #include "megaflow_format.h"
+#include "ofproto/ofproto_trace.h"
 #include "xlate.h"
 
 #define SLOWPATH_BATCH 32
@@ -898,4 +900,83 @@ slowpath_dump_megaflows(struct slowpath *sp, bool json, struct strbuf *out)
 	pthread_mutex_unlock(&sp->mf_lock);
 	if (json)
 		strbuf_printf(out, "]");
+}
+
+/* ---- pmdswitch-ctl trace ---- */
+
+struct trace_mf_ctx {
+	const struct flow_key *key;
+	struct slowpath_trace_pmd *out;
+};
+
+static void
+trace_mf_cb(struct megaflow *mf, void *arg)
+{
+	struct trace_mf_ctx *c = arg;
+
+	if (c->out->megaflow_hit || !megaflow_matches(mf, c->key))
+		return;
+	c->out->megaflow_hit = true;
+	c->out->mf_key = mf->key;
+	c->out->mf_mask = *mf->mask;
+	c->out->mf_packets = __atomic_load_n(&mf->n_packets,
+					     __ATOMIC_RELAXED);
+}
+
+/* Whether the PMD's EMC holds key now. The EMC is the PMD's own, written
+ * without synchronization: its entries are copied and checked here (the
+ * memory stays valid: no PMD goes while a control command runs);
+ * an entry the PMD rewrites at this very moment may be misread, which can
+ * only make the answer wrong, never unsafe. */
+static bool
+trace_emc(const struct emc *emc, const struct flow_key *key, uint16_t map,
+	  bool *bypassed)
+{
+	uint32_t hash = emc_hash_map(key, map);
+
+	*bypassed = __atomic_load_n(&emc->bypass, __ATOMIC_RELAXED);
+	if (emc->n_entries == 0)
+		return false;
+	for (unsigned way = 0; way < EMC_WAYS; way++) {
+		struct emc_entry e;
+
+		memcpy(&e, &emc->entries[emc_slot(emc, hash, way)], sizeof(e));
+		if (e.hash == hash && e.map == map && e.mf != NULL &&
+		    emc_key_equal(&e.key, key, map) &&
+		    megaflow_ref_valid(e.mf, e.serial) &&
+		    megaflow_matches(e.mf, key))
+			return true;
+	}
+	return false;
+}
+
+unsigned
+slowpath_trace(struct slowpath *sp, const struct flow_key *key,
+	       uint16_t map, const void *data, uint32_t len,
+	       struct ofproto_trace *tr, struct xlate_result *xr,
+	       struct slowpath_trace_pmd *pmds)
+{
+	unsigned n;
+
+	pthread_rwlock_rdlock(&sp->map_lock);
+	xlate_trace(&sp->map, key, data, len, xr, tr);
+	/* No megaflow writer while the caches are looked at. */
+	pthread_mutex_lock(&sp->mf_lock);
+	n = sp->n_pmds;
+	for (unsigned i = 0; i < n; i++) {
+		struct pmd *pmd = sp->pmds[i];
+		struct slowpath_trace_pmd *o = &pmds[i];
+		struct trace_mf_ctx c = { .key = key, .out = o };
+
+		memset(o, 0, sizeof(*o));
+		o->core = pmd->lcore_id;
+		o->index = pmd->index;
+		if (pmd->emc != NULL)
+			o->emc_hit = trace_emc(pmd->emc, key, map,
+					       &o->emc_bypassed);
+		megaflow_foreach(pmd->megaflows, trace_mf_cb, &c);
+	}
+	pthread_mutex_unlock(&sp->mf_lock);
+	pthread_rwlock_unlock(&sp->map_lock);
+	return n;
 }

@@ -36,6 +36,7 @@
 #include "dataplane/pmd.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/strbuf.h"
+#include "slowpath/xlate.h"
 
 struct slowpath;
 
@@ -129,5 +130,29 @@ void slowpath_stats_read(struct slowpath *sp, struct slowpath_stats *out);
 /* dump-megaflows: every PMD's megaflows, text or JSON. */
 void slowpath_dump_megaflows(struct slowpath *sp, bool json,
 			     struct strbuf *out);
+
+/* pmdswitch-ctl trace: what the caches of a PMD hold for a key now. */
+struct slowpath_trace_pmd {
+	unsigned core;			/* The PMD's lcore ... */
+	unsigned index;			/* ... and index. */
+	bool emc_hit;			/* Its EMC has the exact key. */
+	bool emc_bypassed;		/* Its EMC is bypassed (low hit rate). */
+	bool megaflow_hit;		/* A megaflow of it covers the key: */
+	struct flow_key mf_key, mf_mask;	/* that one, */
+	uint64_t mf_packets;		/* and its packets. */
+};
+
+/* Trace a packet (key: its datapath key, parsed from data[0..len) with
+ * the word map `map`; data may be NULL) through the pipelines of every
+ * bridge it crosses, without side effects (xlate_trace()): the steps go to
+ * tr, the datapath actions and megaflow mask to xr; and look the key up,
+ * without counting, in the EMC and megaflows of every PMD (pmds: room for
+ * PMD_MAX). Returns the number of PMDs. A control command (config_lock
+ * held: the PMDs cannot change meanwhile). */
+struct ofproto_trace;
+unsigned slowpath_trace(struct slowpath *sp, const struct flow_key *key,
+			uint16_t map, const void *data, uint32_t len,
+			struct ofproto_trace *tr, struct xlate_result *xr,
+			struct slowpath_trace_pmd *pmds);
 
 #endif /* PMDSWITCH_SLOWPATH_H */

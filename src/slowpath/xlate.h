@@ -148,6 +148,14 @@ void xlate_packet_data(const struct xlate_map *map, const struct flow_key *key,
 		       const void *data, uint32_t len,
 		       struct xlate_result *res);
 
+/* pmdswitch-ctl trace: xlate_packet_data() (data NULL: xlate_packet())
+ * with the lookups of ofproto_lookup_trace(): no side effects, and every
+ * pipeline step of every bridge crossed appended to tr. */
+struct ofproto_trace;
+void xlate_trace(const struct xlate_map *map, const struct flow_key *key,
+		 const void *data, uint32_t len, struct xlate_result *res,
+		 struct ofproto_trace *tr);
+
 /* struct ofproto_packet's reparse for the slowpath: the header actions
  * applied to a copy of the packet, then flow_parse(). */
 int xlate_reparse(void *arg, const void *data, uint32_t len,

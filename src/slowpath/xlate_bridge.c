@@ -14,6 +14,7 @@
 #include "dataplane/dp_meter.h"
 #include "dataplane/dp_packet.h"
 #include "dataplane/flow_parse.h"
+#include "ofproto/ofproto_trace.h"
 
 /* Room in front of a reparsed packet for the pushes before the pop. */
 #define REPARSE_HEADROOM 2048
@@ -38,6 +39,7 @@ struct xlate_ctx {
 	bool probe;		/* Revalidation: look up without side effects. */
 	/* The packet as it entered the first bridge, or NULL. */
 	const struct ofproto_packet *pkt;
+	struct ofproto_trace *tr;	/* xlate_trace(): the steps. */
 };
 
 static void run_bridge(struct xlate_ctx *c, unsigned bridge,
@@ -227,7 +229,10 @@ run_bridge(struct xlate_ctx *c, unsigned bridge, const struct flow_key *key,
 		return;
 	struct flow_key k = *key;
 
-	if (c->probe)
+	if (c->tr != NULL)
+		ofproto_lookup_trace(ofp, key, depth == 0 ? c->pkt : NULL,
+				     &lr, c->tr);
+	else if (c->probe)
 		ofproto_lookup_probe(ofp, key, &lr);
 	else
 		/* A peer bridge gets the packet as rewritten by the first:
@@ -263,10 +268,10 @@ result_init(struct xlate_result *res)
 static void
 xlate_run(const struct xlate_map *map, const struct flow_key *key,
 	  const struct ofproto_packet *pkt, struct xlate_result *res,
-	  bool probe)
+	  bool probe, struct ofproto_trace *tr)
 {
 	struct xlate_ctx c = { .map = map, .res = res, .probe = probe,
-			       .pkt = pkt };
+			       .pkt = pkt, .tr = tr };
 	unsigned bridge = XLATE_IN_PORT_BRIDGE(key->in_port);
 	struct flow_key k = *key;
 
@@ -283,7 +288,7 @@ void
 xlate_packet(const struct xlate_map *map, const struct flow_key *key,
 	     struct xlate_result *res)
 {
-	xlate_run(map, key, NULL, res, false);
+	xlate_run(map, key, NULL, res, false, NULL);
 }
 
 void
@@ -294,7 +299,19 @@ xlate_packet_data(const struct xlate_map *map, const struct flow_key *key,
 		.data = data, .len = len, .reparse = xlate_reparse,
 	};
 
-	xlate_run(map, key, &pkt, res, false);
+	xlate_run(map, key, &pkt, res, false, NULL);
+}
+
+void
+xlate_trace(const struct xlate_map *map, const struct flow_key *key,
+	    const void *data, uint32_t len, struct xlate_result *res,
+	    struct ofproto_trace *tr)
+{
+	const struct ofproto_packet pkt = {
+		.data = data, .len = len, .reparse = xlate_reparse,
+	};
+
+	xlate_run(map, key, data != NULL ? &pkt : NULL, res, true, tr);
 }
 
 void
@@ -325,7 +342,7 @@ xlate_megaflow_valid(const struct xlate_map *map,
 
 	/* A megaflow's key is not a packet: nothing may be learned from it,
 	 * and it must not keep rules from idling out. */
-	xlate_run(map, masked_key, NULL, &xr, true);
+	xlate_run(map, masked_key, NULL, &xr, true, NULL);
 	if (xr.cookies_overflow || xr.truncated || xr.uncacheable)
 		return false;
 	x = flow_key_words(&xr.mask);

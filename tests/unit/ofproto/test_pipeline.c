@@ -18,6 +18,7 @@
 #include "ofp_wire.h"
 #include "ofproto.h"
 #include "ofproto_priv.h"
+#include "ofproto_trace.h"
 #include "test_util.h"
 
 static int n_changed, n_meter_set, n_meter_del;
@@ -1059,6 +1060,82 @@ test_probe_has_no_side_effects(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* ofproto_lookup_trace(): the tables, rules, buckets and action set of
+ * the lookup, the same actions as a lookup, and no counter moved. */
+static void
+test_trace_steps(void **state)
+{
+	struct ofproto *ofp = new_ofp();
+	struct ofproto_trace *tr = calloc(1, sizeof(*tr));
+	struct ofproto_lookup_result res, res2;
+	struct ofp_bucket b[2];
+	struct flow_key k, m;
+	uint32_t active;
+	uint64_t l0, m0, l1, m1;
+	char err[256];
+
+	(void)state;
+	b[0] = bucket(0, OFPP13_ANY, 3);
+	b[1] = bucket(0, OFPP13_ANY, 4);
+	assert_int_equal(group_mod(ofp, OFPGC_ADD, OFPGT_ALL, 7, b, 2), 0);
+	add(ofp, "priority=5,ip,cookie=0x42,actions=write_actions(output:2),"
+		 "goto_table:1");
+	add(ofp, "table=1,priority=9,udp,actions=group:7,goto_table:2");
+	key_ipv4(&k, 1, 17, "10.0.0.7", 53);
+	ofproto_table_counters(ofp, 0, &active, &l0, &m0);
+	ofproto_lookup_trace(ofp, &k, NULL, &res, tr);
+	ofproto_table_counters(ofp, 0, &active, &l1, &m1);
+	assert_int_equal(l1, l0);
+	assert_int_equal(m1, m0);
+	ofproto_lookup_probe(ofp, &k, &res2);
+	assert_int_equal(res.n_actions, res2.n_actions);
+	assert_memory_equal(res.actions, res2.actions,
+			    res.n_actions * sizeof(res.actions[0]));
+
+	assert_int_equal(tr->n_steps, 5);
+	assert_int_equal(tr->steps[0].kind, OFPROTO_TRACE_TABLE);
+	assert_int_equal(tr->steps[0].table_id, 0);
+	assert_true(tr->steps[0].matched);
+	assert_int_equal(tr->steps[0].priority, 5);
+	assert_true(tr->steps[0].cookie == 0x42);
+	assert_string_equal(tr->steps[0].match, "priority=5,ip");
+	assert_string_equal(tr->steps[0].actions,
+			    "write_actions(output:2),goto_table:1");
+	assert_int_equal(tr->steps[1].table_id, 1);
+	assert_int_equal(tr->steps[2].kind, OFPROTO_TRACE_BUCKET);
+	assert_int_equal(tr->steps[2].group_id, 7);
+	assert_int_equal(tr->steps[2].bucket, 0);
+	assert_string_equal(tr->steps[2].actions, "output:3");
+	assert_int_equal(tr->steps[3].bucket, 1);
+	assert_int_equal(tr->steps[4].kind, OFPROTO_TRACE_TABLE);
+	assert_int_equal(tr->steps[4].table_id, 2);
+	/* A miss: the action set is not executed (no ACTION_SET step). */
+	assert_false(tr->steps[4].matched);
+	add(ofp, "table=2,priority=1,actions=drop");
+	memset(tr, 0, sizeof(*tr));
+	ofproto_lookup_trace(ofp, &k, NULL, &res, tr);
+	assert_int_equal(tr->n_steps, 6);
+	assert_true(tr->steps[4].matched);
+	assert_int_equal(tr->steps[5].kind, OFPROTO_TRACE_ACTION_SET);
+	assert_string_equal(tr->steps[5].actions, "output:2");
+	ofproto_destroy(ofp);
+
+	/* Flow text as a packet key. */
+	assert_int_equal(ofproto_trace_parse_flow(
+		"in_port=3,udp,nw_dst=10.0.0.0/8,tp_dst=53", &k, &m, err,
+		sizeof(err)), 0);
+	assert_int_equal(k.in_port, 3);
+	assert_int_equal(k.nw_proto, 17);
+	assert_int_equal(k.tp_dst, htons(53));
+	assert_int_equal(k.nw_dst, htonl(0x0a000000));
+	assert_int_equal(ofproto_trace_parse_flow("udp,tp_dst=53", &k, &m, err,
+						  sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "in_port"));
+	assert_int_equal(ofproto_trace_parse_flow("in_port=1,tp_dst=x", &k, &m,
+						  err, sizeof(err)), -EINVAL);
+	free(tr);
+}
+
 /* ---- Packet-in context. ---- */
 
 static bool
@@ -1171,6 +1248,7 @@ main(void)
 		cmocka_unit_test(test_table_mod),
 		cmocka_unit_test(test_api_additions),
 		cmocka_unit_test(test_probe_has_no_side_effects),
+		cmocka_unit_test(test_trace_steps),
 		cmocka_unit_test(test_packet_in_context),
 	};
 
