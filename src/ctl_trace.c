@@ -167,7 +167,7 @@ put_hex(struct strbuf *out, const uint8_t *p, uint32_t len)
 
 /* The fields of a parsed frame (every field of the words it has). */
 static void
-put_flow(struct strbuf *out, const struct flow_key *key, uint16_t map)
+put_flow(struct strbuf *out, const struct flow_key *key, uint32_t map)
 {
 	struct flow_key m;
 	flow_word_t *w = (flow_word_t *)(void *)&m;
@@ -285,7 +285,7 @@ put_output(struct pmdswitch *sw, struct strbuf *out, bool json,
 	const struct switch_port *p = o->kind == OUT_PORT ?
 				      dp_port_find(sw, o->dp_port) : NULL;
 	struct flow_key k;
-	uint16_t map = 0;
+	uint32_t map = 0;
 
 	if (o->frame != NULL)
 		flow_parse_map(o->frame, o->len, 0, &k, &map);
@@ -364,7 +364,7 @@ trace_one(struct pmdswitch *sw, const struct bridge *br,
 	struct flow_key key, mkey;
 	uint32_t dp_in = XLATE_DP_IN_PORT(br->index, in->ofport);
 	unsigned n_pmds;
-	uint16_t map;
+	uint32_t map;
 	int rc = 0;
 
 	if (tr == NULL || xr == NULL || pmds == NULL || x == NULL ||

@@ -929,7 +929,7 @@ trace_mf_cb(struct megaflow *mf, void *arg)
  * an entry the PMD rewrites at this very moment may be misread, which can
  * only make the answer wrong, never unsafe. */
 static bool
-trace_emc(const struct emc *emc, const struct flow_key *key, uint16_t map,
+trace_emc(const struct emc *emc, const struct flow_key *key, uint32_t map,
 	  bool *bypassed)
 {
 	uint32_t hash = emc_hash_map(key, map);
@@ -952,7 +952,7 @@ trace_emc(const struct emc *emc, const struct flow_key *key, uint16_t map,
 
 unsigned
 slowpath_trace(struct slowpath *sp, const struct flow_key *key,
-	       uint16_t map, const void *data, uint32_t len,
+	       uint32_t map, const void *data, uint32_t len,
 	       struct ofproto_trace *tr, struct xlate_result *xr,
 	       struct slowpath_trace_pmd *pmds)
 {

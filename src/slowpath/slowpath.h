@@ -151,7 +151,7 @@ struct slowpath_trace_pmd {
  * held: the PMDs cannot change meanwhile). */
 struct ofproto_trace;
 unsigned slowpath_trace(struct slowpath *sp, const struct flow_key *key,
-			uint16_t map, const void *data, uint32_t len,
+			uint32_t map, const void *data, uint32_t len,
 			struct ofproto_trace *tr, struct xlate_result *xr,
 			struct slowpath_trace_pmd *pmds);
 
