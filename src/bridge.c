@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "ofproto/ofp_limits.h"
 
 static int
 port_stats_cb(void *host, uint32_t ofport, struct ofproto_port_stats *st)
@@ -145,6 +146,7 @@ bridge_add(struct pmdswitch *sw, const struct cfg_bridge *cb,
 	}
 	ofproto_set_packet_in_rate(br->ofp, cb->packet_in_rate,
 				   cb->packet_in_burst);
+	bridge_apply_channel_limits(sw, br);
 	ofproto_set_fail_mode(br->ofp, cb->fail_mode == CFG_FAIL_STANDALONE ?
 			      OFPROTO_FAIL_STANDALONE : OFPROTO_FAIL_SECURE);
 	slowpath_bridge_set(sw->sp, i, br->ofp);
@@ -154,6 +156,30 @@ bridge_add(struct pmdswitch *sw, const struct cfg_bridge *cb,
 		sw->n_bridges = i + 1;
 	pthread_rwlock_unlock(&sw->ports_lock);
 	return 0;
+}
+
+void
+bridge_apply_channel_limits(struct pmdswitch *sw, struct bridge *br)
+{
+	const struct cfg_limits *l = &sw->cfg.limits;
+
+	ofproto_set_channel_limits(br->ofp, l->max_conn_backlog_kb * 1024,
+				   l->max_connections_per_listener,
+				   l->max_accepted_connections);
+}
+
+void
+bridges_apply_limits(struct pmdswitch *sw)
+{
+	const struct cfg_limits *l = &sw->cfg.limits;
+
+	ofp_limit_set_max(OFP_LIMIT_RULES, l->max_rules);
+	ofp_limit_set_max(OFP_LIMIT_GROUPS, l->max_groups);
+	ofp_limit_set_max(OFP_LIMIT_METERS, l->max_meters);
+	ofp_limit_set_max(OFP_LIMIT_INSTS, l->max_instruction_sets);
+	for (unsigned b = 0; b < sw->n_bridges; b++)
+		if (sw->bridges[b].in_use)
+			bridge_apply_channel_limits(sw, &sw->bridges[b]);
 }
 
 int

@@ -32,6 +32,7 @@
 #include "daemon.h"
 #include "dataplane/flow_parse.h"
 #include "dataplane/rxq_sched.h"
+#include "ofproto/ofp_limits.h"
 #include "ofproto/strbuf.h"
 #include "sflow_agent.h"
 
@@ -172,6 +173,37 @@ format_show_sflow(struct pmdswitch *sw, unsigned b, bool json,
 			      (unsigned long)st.send_errors);
 }
 
+/* The model's process-wide budget (limits:, ofp_limits.h). */
+static void
+format_show_limits(bool json, struct strbuf *out)
+{
+	if (json)
+		strbuf_printf(out, "\"limits\": {");
+	else
+		strbuf_printf(out, "limits:");
+	for (int l = 0; l < OFP_LIMIT_N; l++) {
+		struct ofp_limit_stats st;
+
+		ofp_limit_get((enum ofp_limit)l, &st);
+		if (json)
+			strbuf_printf(out, "%s\"%s\": {\"max\": %lu, "
+				      "\"used\": %lu, \"refused\": %lu}",
+				      l ? ", " : "",
+				      ofp_limit_name((enum ofp_limit)l),
+				      (unsigned long)st.max,
+				      (unsigned long)st.used,
+				      (unsigned long)st.refused);
+		else
+			strbuf_printf(out, "%s %s %lu/%lu (%lu refused)",
+				      l ? "," : "",
+				      ofp_limit_name((enum ofp_limit)l),
+				      (unsigned long)st.used,
+				      (unsigned long)st.max,
+				      (unsigned long)st.refused);
+	}
+	strbuf_printf(out, json ? "}, " : "\n");
+}
+
 static int
 cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	 struct strbuf *out)
@@ -204,7 +236,8 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      "\"queue_dropped\": %lu, "
 				      "\"port_suppressed\": %lu}, "
 				      "\"channel\": {\"slow_readers_closed\": "
-				      "%lu}, ",
+				      "%lu, \"accept_refused\": %lu, "
+				      "\"accept_backoffs\": %lu}, ",
 				      (unsigned long)br->datapath_id,
 				      ofproto_rule_count(br->ofp),
 				      ofproto_connection_count(br->ofp),
@@ -215,7 +248,9 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      (unsigned long)os.packet_ins_backlog_dropped,
 				      (unsigned long)os.packet_ins_queue_dropped,
 				      (unsigned long)os.packet_ins_port_suppressed,
-				      (unsigned long)os.conns_slow_closed);
+				      (unsigned long)os.conns_slow_closed,
+				      (unsigned long)os.conns_accept_refused,
+				      (unsigned long)os.accept_backoffs);
 		} else {
 			strbuf_printf(out, "bridge %s: datapath_id 0x%016lx, "
 				      "%zu flows, %zu OpenFlow connections, "
@@ -223,7 +258,9 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      "  packet-ins: %lu sent, dropped: %lu over "
 				      "the rate, %lu backlog, %lu queue, %lu "
 				      "no-packet-in ports\n"
-				      "  channel: %lu slow readers closed\n",
+				      "  channel: %lu slow readers closed, %lu "
+				      "connections refused (over the caps), "
+				      "%lu accept back-offs\n",
 				      br->name, (unsigned long)br->datapath_id,
 				      ofproto_rule_count(br->ofp),
 				      ofproto_connection_count(br->ofp),
@@ -235,7 +272,9 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 				      (unsigned long)os.packet_ins_backlog_dropped,
 				      (unsigned long)os.packet_ins_queue_dropped,
 				      (unsigned long)os.packet_ins_port_suppressed,
-				      (unsigned long)os.conns_slow_closed);
+				      (unsigned long)os.conns_slow_closed,
+				      (unsigned long)os.conns_accept_refused,
+				      (unsigned long)os.accept_backoffs);
 		}
 		format_show_sflow(sw, b, req->json, out);
 		for (unsigned i = 0; i < sw->n_ports; i++) {
@@ -250,7 +289,10 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 			strbuf_printf(out, "]}");
 	}
 	if (req->json)
-		strbuf_printf(out, "], \"pmds\": [");
+		strbuf_printf(out, "], ");
+	format_show_limits(req->json, out);
+	if (req->json)
+		strbuf_printf(out, "\"pmds\": [");
 	pthread_mutex_lock(&sw->rxq_lock);
 	for (unsigned i = 0; i < sw->n_pmds; i++) {
 		struct pmd *pmd = sw->pmds[i];

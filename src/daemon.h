@@ -201,6 +201,10 @@ int bridge_add_channels(struct pmdswitch *sw, struct bridge *br,
 			char *err, size_t errlen);
 /* Patch ports: tell the slowpath the peers of every patch port. */
 void bridges_link_patches(struct pmdswitch *sw);
+/* limits: of sw->cfg: the model's process-wide budget and every bridge's
+ * channel bounds (start-up and reload); one bridge's channel bounds. */
+void bridges_apply_limits(struct pmdswitch *sw);
+void bridge_apply_channel_limits(struct pmdswitch *sw, struct bridge *br);
 /* The port in the bridge's OpenFlow model (PORT_STATUS add). */
 int bridge_port_add(struct bridge *br, uint32_t ofport, const char *name,
 		    const uint8_t mac[6]);

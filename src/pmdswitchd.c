@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -697,6 +698,7 @@ build_switch(struct pmdswitch *sw, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
+	bridges_apply_limits(sw);
 	for (size_t b = 0; b < sw->cfg.n_bridges; b++)
 		if (bridge_add(sw, &sw->cfg.bridges[b], (unsigned)b, err,
 			       errlen) < 0)
@@ -922,6 +924,24 @@ start_metrics(struct pmdswitch *sw)
 	return 0;
 }
 
+/* Every OpenFlow connection, listener, port and socket is a descriptor:
+ * raise the soft RLIMIT_NOFILE to the hard limit (an accept that still
+ * runs out backs off: ofp_conn.h). */
+static void
+raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t old = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		LOG_WARNING("cannot raise the open files limit from %lu to "
+			    "%lu: %s", (unsigned long)old,
+			    (unsigned long)rl.rlim_max, strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -973,6 +993,7 @@ main(int argc, char **argv)
 				  "dpdk.no-huge: true");
 		return 1;
 	}
+	raise_nofile_limit();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -524,6 +524,7 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 
 	/* The new configuration's errors name the new file's lines. */
 	sw->cfg = ncfg;
+	bridges_apply_limits(sw);
 
 	/* 2b. PMD cores, before new ports: they get a tx queue per PMD. */
 	if (pmd_cores_changed(old, &ncfg)) {
@@ -600,6 +601,7 @@ undo:
 	 * back below. */
 	LOG_WARNING("reload: %s", err);
 	sw->cfg = oldv;
+	bridges_apply_limits(sw);
 	rollback(sw, old, u);
 	if (metrics_fd >= 0)
 		close(metrics_fd);

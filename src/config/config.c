@@ -1197,9 +1197,10 @@ out:
 /* ------------------------------------------------------------ top level */
 
 enum { TOP_DPDK, TOP_DATAPATH, TOP_CTL_SOCKET, TOP_BRIDGES,
-       TOP_METRICS_LISTEN, TOP_N };
+       TOP_METRICS_LISTEN, TOP_LIMITS, TOP_N };
 static const char *const top_keys[] = {"dpdk", "datapath", "ctl-socket",
-				       "bridges", "metrics-listen", NULL};
+				       "bridges", "metrics-listen", "limits",
+				       NULL};
 
 static void
 cfg_set_defaults(struct pmdswitch_config *cfg)
@@ -1262,6 +1263,11 @@ cfg_load_root(struct cfg_ctx *ctx, yaml_node_t *root,
 	}
 	if (cfg_present(v[TOP_METRICS_LISTEN])) {
 		ret = cfg_load_metrics_listen(ctx, v[TOP_METRICS_LISTEN], cfg);
+		if (ret < 0)
+			return ret;
+	}
+	if (cfg_present(v[TOP_LIMITS])) {
+		ret = cfg_load_limits(ctx, v[TOP_LIMITS], &cfg->limits);
 		if (ret < 0)
 			return ret;
 	}

@@ -183,6 +183,18 @@ struct cfg_datapath {
 	uint32_t upcall_ring_size;	/* Default 4096 (power of two). */
 };
 
+/* limits: (config_limits.c); 0 = the default. */
+#define CFG_MAX_ACCEPTED_CONNS 4096
+struct cfg_limits {
+	uint64_t max_rules;		/* Over all bridges and tables. */
+	uint64_t max_groups;		/* Over all bridges. */
+	uint64_t max_meters;		/* Over all bridges. */
+	uint64_t max_instruction_sets;	/* Distinct, per table, summed. */
+	uint64_t max_conn_backlog_kb;	/* Per connection; default 1024. */
+	uint64_t max_connections_per_listener;	/* Default 64. */
+	uint64_t max_accepted_connections;	/* Per bridge; default 256. */
+};
+
 struct pmdswitch_config {
 	char *file;		/* The path it was loaded from. */
 	struct cfg_dpdk dpdk;
@@ -193,6 +205,7 @@ struct pmdswitch_config {
 	 * Validated at load (config_parse_listen()); reload applies it. */
 	char *metrics_listen;
 	struct cfg_mark metrics_listen_mark;
+	struct cfg_limits limits;
 	struct cfg_bridge *bridges;
 	size_t n_bridges;
 };

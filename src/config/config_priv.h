@@ -101,6 +101,10 @@ void cfg_free_strings(char **v, size_t n);
 int cfg_load_metrics_listen(struct cfg_ctx *ctx, yaml_node_t *node,
 			    struct pmdswitch_config *cfg);
 
+/* limits: (config_limits.c). */
+int cfg_load_limits(struct cfg_ctx *ctx, yaml_node_t *node,
+		    struct cfg_limits *lim);
+
 /* Tunnels (config_tunnel.c). The port keys of types vxlan and geneve, in
  * this order, after the other port keys. */
 enum {

@@ -27,7 +27,10 @@
 
 #define MAX_LISTENERS 16
 #define MAX_CONTROLLERS 16
-#define MAX_CONNS 256
+#define MAX_CONNS (OFP_CONN_MAX_ACCEPTED + MAX_CONTROLLERS)
+#define DEFAULT_PER_LISTENER 64
+#define DEFAULT_ACCEPTED 256
+#define ACCEPT_BACKOFF_NS (1000 * NS_PER_MS)	/* After EMFILE & co. */
 #define RX_CHUNK 65536
 #define RX_MAX_PER_RUN (256 * 1024)
 #define TX_PAUSE_LEN (1024 * 1024)	/* Default backlog cap. */
@@ -48,6 +51,7 @@
 
 struct ofp_listener {
 	int fd;
+	uint32_t id;		/* Never reused; connections name it. */
 	int port;		/* Bound TCP port. */
 	bool ssl;
 	char target[96];	/* As given to ofp_conn_mgr_add_listener(). */
@@ -82,6 +86,7 @@ struct ofp_conn {
 	bool closing;		/* Close once tx is flushed. */
 	bool dead;		/* Close now. */
 	struct ofp_controller *ctrl;	/* NULL: accepted by a listener. */
+	uint32_t listener_id;	/* Accepted: its listener's id (else 0). */
 	uint64_t created_ns;
 	uint64_t tx_progress_ns;	/* Last time tx shrank (or was empty). */
 	uint64_t last_rx_ns;
@@ -111,7 +116,12 @@ struct ofp_conn_mgr {
 	size_t q_count, q_pins, q_bytes;
 	uint32_t pin_rate, pin_burst, probe_ms;
 	size_t tx_cap;		/* Backlog cap (max-conn-backlog-kb). */
+	size_t per_listener;	/* Accepted connections per listener. */
+	size_t max_accepted;	/* Accepted connections in all. */
+	uint32_t next_listener_id;
 	uint64_t slow_closed;	/* Slow readers closed. */
+	uint64_t accept_refused;	/* Over per_listener / max_accepted. */
+	uint64_t accept_backoffs;	/* accept4 out of fds or memory. */
 	uint64_t pins_sent, pins_rate_dropped, pins_backlog_dropped;
 	uint64_t pins_queue_dropped, async_dropped;
 	atomic_bool q_ready;
@@ -123,6 +133,9 @@ struct ofp_conn_mgr {
 	atomic_size_t n_conns;	/* Established (HELLO done). */
 	atomic_size_t n_ctrl_up;
 	struct ofp_conn *conns;	/* Control thread only. */
+	size_t n_accepted;	/* Control thread only: accepted conns. */
+	uint64_t accept_paused_until;	/* Control thread only. */
+	bool accept_paused_logged;	/* Control thread only. */
 	struct ofp_ratelimit rl;
 };
 
@@ -167,6 +180,8 @@ ofp_conn_mgr_create(struct ofproto *ofp)
 	mgr->pin_burst = DEFAULT_PIN_BURST;
 	mgr->probe_ms = DEFAULT_PROBE_MS;
 	mgr->tx_cap = TX_PAUSE_LEN;
+	mgr->per_listener = DEFAULT_PER_LISTENER;
+	mgr->max_accepted = DEFAULT_ACCEPTED;
 	mgr->rl = (struct ofp_ratelimit)OFP_RATELIMIT_INIT(10);
 	return mgr;
 }
@@ -269,6 +284,20 @@ ofp_conn_mgr_set_backlog(struct ofp_conn_mgr *mgr, size_t bytes)
 }
 
 void
+ofp_conn_mgr_set_accept_limits(struct ofp_conn_mgr *mgr, size_t per_listener,
+			       size_t total)
+{
+	if (per_listener > OFP_CONN_MAX_ACCEPTED)
+		per_listener = OFP_CONN_MAX_ACCEPTED;
+	if (total > OFP_CONN_MAX_ACCEPTED)
+		total = OFP_CONN_MAX_ACCEPTED;
+	pthread_mutex_lock(&mgr->lock);
+	mgr->per_listener = per_listener ? per_listener : DEFAULT_PER_LISTENER;
+	mgr->max_accepted = total ? total : DEFAULT_ACCEPTED;
+	pthread_mutex_unlock(&mgr->lock);
+}
+
+void
 ofp_conn_mgr_set_probe(struct ofp_conn_mgr *mgr, uint32_t ms)
 {
 	pthread_mutex_lock(&mgr->lock);
@@ -343,6 +372,7 @@ ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 			    target);
 	}
 	mgr->listeners[mgr->n_listeners].fd = fd;
+	mgr->listeners[mgr->n_listeners].id = ++mgr->next_listener_id;
 	mgr->listeners[mgr->n_listeners].port = ntohs(sin.sin_port);
 	mgr->listeners[mgr->n_listeners].ssl = ssl;
 	snprintf(mgr->listeners[mgr->n_listeners].target,
@@ -483,6 +513,8 @@ ofp_conn_mgr_stats(struct ofp_conn_mgr *mgr, struct ofproto_stats *st)
 	st->packet_ins_queue_dropped = mgr->pins_queue_dropped;
 	st->async_dropped = mgr->async_dropped;
 	st->conns_slow_closed = mgr->slow_closed;
+	st->conns_accept_refused = mgr->accept_refused;
+	st->accept_backoffs = mgr->accept_backoffs;
 	st->n_controllers = mgr->n_controllers;
 	pthread_mutex_unlock(&mgr->lock);
 	st->n_connections = atomic_load(&mgr->n_conns);
@@ -615,23 +647,20 @@ deliver_async(struct ofp_conn_mgr *mgr)
 
 /* ---- Control thread: connections. ---- */
 
+/* A new connection. Accepted ones (listener_id != 0) are capped by the
+ * caller (accept_allowed()); controllers have their own slots (at most
+ * MAX_CONTROLLERS, one connection each), so a listener flood never takes
+ * theirs. */
 static struct ofp_conn *
-conn_new(struct ofp_conn_mgr *mgr, const char *peer)
+conn_new(struct ofp_conn_mgr *mgr, const char *peer, uint32_t listener_id)
 {
-	size_t n = 0;
-
-	for (struct ofp_conn *c = mgr->conns; c; c = c->next)
-		n++;
-	if (n >= MAX_CONNS) {
-		if (ofp_ratelimit_allow(&mgr->rl))
-			ofp_log(OFP_LOG_WARN, "%s: too many connections",
-				mgr->ofp->name);
-		return NULL;
-	}
 	struct ofp_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->st.fd = -1;
+	c->listener_id = listener_id;
+	if (listener_id != 0)
+		mgr->n_accepted++;
 	ofp_session_init(&c->sess, peer);
 	c->created_ns = c->tx_progress_ns = c->last_rx_ns = ofp_time_ns();
 	c->next = mgr->conns;
@@ -639,8 +668,44 @@ conn_new(struct ofp_conn_mgr *mgr, const char *peer)
 	return c;
 }
 
+/* Room for one more connection on listener l: under the per-listener
+ * and the total caps of accepted connections. */
+static bool
+accept_allowed(struct ofp_conn_mgr *mgr, const struct ofp_listener *l,
+	       size_t per_listener, size_t total)
+{
+	size_t n = 0;
+
+	if (mgr->n_accepted >= total)
+		return false;
+	if (mgr->n_accepted < per_listener)
+		return true;
+	for (const struct ofp_conn *c = mgr->conns; c; c = c->next)
+		n += c->listener_id == l->id;
+	return n < per_listener;
+}
+
+/* accept4 ran out of descriptors or memory: the connection stays queued
+ * in the kernel, so the listeners are not polled for ACCEPT_BACKOFF_NS
+ * (no busy loop); logged once per episode. */
 static void
-conn_accept(struct ofp_conn_mgr *mgr, const struct ofp_listener *l)
+accept_backoff(struct ofp_conn_mgr *mgr, int err)
+{
+	mgr->accept_paused_until = ofp_time_ns() + ACCEPT_BACKOFF_NS;
+	if (!mgr->accept_paused_logged)
+		ofp_log(OFP_LOG_WARN, "%s: accept: %s; not accepting "
+			"connections for %u ms at a time until it succeeds "
+			"again", mgr->ofp->name, strerror(err),
+			(unsigned int)(ACCEPT_BACKOFF_NS / NS_PER_MS));
+	mgr->accept_paused_logged = true;
+	pthread_mutex_lock(&mgr->lock);
+	mgr->accept_backoffs++;
+	pthread_mutex_unlock(&mgr->lock);
+}
+
+static void
+conn_accept(struct ofp_conn_mgr *mgr, const struct ofp_listener *l,
+	    size_t per_listener, size_t total)
 {
 	for (;;) {
 		struct sockaddr_in sin;
@@ -648,16 +713,39 @@ conn_accept(struct ofp_conn_mgr *mgr, const struct ofp_listener *l)
 		int fd = accept4(l->fd, (struct sockaddr *)&sin, &slen,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    ofp_ratelimit_allow(&mgr->rl))
+			int e = errno;
+
+			if (e == EMFILE || e == ENFILE || e == ENOBUFS ||
+			    e == ENOMEM)
+				accept_backoff(mgr, e);
+			else if (e != EAGAIN && e != EWOULDBLOCK &&
+				 e != EINTR && e != ECONNABORTED &&
+				 ofp_ratelimit_allow(&mgr->rl))
 				ofp_log(OFP_LOG_WARN, "accept: %s",
-					strerror(errno));
+					strerror(e));
 			return;
+		}
+		if (mgr->accept_paused_logged) {
+			ofp_log(OFP_LOG_INFO, "%s: accepting connections "
+				"again", mgr->ofp->name);
+			mgr->accept_paused_logged = false;
+		}
+		if (!accept_allowed(mgr, l, per_listener, total)) {
+			close(fd);
+			if (ofp_ratelimit_allow(&mgr->rl))
+				ofp_log(OFP_LOG_WARN, "%s: %s: too many "
+					"connections (%zu per listener, %zu in "
+					"all): refused", mgr->ofp->name,
+					l->target, per_listener, total);
+			pthread_mutex_lock(&mgr->lock);
+			mgr->accept_refused++;
+			pthread_mutex_unlock(&mgr->lock);
+			continue;
 		}
 		char peer[64], ip[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip));
 		snprintf(peer, sizeof(peer), "%s:%u", ip, ntohs(sin.sin_port));
-		struct ofp_conn *c = conn_new(mgr, peer);
+		struct ofp_conn *c = conn_new(mgr, peer, l->id);
 		if (c == NULL) {
 			close(fd);
 			continue;
@@ -729,9 +817,9 @@ controllers_run(struct ofp_conn_mgr *mgr, uint64_t now)
 
 		if (ctl->conn != NULL || now < ctl->next_attempt_ns)
 			continue;
-		struct ofp_conn *c = conn_new(mgr, ctl->target);
+		struct ofp_conn *c = conn_new(mgr, ctl->target, 0);
 		if (c == NULL) {
-			ctrl_lost(mgr, ctl, "too many connections");
+			ctrl_lost(mgr, ctl, "out of memory");
 			continue;
 		}
 		c->ctrl = ctl;
@@ -1026,6 +1114,8 @@ reap(struct ofp_conn_mgr *mgr, size_t tx_cap)
 			continue;
 		}
 		*pp = c->next;
+		if (c->listener_id != 0)
+			mgr->n_accepted--;
 		if (c->sess.version != 0)
 			atomic_fetch_sub(&mgr->n_conns, 1);
 		if (c->ctrl != NULL) {
@@ -1071,7 +1161,17 @@ control_main(void *arg)
 		memcpy(ls, mgr->listeners, n_l * sizeof(ls[0]));
 		uint32_t probe_ms = mgr->probe_ms;
 		size_t tx_cap = mgr->tx_cap;
+		size_t per_listener = mgr->per_listener;
+		size_t max_accepted = mgr->max_accepted;
 		pthread_mutex_unlock(&mgr->lock);
+		if (now < mgr->accept_paused_until) {
+			/* Out of fds: the listeners wait (accept_backoff()). */
+			uint64_t ms = (mgr->accept_paused_until - now) /
+				      NS_PER_MS + 1;
+			n_l = 0;
+			if ((uint64_t)timeout > ms)
+				timeout = (int)ms;
+		}
 		for (size_t i = 0; i < n_l; i++)
 			pfds[n++] = (struct pollfd){ .fd = ls[i].fd,
 						     .events = POLLIN };
@@ -1108,7 +1208,8 @@ control_main(void *arg)
 		}
 		for (size_t i = 0; rc > 0 && i < n_l; i++)
 			if (pfds[1 + i].revents & POLLIN)
-				conn_accept(mgr, &ls[i]);
+				conn_accept(mgr, &ls[i], per_listener,
+					    max_accepted);
 		for (size_t i = 0; i < n_c; i++) {
 			struct ofp_conn *c = pconns[i];
 			short re = rc > 0 ? pfds[1 + n_l + i].revents : 0;

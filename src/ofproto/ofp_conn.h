@@ -31,6 +31,15 @@
  * skipped with an offset and compacted rarely: a slow reader costs linear
  * copying.
  *
+ * Connection slots: a listener accepts at most 64 connections and all
+ * listeners together 256 (ofp_conn_mgr_set_accept_limits()); more are
+ * accepted and closed at once, with a rate-limited log line, and counted.
+ * Active controllers (at most 16) never compete for those slots. When
+ * accept4 fails for want of descriptors or memory (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM) the connection stays queued in the kernel: the
+ * listeners are then not polled for 1 s at a time (no busy loop), logged
+ * once until an accept succeeds again, and counted.
+ *
  * Async messages (packet-in, port status, flow removed) are posted by any
  * thread into one bounded queue (1024 packet-ins, 65536 messages, 16 MiB)
  * and fanned out by the control thread to every session that wants them,
@@ -70,6 +79,12 @@ void ofp_conn_mgr_set_pin_rate(struct ofp_conn_mgr *mgr, uint32_t rate,
 void ofp_conn_mgr_set_probe(struct ofp_conn_mgr *mgr, uint32_t ms);
 /* Per-connection tx backlog cap in bytes (0: the default, 1 MiB). */
 void ofp_conn_mgr_set_backlog(struct ofp_conn_mgr *mgr, size_t bytes);
+/* Caps of accepted connections: per listener (0: default 64) and in all
+ * (0: default 256); at most OFP_CONN_MAX_ACCEPTED. Active controllers
+ * have slots of their own. */
+#define OFP_CONN_MAX_ACCEPTED 4096
+void ofp_conn_mgr_set_accept_limits(struct ofp_conn_mgr *mgr,
+				    size_t per_listener, size_t total);
 int ofp_conn_mgr_start(struct ofp_conn_mgr *mgr);
 /* Closes a listener by its target string; established connections stay.
  * 0 or -ENOENT. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ofp_actions.h"
+#include "ofp_limits.h"
 #include "ofp_wire.h"
 
 #define BUCKET_HDR_LEN 16
@@ -38,6 +39,7 @@ group_free(struct ofp_group *g)
 void
 ofp_group_table_destroy(struct ofp_group_table *gt)
 {
+	ofp_limit_give(OFP_LIMIT_GROUPS, gt->n);
 	for (size_t i = 0; i < gt->n; i++)
 		group_free(gt->groups[i]);
 	free(gt->groups);
@@ -418,11 +420,15 @@ group_add(struct ofp_group_table *gt, struct ofp_group_mod *gm,
 		gt->groups = g;
 		gt->cap = cap;
 	}
+	/* The process-wide budget (ofp_limits.h). */
+	if (!ofp_limit_take(OFP_LIMIT_GROUPS))
+		return OFPERR_GROUP_MOD_OUT_OF_GROUPS;
 	struct ofp_group *g = calloc(1, sizeof(*g));
 	if (g != NULL)
 		g->buckets = calloc(OFP_GROUP_MAX_BUCKETS, sizeof(*g->buckets));
 	if (g == NULL || g->buckets == NULL) {
 		free(g);
+		ofp_limit_give(OFP_LIMIT_GROUPS, 1);
 		return OFPERR_GROUP_MOD_OUT_OF_GROUPS;
 	}
 	g->id = gm->group_id;
@@ -457,6 +463,7 @@ static void
 group_remove_at(struct ofp_group_table *gt, size_t i)
 {
 	group_free(gt->groups[i]);
+	ofp_limit_give(OFP_LIMIT_GROUPS, 1);
 	memmove(&gt->groups[i], &gt->groups[i + 1],
 		(gt->n - i - 1) * sizeof(*gt->groups));
 	gt->n--;

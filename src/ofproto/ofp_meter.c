@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofp_limits.h"
 #include "ofp_wire.h"
 
 #define BAND_LEN 16
@@ -24,6 +25,7 @@ ofp_meter_table_init(struct ofp_meter_table *mt)
 void
 ofp_meter_table_destroy(struct ofp_meter_table *mt)
 {
+	ofp_limit_give(OFP_LIMIT_METERS, mt->n);
 	free(mt->meters);
 	memset(mt, 0, sizeof(*mt));
 }
@@ -183,8 +185,10 @@ ofp_meter_table_set(struct ofp_meter_table *mt,
 	if (mt->n == mt->cap) {
 		size_t cap = mt->cap ? mt->cap * 2 : 16;
 		struct ofp_meter *ms = realloc(mt->meters, cap * sizeof(*ms));
-		if (ms == NULL)
+		if (ms == NULL) {
+			ofp_limit_give(OFP_LIMIT_METERS, 1);
 			return;
+		}
 		mt->meters = ms;
 		mt->cap = cap;
 	}
@@ -208,6 +212,7 @@ ofp_meter_table_del(struct ofp_meter_table *mt, uint32_t id, uint32_t **ids)
 		for (size_t i = 0; i < mt->n; i++)
 			(*ids)[n++] = mt->meters[i].cfg.meter_id;
 		mt->n = 0;
+		ofp_limit_give(OFP_LIMIT_METERS, n);
 		return n;
 	}
 	size_t pos = meter_pos(mt, id);
@@ -216,6 +221,7 @@ ofp_meter_table_del(struct ofp_meter_table *mt, uint32_t id, uint32_t **ids)
 		memmove(&mt->meters[pos], &mt->meters[pos + 1],
 			(mt->n - pos - 1) * sizeof(*mt->meters));
 		mt->n--;
+		ofp_limit_give(OFP_LIMIT_METERS, 1);
 	}
 	return n;
 }

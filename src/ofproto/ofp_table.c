@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ofp_limits.h"
 #include "ofp_wire.h"
 
 #define NS_PER_SEC 1000000000ull
@@ -203,9 +204,13 @@ insts_intern(struct ofp_table *t, const struct ofp_insts *in)
 			return &r->insts;
 		}
 	}
-	struct ofp_insts_ref *r = malloc(sizeof(*r));
-	if (r == NULL)
+	if (!ofp_limit_take(OFP_LIMIT_INSTS))
 		return NULL;
+	struct ofp_insts_ref *r = malloc(sizeof(*r));
+	if (r == NULL) {
+		ofp_limit_give(OFP_LIMIT_INSTS, 1);
+		return NULL;
+	}
 	r->hash = h;
 	r->refs = 1;
 	r->insts = norm;
@@ -234,6 +239,7 @@ insts_release(struct ofp_table *t, const struct ofp_insts *in)
 	}
 	t->n_irefs--;
 	free(ref);
+	ofp_limit_give(OFP_LIMIT_INSTS, 1);
 }
 
 static void
@@ -247,6 +253,8 @@ subtable_free(struct ofp_subtable *st)
 void
 ofp_table_destroy(struct ofp_table *t)
 {
+	ofp_limit_give(OFP_LIMIT_RULES, t->n_rules);
+	ofp_limit_give(OFP_LIMIT_INSTS, t->n_irefs);
 	for (size_t i = 0; i < t->n_rules; i++)
 		free(t->rules[i]);
 	for (size_t i = 0; i < t->n_ibuckets; i++) {
@@ -629,6 +637,7 @@ table_remove(struct ofp_table *t, struct ofp_rule *r,
 		t->n_timeouts--;
 	insts_release(t, r->insts);
 	free(r);
+	ofp_limit_give(OFP_LIMIT_RULES, 1);
 }
 
 /* ---- Lookup. ---- */
@@ -839,8 +848,13 @@ flow_mod_add(struct ofp_table *t, const struct ofp_flow_mod *fm,
 		free(r);
 		return OFPERR_FLOW_MOD_TABLE_FULL;
 	}
-	enum ofperr err = table_insert(t, r);
+	/* The process-wide budget (ofp_limits.h), then this table's. */
+	bool taken = ofp_limit_take(OFP_LIMIT_RULES);
+	enum ofperr err = taken ? table_insert(t, r) :
+				  OFPERR_FLOW_MOD_TABLE_FULL;
 	if (err) {
+		if (taken)
+			ofp_limit_give(OFP_LIMIT_RULES, 1);
 		insts_release(t, r->insts);
 		free(r);
 	}

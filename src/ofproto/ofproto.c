@@ -400,6 +400,14 @@ ofproto_set_probe_interval(struct ofproto *ofp, uint32_t ms)
 	ofp_conn_mgr_set_probe(ofp->mgr, ms);
 }
 
+void
+ofproto_set_channel_limits(struct ofproto *ofp, size_t backlog,
+			   size_t per_listener, size_t accepted)
+{
+	ofp_conn_mgr_set_backlog(ofp->mgr, backlog);
+	ofp_conn_mgr_set_accept_limits(ofp->mgr, per_listener, accepted);
+}
+
 int
 ofproto_start(struct ofproto *ofp)
 {

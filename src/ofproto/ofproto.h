@@ -279,6 +279,9 @@ struct ofproto_stats {
 	uint64_t async_dropped;		/* Port status / flow removed lost. */
 	uint64_t conns_slow_closed;	/* Closed: backlog over its cap too
 					 * long (slow readers). */
+	uint64_t conns_accept_refused;	/* Over the accepted-connection
+					 * caps. */
+	uint64_t accept_backoffs;	/* accept4 out of fds / memory. */
 	uint64_t mac_learned;		/* MAC table insertions and moves. */
 	size_t mac_entries;
 	size_t n_connections;		/* Established, any kind. */
@@ -329,6 +332,10 @@ void ofproto_set_packet_in_rate(struct ofproto *ofp, uint32_t rate,
 				uint32_t burst);
 /* Inactivity probe interval in ms (default 5000; 0 disables probing). */
 void ofproto_set_probe_interval(struct ofproto *ofp, uint32_t ms);
+/* The channel's bounds (ofp_conn.h; 0: the defaults): tx backlog per
+ * connection in bytes, accepted connections per listener and in all. */
+void ofproto_set_channel_limits(struct ofproto *ofp, size_t backlog,
+				size_t per_listener, size_t accepted);
 void ofproto_get_stats(struct ofproto *ofp, struct ofproto_stats *st);
 /* Starts the control thread that serves listeners and connections. */
 int ofproto_start(struct ofproto *ofp);

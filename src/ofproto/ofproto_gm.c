@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofp_limits.h"
 #include "ofp_wire.h"
 #include "ofproto_priv.h"
 
@@ -118,8 +119,16 @@ ofproto_meter_mod(struct ofproto *ofp, const struct ofp_meter_mod *mm,
 	}
 	if (ofp->ops.meter_set == NULL)
 		return OFPERR_METER_MOD_OUT_OF_METERS;
-	if (ofp->ops.meter_set(ofp->host, &mm->cfg) != 0)
+	/* A new meter takes one of the process-wide budget (ofp_limits.h);
+	 * the meter table gives it back when the meter goes. */
+	bool add = mm->command == OFPMC_ADD;
+	if (add && !ofp_limit_take(OFP_LIMIT_METERS))
 		return OFPERR_METER_MOD_OUT_OF_METERS;
+	if (ofp->ops.meter_set(ofp->host, &mm->cfg) != 0) {
+		if (add)
+			ofp_limit_give(OFP_LIMIT_METERS, 1);
+		return OFPERR_METER_MOD_OUT_OF_METERS;
+	}
 	pthread_mutex_lock(&ofp->mutex);
 	ofp_meter_table_set(&ofp->meters, &mm->cfg, ofp_time_ns());
 	pthread_mutex_unlock(&ofp->mutex);

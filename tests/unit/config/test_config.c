@@ -401,7 +401,8 @@ test_err_unknown_key(void **state)
 	(void)state;
 	expect_error("bridge:\n  - name: br0\n",
 		     "bad.yaml:1:1: bridge: unknown key (expected one of: "
-		     "dpdk, datapath, ctl-socket, bridges, metrics-listen)");
+		     "dpdk, datapath, ctl-socket, bridges, metrics-listen, "
+		     "limits)");
 	expect_error("dpdk:\n  memroy-mb: 5\nbridges: [{name: br0}]\n",
 		     "bad.yaml:2:3: dpdk.memroy-mb: unknown key (expected one "
 		     "of: lcores, main-lcore, memory-mb, no-huge, "
@@ -725,6 +726,43 @@ test_port_types(void **state)
 }
 
 static void
+test_limits(void **state)
+{
+	struct pmdswitch_config cfg;
+
+	(void)state;
+	load_ok("limits:\n  max-rules: 1000\n  max-groups: 10\n"
+		"  max-meters: 5\n  max-instruction-sets: 50\n"
+		"  max-conn-backlog-kb: 256\n"
+		"  max-connections-per-listener: 8\n"
+		"  max-accepted-connections: 16\n"
+		"bridges: [{name: br0}]\n", &cfg);
+	assert_int_equal(cfg.limits.max_rules, 1000);
+	assert_int_equal(cfg.limits.max_groups, 10);
+	assert_int_equal(cfg.limits.max_meters, 5);
+	assert_int_equal(cfg.limits.max_instruction_sets, 50);
+	assert_int_equal(cfg.limits.max_conn_backlog_kb, 256);
+	assert_int_equal(cfg.limits.max_connections_per_listener, 8);
+	assert_int_equal(cfg.limits.max_accepted_connections, 16);
+	config_free(&cfg);
+	load_ok("bridges: [{name: br0}]\n", &cfg);
+	assert_int_equal(cfg.limits.max_rules, 0);	/* The default. */
+	config_free(&cfg);
+	expect_error("limits:\n  max-rules: 0\nbridges: [{name: br0}]\n",
+		     "bad.yaml:2:14: limits.max-rules: expected an integer "
+		     "from 1 to 100000000, got \"0\"");
+	expect_error("limits:\n  max-conn-backlog-kb: 8\n"
+		     "bridges: [{name: br0}]\n",
+		     "bad.yaml:2:24: limits.max-conn-backlog-kb: expected an "
+		     "integer from 64 to 1048576, got \"8\"");
+	expect_error("limits:\n  max-flows: 5\nbridges: [{name: br0}]\n",
+		     "bad.yaml:2:3: limits.max-flows: unknown key (expected "
+		     "one of: max-rules, max-groups, max-meters, "
+		     "max-instruction-sets, max-conn-backlog-kb, "
+		     "max-connections-per-listener, max-accepted-connections)");
+}
+
+static void
 test_err_fail_mode(void **state)
 {
 	(void)state;
@@ -1014,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_err_port_type),
 		cmocka_unit_test(test_port_types),
 		cmocka_unit_test(test_err_fail_mode),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_err_pmd_cores),
 		cmocka_unit_test(test_err_ring_size),
 		cmocka_unit_test(test_err_duplicate_key),
