@@ -1281,7 +1281,7 @@ int
 ofp_conn_mgr_feed(struct ofp_conn_mgr *mgr, const uint8_t *data, size_t len,
 		  size_t chunk, size_t *replied)
 {
-	struct ofp_conn *c = conn_new(mgr, "feed");
+	struct ofp_conn *c = conn_new(mgr, "feed", 0);
 	struct ofp_conn **pp;
 	size_t off = 0, out = 0;
 
