@@ -190,13 +190,17 @@ metrics_prom_format(const struct metrics_snapshot *s, struct strbuf *out)
 			      s->pmds[i].core, (unsigned long)st->f);
 		PMD_DROPS(X)
 #undef X
+	}
+	family(out, "pmdswitch_pmd_parse_errors_total", "counter",
+	       "Frames a PMD could not parse to the end, by reason (looked "
+	       "up on the fields parsed, not dropped)");
+	for (unsigned i = 0; i < s->n_pmds; i++)
 		for (int r = 1; r < FLOW_PARSE_N_RESULTS; r++)
-			strbuf_printf(out, "pmdswitch_pmd_drops_total{pmd=\"%u\","
-				      "reason=\"parse_%s\"} %lu\n",
+			strbuf_printf(out, "pmdswitch_pmd_parse_errors_total"
+				      "{pmd=\"%u\",reason=\"%s\"} %lu\n",
 				      s->pmds[i].core,
 				      flow_parse_result_name(r),
-				      (unsigned long)st->parse_errors[r]);
-	}
+				      (unsigned long)s->pmds[i].st.parse_errors[r]);
 	family(out, "pmdswitch_megaflows", "gauge",
 	       "Megaflows installed in a PMD's classifier");
 	for (unsigned i = 0; i < s->n_pmds; i++)

@@ -138,6 +138,8 @@ def main(build):
                  "PMD %s equals pmd-stats-show" % f)
     check_eq(value(samples, "pmdswitch_pmd_packets_total", pmd=1), N, "PMD saw %d packets" % N)
     check(value(samples, "pmdswitch_pmd_busy_cycles_total", pmd=1) > 0, "busy cycles counted")
+    check_eq(value(samples, "pmdswitch_pmd_parse_errors_total", pmd=1, reason="trunc_l4"), 0,
+             "no parse error")
     check_eq(value(samples, "pmdswitch_pmd_drops_total", pmd=1, reason="lost_upcall"), 0,
              "no lost upcall")
     mfs = d.ctl("dump-megaflows")
