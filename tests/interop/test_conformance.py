@@ -1410,6 +1410,17 @@ def osken_cases():
             cs.append(Case("os-ken frame %s then %s" % (pop[0], what), [
                 first, (1, 100, HIT, m1, [("apply", acts + [out_c()])])],
                 [(1, before)], [hit(after, table=1)], miss=False))
+        # An ICMP error that the table-1 rule does not match: a table-miss
+        # packet-in from table 1 with the popped frame.
+        unreach = icmp.icmp(type_=3, code=1, csum=0, data=icmp.dest_unreach(
+            data=bytes(range(0xd0, 0xf4))))
+        before = osken_frame(*(outer() + [ip(), unreach]))
+        popped = osken_frame(eth(0x0800), ip(), icmp.icmp(
+            type_=3, code=1, csum=0, data=icmp.dest_unreach(data=bytes(range(0xd0, 0xf4)))))
+        cs.append(Case("os-ken frame %s then icmpv4_code table-miss" % pop[0], [
+            first, (1, 100, HIT, dict(m1, icmpv4_code=0), [("apply", [out_c()])]),
+            (1, 0, MISS, {}, [("apply", [out_c()])])],
+            [(1, before)], [(R_NO_MATCH, 1, MISS, popped)], miss=False))
     return cs
 
 
