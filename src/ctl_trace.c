@@ -686,10 +686,14 @@ ctl_trace(struct pmdswitch *sw, bool json, int argc, const char *const *argv,
 			strbuf_printf(out, "out of memory");
 			return -1;
 		}
-		/* A match has no TTL: the packet gets the usual 64. */
+		/* A match has no TTL: the packet gets the usual 64. An IPv6
+		 * packet without a protocol says "no next header" (0 would
+		 * be a hop-by-hop header). */
 		if (key.eth_type == htons(0x0800) ||
 		    key.eth_type == htons(0x86dd))
 			key.nw_ttl = 64;
+		if (key.eth_type == htons(0x86dd) && mask.nw_proto == 0)
+			key.nw_proto = 59;
 		pk[0].len = (uint32_t)flow_compose(&key, pk[0].data);
 		n = 1;
 		/* The composed frame must stand for the flow. */

@@ -18,7 +18,8 @@ bucket and the predicted output frames are recorded, and no counter of
 the switch moves (rules, tables, groups, ports, PMDs, megaflows). Then the
 same packets are sent for real; the frames in the tx_pcap files must be
 the trace's, port by port and field by field. A trace after the traffic
-finds the megaflow the traffic installed. Also: the FLOW form, --pcap
+finds the megaflow the traffic installed, and the EMC entry of the packet
+sent twice. Also: the FLOW form, --pcap
 --all, the text form, and bad input (a flow that does not parse, bad hex,
 unknown bridge or port) answered with a clear error and nothing changed.
 """
@@ -89,7 +90,7 @@ def main(build):
         Port("p2", 2, "net_pcap1,tx_pcap=%s" % outs[2]),
         Port("p3", 3, "net_pcap2,tx_pcap=%s" % outs[3]),
         Port("p4", 4, "net_pcap3,tx_pcap=%s" % outs[4]),
-    ], datapath={"megaflow-idle-ms": 600000}).start()
+    ], datapath={"megaflow-idle-ms": 600000, "emc-insert-inv-prob": 1}).start()
     r = d.ofctl_raw("add-group", "@", "group_id=1,type=select,"
                     "bucket=set_field:8053->udp_dst,output:3,"
                     "bucket=set_field:00:00:00:00:00:99->eth_dst,output:4")
@@ -145,12 +146,18 @@ def main(build):
     buckets = {tt["steps"][-1]["bucket"] for tt in traces[:-1]}
     info("buckets chosen by the 8 flows: %s" % sorted(buckets))
 
-    # The same packets for real.
-    veth.send(sent, tmp, batch=1, pause_ms=2.0)
-    d.wait_packets(len(sent), timeout=20)
+    # The same packets for real, the first one twice: its second copy hits
+    # the megaflow and goes into the EMC (inserts always, in this test).
+    veth.send(sent + [sent[0]], tmp, batch=1, pause_ms=2.0)
+    d.wait_packets(len(sent) + 1, timeout=20)
     t2 = trace(d, "--packet", sent[0].hex(), "--in-port", "1")
     check(t2["pmds"][0]["megaflow_hit"], "after the traffic the trace finds the megaflow",
           repr(t2["pmds"]))
+    check(t2["pmds"][0]["emc_hit"], "... and the EMC entry of the packet sent twice",
+          repr(t2["pmds"]))
+    t3 = trace(d, "--packet", sent[1].hex(), "--in-port", "1")
+    check(t3["pmds"][0]["megaflow_hit"] and not t3["pmds"][0]["emc_hit"],
+          "a packet sent once: megaflow, not EMC", repr(t3["pmds"]))
     installed = [m["match"] for m in d.ctl("dump-megaflows")]
     check(t2["pmds"][0]["megaflow"] in installed, "it is one dump-megaflows lists",
           "%r not in %r" % (t2["pmds"][0]["megaflow"], installed))
@@ -206,7 +213,7 @@ def main(build):
     real = {p: pcap_read(outs[p]) for p in (2, 3, 4)}
     info("real outputs per port: %s" % {p: len(v) for p, v in real.items()})
     want = {2: [], 3: [], 4: []}
-    for tt in traces:
+    for tt in traces + [traces[0]]:
         for o in tt["outputs"]:
             check_eq(o["kind"], "port", "every traced output is a port")
             want[o["ofport"]].append(bytes.fromhex(o["frame"]))
@@ -217,7 +224,7 @@ def main(build):
             for k in fw:
                 check_eq(fg[k], fw[k], "ofport %d frame %d: %s as traced" % (p, i, k))
             check(g == w, "ofport %d frame %d: byte for byte as traced" % (p, i))
-    check_eq(sum(len(v) for v in real.values()), 8, "8 frames out (tp_dst=54 dropped)")
+    check_eq(sum(len(v) for v in real.values()), 9, "9 frames out (tp_dst=54 dropped)")
     f0 = fields(real[3][0] if real[3] else real[4][0])
     check_eq((f0["eth_src"], f0["ip_dst"], f0["ip_ttl"]), ("02:00:00:00:00:aa", "10.9.9.9", 63),
              "tables 0 and 1 rewrote eth_src, nw_dst and the TTL")
