@@ -123,10 +123,19 @@ send_short(int fd, const char *msg)
 	(void)r;
 }
 
+/* Answers msg and closes. What the client sent already is read first:
+ * closing a Unix socket with unread data makes the client's next read
+ * fail with ECONNRESET (after the answer, still). */
 static void
 refuse(int fd, const char *msg)
 {
+	char buf[4096];
+
 	send_short(fd, msg);
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 16; i++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
 	close(fd);
 }
 

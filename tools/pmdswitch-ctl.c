@@ -184,6 +184,10 @@ recv_all(int fd, char **out, size_t *out_len, const struct timespec *deadline)
 		n = recv(fd, buf + len, cap - len, 0);
 		if (n == 0)
 			break;
+		/* A daemon that refused us closed with our request unread:
+		 * its answer came before the reset. */
+		if (n < 0 && errno == ECONNRESET && len > 0)
+			break;
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
