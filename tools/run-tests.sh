@@ -2,7 +2,10 @@
 # Set up (if needed), build and run the test suites:
 #   1. build/:      meson test --suite unit --suite integration, then
 #      --suite package (builds the .deb from a copy of the tree, installs it
-#      with apt-get, checks it, purges it; once, not on the sanitizer build)
+#      with apt-get, checks it, purges it; once, not on the sanitizer build),
+#      then --suite pktgen (builds pktgen-dpdk from ../shared/vendor or
+#      PKTGEN_SRC, a short RFC 2544 search through the switch; skipped
+#      when there is no pktgen source)
 #   2. build-asan/: the same sources with ASan + UBSan (-Db_sanitize=address,undefined),
 #      unit + integration (the daemon runs under the sanitizers; DPDK's own
 #      libraries are not instrumented)
@@ -17,6 +20,7 @@
 #   SKIP_ASAN=1          skip the sanitizer build
 #   SKIP_PACKAGE=1       skip the Debian package test
 #   SKIP_FUZZ=1          skip the fuzz build
+#   SKIP_PKTGEN=1        skip the pktgen benchmark test
 #   ASAN_INTEGRATION=0   run only the unit suite on the sanitizer build
 #   MESON_TEST_ARGS      extra arguments for meson test (e.g. "--repeat 3")
 set -euo pipefail
@@ -62,6 +66,9 @@ total_failed=0
 run_suite "build: unit + integration" -C build --suite unit --suite integration
 if [ "${SKIP_PACKAGE:-0}" != 1 ]; then
 	run_suite "build: package" -C build --suite package
+fi
+if [ "${SKIP_PKTGEN:-0}" != 1 ]; then
+	run_suite "build: pktgen" -C build --suite pktgen
 fi
 
 if [ "${SKIP_ASAN:-0}" != 1 ]; then

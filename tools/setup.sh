@@ -39,7 +39,9 @@ PACKAGES=(build-essential gcc meson ninja-build pkg-config dpdk dpdk-dev
 	# the package test (tests/package): build, lint, verify the unit, man pages
 	debhelper lintian systemd man-db
 	# the fuzz suite (build-fuzz): clang with libFuzzer and the sanitizers
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev
+	# the pktgen benchmark (tools/bench): pktgen's Lua, the plot
+	liblua5.3-dev gnuplot-nox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
