@@ -20,9 +20,8 @@ N distinct 5-tuples). Rule sets: "port" (in_port=1->2 and back) and
 
 References on the same plot and table: the generator's own limit
 (--loopback: pktgen -> dpdk-testpmd io forwarding on two vhost-user
-ports -> pktgen, the same way), and OVS-DPDK (--ovs, when
-ovs-vswitchd with DPDK is installed: dpdkvhostuserclient ports, the same
-rules). With --pci A,B pktgen drives two PCI ports instead (a real
+ports -> pktgen, the same way). OVS-DPDK (--ovs) is not driven yet: the
+option says so. With --pci A,B pktgen drives two PCI ports instead (a real
 testbed: the switch under test is on the other side of the cables).
 
 Outputs in --out DIR: results.md (Markdown table), results.csv, and
@@ -34,7 +33,7 @@ marked so. The figures are repeatable relative to each other (same run,
 same cores, pinned as far as the cores allow).
 
 The full run (frame sizes 64..1518 and IMIX, 1/1k/64k/1M flows, final
-60 s trials, loopback, OVS when installed):
+60 s trials, loopback):
     python3 tools/bench/pvp_bench.py --full --out bench-results
 A quick look (two sizes, 1-second trials):
     python3 tools/bench/pvp_bench.py --sizes 64,512 --flows 1 --trial 1
@@ -504,7 +503,8 @@ def parse_args(argv):
                    help="latency at this fraction of the zero-loss rate (0: no latency)")
     p.add_argument("--loopback", action="store_true",
                    help="also measure pktgen -> testpmd io -> pktgen (the set-up's limit)")
-    p.add_argument("--ovs", action="store_true", help="also measure OVS-DPDK when installed")
+    p.add_argument("--ovs", action="store_true",
+                   help="OVS-DPDK as a second DUT (not driven yet: prints so)")
     p.add_argument("--pci", help="A,B: pktgen drives these two PCI ports (a real testbed)")
     p.add_argument("--sock-dir", help="directory of the vhost-user sockets (default: a temp dir)")
     p.add_argument("--out", default="pvp-results", help="output directory")
