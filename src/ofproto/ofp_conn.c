@@ -381,6 +381,14 @@ ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 	pthread_mutex_unlock(&mgr->lock);
 	ofp_log(OFP_LOG_INFO, "%s: listening on %s %s:%u", mgr->ofp->name,
 		ssl ? "TLS" : "TCP", ip, ntohs(sin.sin_port));
+	if (*end == '\0')
+		ofp_log(OFP_LOG_WARN, "%s: %s listens on every address "
+			"(%s:%u): any host that reaches this one can %s; "
+			"give %.4s:%u:IP to listen on one address",
+			mgr->ofp->name, target, ip, ntohs(sin.sin_port),
+			ssl ? "try to connect (it needs a certificate of "
+			"the CA)" : "connect and control the switch",
+			target, ntohs(sin.sin_port));
 	wake(mgr);
 	return 0;
 }
