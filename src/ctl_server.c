@@ -34,6 +34,8 @@
 #include "dataplane/rxq_sched.h"
 #include "ofproto/ofp_limits.h"
 #include "ofproto/strbuf.h"
+#include "capture.h"
+#include "dataplane/pmd_observe.h"
 #include "sflow_agent.h"
 
 /* A command writes its reply into out and returns 0, or -1 with an error
@@ -695,6 +697,131 @@ cmd_trace(struct pmdswitch *sw, const struct ctl_request *req,
 	return ctl_trace(sw, req->json, req->argc, req->argv, out);
 }
 
+/* capture-start PORT DIR COUNT SNAPLEN DURATION_MS FILE [FILTER]: the
+ * daemon side of `pmdswitch-ctl capture` (the client turns its options
+ * into these and then polls capture-status, see capture.h). */
+static bool
+parse_u64_arg(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '\0' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void
+format_capture_status(const struct capture_status *st, bool json,
+		      struct strbuf *out)
+{
+	if (json) {
+		strbuf_printf(out, "{\"id\": %u, \"running\": %s, \"port\": ",
+			      st->id, st->running ? "true" : "false");
+		strbuf_json_string(out, st->port);
+		strbuf_printf(out, ", \"file\": ");
+		strbuf_json_string(out, st->path);
+		strbuf_printf(out, ", \"packets\": %lu, \"bytes\": %lu, "
+			      "\"filtered\": %lu, \"dropped\": %lu, "
+			      "\"stopped_by\": \"%s\"}",
+			      (unsigned long)st->packets,
+			      (unsigned long)st->bytes,
+			      (unsigned long)st->filtered,
+			      (unsigned long)st->dropped, st->reason);
+		return;
+	}
+	strbuf_printf(out, "capture %u %s packets=%lu bytes=%lu filtered=%lu "
+		      "dropped=%lu stopped_by=%s\n", st->id,
+		      st->running ? "running" : "done",
+		      (unsigned long)st->packets, (unsigned long)st->bytes,
+		      (unsigned long)st->filtered, (unsigned long)st->dropped,
+		      st->reason[0] ? st->reason : "-");
+}
+
+static int
+cmd_capture_start(struct pmdswitch *sw, const struct ctl_request *req,
+		  struct strbuf *out)
+{
+	struct capture_params p = {.port = req->argv[0]};
+	const char *dir = req->argv[1];
+	uint64_t snaplen;
+	char err[512];
+	int id;
+
+	if (!strcmp(dir, "rx"))
+		p.dir = PMD_CAPTURE_RX;
+	else if (!strcmp(dir, "tx"))
+		p.dir = PMD_CAPTURE_TX;
+	else if (!strcmp(dir, "both"))
+		p.dir = PMD_CAPTURE_RX | PMD_CAPTURE_TX;
+	if (p.dir == 0) {
+		strbuf_printf(out, "bad direction \"%s\" (rx, tx or both)", dir);
+		return -1;
+	}
+	if (!parse_u64_arg(req->argv[2], UINT64_MAX / 2, &p.count) ||
+	    !parse_u64_arg(req->argv[3], CAPTURE_MAX_SNAPLEN, &snaplen) ||
+	    snaplen == 0 ||
+	    !parse_u64_arg(req->argv[4], UINT64_MAX / 2, &p.duration_ms)) {
+		strbuf_printf(out, "bad count, snaplen (1..%u) or duration",
+			      CAPTURE_MAX_SNAPLEN);
+		return -1;
+	}
+	p.snaplen = (uint32_t)snaplen;
+	p.path = req->argv[5];
+	if (p.path[0] != '/') {
+		strbuf_printf(out, "the capture file must be an absolute path, "
+			      "got \"%s\"", p.path);
+		return -1;
+	}
+	p.filter = req->argc > 6 ? req->argv[6] : NULL;
+	id = capture_start(sw, &p, err, sizeof(err));
+	if (id < 0) {
+		strbuf_printf(out, "%s", err);
+		return -1;
+	}
+	if (req->json)
+		strbuf_printf(out, "{\"id\": %d}", id);
+	else
+		strbuf_printf(out, "%d\n", id);
+	return 0;
+}
+
+static int
+capture_id_cmd(struct pmdswitch *sw, const struct ctl_request *req,
+	       struct strbuf *out, bool stop)
+{
+	struct capture_status st;
+	uint64_t id;
+
+	if (!parse_u64_arg(req->argv[0], UINT32_MAX, &id) ||
+	    (stop && capture_stop(sw, (uint32_t)id) < 0) ||
+	    capture_status(sw, (uint32_t)id, &st) < 0) {
+		strbuf_printf(out, "no capture %s", req->argv[0]);
+		return -1;
+	}
+	format_capture_status(&st, req->json, out);
+	return 0;
+}
+
+static int
+cmd_capture_status(struct pmdswitch *sw, const struct ctl_request *req,
+		   struct strbuf *out)
+{
+	return capture_id_cmd(sw, req, out, false);
+}
+
+static int
+cmd_capture_stop(struct pmdswitch *sw, const struct ctl_request *req,
+		 struct strbuf *out)
+{
+	return capture_id_cmd(sw, req, out, true);
+}
+
 struct ctl_command {
 	const char *name;
 	int min_args, max_args;
@@ -718,6 +845,11 @@ static const struct ctl_command commands[] = {
 	{ "trace", 2, 6, CTL_TRACE_USAGE, cmd_trace },
 	{ "version", 0, 0, "version", cmd_version },
 	{ "ctl-stats", 0, 0, "ctl-stats", cmd_ctl_stats },
+	{ "capture-start", 6, 7,
+	  "capture-start PORT rx|tx|both COUNT SNAPLEN DURATION_MS FILE [BPF]",
+	  cmd_capture_start },
+	{ "capture-status", 1, 1, "capture-status ID", cmd_capture_status },
+	{ "capture-stop", 1, 1, "capture-stop ID", cmd_capture_stop },
 };
 
 static int

@@ -33,6 +33,7 @@
 #include "slowpath/xlate.h"
 
 struct sflow_agent;
+struct capture_session;
 
 #define PMDSWITCH_VERSION "0.1.0"
 
@@ -128,6 +129,8 @@ struct pmdswitch {
 	uint64_t gone_tx_drops[PMD_MAX_PORTS];
 	struct slowpath *sp;
 	struct sflow_agent *sflow;	/* sflow_agent.h; set at start. */
+	struct capture_session *capture;	/* capture.h: the running or
+						 * last capture, or NULL. */
 	unsigned vhost_seq;		/* net_vhost<N> device names. */
 
 	struct metrics_server *metrics;	/* metrics-listen: (metrics.h). */

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "dataplane/rxq_sched.h"
 #include "sd_notify.h"
+#include "capture.h"
 #include "sflow_agent.h"
 
 #define DEFAULT_CTL_PATH "/run/pmdswitch/pmdswitchd.ctl"
@@ -832,6 +833,7 @@ shutdown_switch(struct pmdswitch *sw, bool report)
 	ctl_server_stop(sw);
 	sflow_agent_destroy(sw->sflow);
 	sw->sflow = NULL;
+	capture_shutdown(sw);
 	sw->stopping = true;
 	for (unsigned i = 0; i < sw->n_pmds; i++)
 		if (sw->pmds[i])

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,14 @@ usage(FILE *out)
 		"  version                  daemon version\n"
 		"  ctl-stats                control socket clients and why "
 		"some were refused\n"
+		"  capture PORT [--dir rx|tx|both] [--count N] [--snaplen B]\n"
+		"          [--filter BPF] [--duration S] -w FILE\n"
+		"                           write PORT's packets to a new "
+		"pcapng\n"
+		"                           FILE (written by the daemon); "
+		"stops at\n"
+		"                           N packets, after S seconds or on "
+		"Ctrl-C\n"
 		"\n"
 		"Options:\n"
 		"  --ctl PATH      control socket (default: the ctl-socket of\n"
@@ -258,6 +267,272 @@ ctl_path_from_config(const char *file, char **path)
 	return 0;
 }
 
+/* One request to the daemon. CTL_EXIT_OK with the body in *body (NUL
+ * terminated, to free), CTL_EXIT_FAILED with the daemon's message in
+ * *body, or CTL_EXIT_NO_ANSWER (said on stderr). */
+static int
+call(const char *path, bool json, int argc, char **argv, char **body,
+     size_t *body_len)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = CTL_TIMEOUT_MS / 1000};
+	struct timespec deadline;
+	char *req = NULL, *reply = NULL;
+	size_t req_len = 0, reply_len = 0;
+	int fd = -1, ret, status = CTL_EXIT_NO_ANSWER;
+
+	*body = NULL;
+	*body_len = 0;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	req = build_request(json, argc, argv, &req_len);
+	if (req == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += CTL_TIMEOUT_MS / 1000;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "%s: socket: %s\n", prog, strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		if (errno == EACCES || errno == EPERM)
+			fprintf(stderr,
+				"%s: cannot connect to %s: %s (the control "
+				"socket serves root and members of group "
+				"pmdswitch)\n", prog, path, strerror(errno));
+		else
+			fprintf(stderr,
+				"%s: cannot connect to %s: %s (is pmdswitchd "
+				"running?)\n", prog, path, strerror(errno));
+		goto out;
+	}
+
+	ret = send_all(fd, req, req_len, &deadline);
+	/* A daemon that refuses us (access, too many clients) answers and
+	 * closes before reading: its answer is still there to read. */
+	if (ret == 0 || ret == -EPIPE || ret == -ECONNRESET)
+		ret = recv_all(fd, &reply, &reply_len, &deadline);
+	if (ret == -ETIMEDOUT) {
+		fprintf(stderr,
+			"%s: %s: no reply from pmdswitchd within %d s\n", prog,
+			path, CTL_TIMEOUT_MS / 1000);
+		goto out;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-ret));
+		goto out;
+	}
+	if (reply_len == 0) {
+		fprintf(stderr, "%s: %s: connection closed without a reply\n",
+			prog, path);
+		goto out;
+	}
+	if (reply[0] != '0' && reply[0] != '1') {
+		fprintf(stderr,
+			"%s: %s: malformed reply (status byte 0x%02x)\n", prog,
+			path, (unsigned char)reply[0]);
+		goto out;
+	}
+	status = reply[0] == '0' ? CTL_EXIT_OK : CTL_EXIT_FAILED;
+	*body = malloc(reply_len);
+	if (*body == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		status = CTL_EXIT_NO_ANSWER;
+		goto out;
+	}
+	memcpy(*body, reply + 1, reply_len - 1);
+	(*body)[reply_len - 1] = '\0';
+	*body_len = reply_len - 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(req);
+	free(reply);
+	return status;
+}
+
+/* Print a reply: the body on stdout, or the daemon's error on stderr. */
+static int
+print_reply(int status, const char *body, size_t len)
+{
+	if (status == CTL_EXIT_OK) {
+		print_body(stdout, NULL, body, len);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "%s: writing the output: %s\n", prog,
+				strerror(errno));
+			return CTL_EXIT_FAILED;
+		}
+	} else if (status == CTL_EXIT_FAILED) {
+		if (len > 0)
+			print_body(stderr, "pmdswitch-ctl: ", body, len);
+		else
+			fprintf(stderr, "%s: command failed\n", prog);
+	}
+	return status;
+}
+
+static int
+run_command(const char *path, bool json, int argc, char **argv)
+{
+	char *body;
+	size_t len;
+	int status = call(path, json, argc, argv, &body, &len);
+
+	status = print_reply(status, body, len);
+	free(body);
+	return status;
+}
+
+static volatile sig_atomic_t capture_interrupted;
+
+static void
+capture_on_signal(int sig)
+{
+	(void)sig;
+	capture_interrupted = 1;
+}
+
+static void
+capture_usage(void)
+{
+	fprintf(stderr, "usage: %s capture PORT [--dir rx|tx|both] "
+		"[--count N] [--snaplen BYTES] [--filter BPF] "
+		"[--duration SECONDS] -w FILE\n", prog);
+}
+
+/* capture: capture-start, then capture-status every 100 ms until it is
+ * done; Ctrl-C (SIGINT, SIGTERM) sends capture-stop. The daemon writes
+ * FILE (a new file, given to it as an absolute path). */
+static int
+run_capture(const char *path, bool json, int argc, char **argv)
+{
+	const char *port = NULL, *dir = "both", *file = NULL, *filter = NULL;
+	const char *count = "0", *snaplen = "262144";
+	char duration_ms[32] = "0", abs_path[8192], id[32];
+	char *args[9], *body = NULL;
+	struct sigaction sa = {.sa_handler = capture_on_signal};
+	size_t len;
+	int status, n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (a[0] != '-') {
+			if (port != NULL) {
+				capture_usage();
+				return CTL_EXIT_NO_ANSWER;
+			}
+			port = a;
+			continue;
+		}
+		if (v == NULL) {
+			fprintf(stderr, "%s: capture: %s needs a value\n", prog,
+				a);
+			capture_usage();
+			return CTL_EXIT_NO_ANSWER;
+		}
+		i++;
+		if (!strcmp(a, "--dir")) {
+			dir = v;
+		} else if (!strcmp(a, "--count")) {
+			count = v;
+		} else if (!strcmp(a, "--snaplen")) {
+			snaplen = v;
+		} else if (!strcmp(a, "--filter")) {
+			filter = v;
+		} else if (!strcmp(a, "-w")) {
+			file = v;
+		} else if (!strcmp(a, "--duration")) {
+			char *end;
+			double d = strtod(v, &end);
+
+			if (*end != '\0' || !(d >= 0) || d > 1e9) {
+				fprintf(stderr, "%s: capture: bad duration "
+					"\"%s\"\n", prog, v);
+				return CTL_EXIT_NO_ANSWER;
+			}
+			snprintf(duration_ms, sizeof(duration_ms), "%llu",
+				 (unsigned long long)(d * 1000.0));
+		} else {
+			fprintf(stderr, "%s: capture: unknown option %s\n",
+				prog, a);
+			capture_usage();
+			return CTL_EXIT_NO_ANSWER;
+		}
+	}
+	if (port == NULL || file == NULL) {
+		capture_usage();
+		return CTL_EXIT_NO_ANSWER;
+	}
+	/* libpcap's default snapshot length; the daemon keeps 65535 at
+	 * most. */
+	if (!strcmp(snaplen, "262144"))
+		snaplen = "65535";
+	if (file[0] == '/') {
+		snprintf(abs_path, sizeof(abs_path), "%s", file);
+	} else {
+		char cwd[4096];
+
+		if (getcwd(cwd, sizeof(cwd)) == NULL) {
+			fprintf(stderr, "%s: capture: getcwd: %s\n", prog,
+				strerror(errno));
+			return CTL_EXIT_NO_ANSWER;
+		}
+		snprintf(abs_path, sizeof(abs_path), "%s/%s", cwd, file);
+	}
+	args[n++] = (char *)"capture-start";
+	args[n++] = (char *)port;
+	args[n++] = (char *)dir;
+	args[n++] = (char *)count;
+	args[n++] = (char *)snaplen;
+	args[n++] = duration_ms;
+	args[n++] = abs_path;
+	if (filter != NULL && filter[0] != '\0')
+		args[n++] = (char *)filter;
+	status = call(path, false, n, args, &body, &len);
+	if (status != CTL_EXIT_OK) {
+		status = print_reply(status, body, len);
+		free(body);
+		return status;
+	}
+	snprintf(id, sizeof(id), "%ld", strtol(body, NULL, 10));
+	free(body);
+	body = NULL;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* On stderr even with --json: the capture has started. */
+	fprintf(stderr, "capturing on %s (%s) to %s; Ctrl-C stops\n", port,
+		dir, abs_path);
+	for (;;) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		char *st_args[2] = {
+			(char *)(capture_interrupted ? "capture-stop" :
+						       "capture-status"),
+			id};
+		bool stop = capture_interrupted;
+
+		free(body);
+		status = call(path, json, 2, st_args, &body, &len);
+		if (status != CTL_EXIT_OK)
+			break;
+		if (stop || (json ? strstr(body, "\"running\": false") != NULL :
+				    strstr(body, " done ") != NULL))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	status = print_reply(status, body, len);
+	free(body);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -269,13 +544,10 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *config_file = NULL;
-	char *config_path = NULL, *req = NULL, *reply = NULL, *abs_pcap = NULL;
+	char *config_path = NULL, *abs_pcap = NULL;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = CTL_TIMEOUT_MS / 1000};
-	struct timespec deadline;
-	size_t req_len = 0, reply_len = 0;
 	bool json = false;
-	int fd = -1, opt, ret, status = CTL_EXIT_NO_ANSWER, i;
+	int opt, status = CTL_EXIT_NO_ANSWER, i;
 
 	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
 		switch (opt) {
@@ -341,81 +613,11 @@ main(int argc, char **argv)
 	}
 	memcpy(addr.sun_path, path, strlen(path) + 1);
 
-	req = build_request(json, argc - optind, argv + optind, &req_len);
-	if (req == NULL) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		goto out;
-	}
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += CTL_TIMEOUT_MS / 1000;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, "%s: socket: %s\n", prog, strerror(errno));
-		goto out;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		if (errno == EACCES || errno == EPERM)
-			fprintf(stderr,
-				"%s: cannot connect to %s: %s (the control "
-				"socket serves root and members of group "
-				"pmdswitch)\n", prog, path, strerror(errno));
-		else
-			fprintf(stderr,
-				"%s: cannot connect to %s: %s (is pmdswitchd "
-				"running?)\n", prog, path, strerror(errno));
-		goto out;
-	}
-
-	ret = send_all(fd, req, req_len, &deadline);
-	/* A daemon that refuses us (access, too many clients) answers and
-	 * closes before reading: its answer is still there to read. */
-	if (ret == 0 || ret == -EPIPE || ret == -ECONNRESET)
-		ret = recv_all(fd, &reply, &reply_len, &deadline);
-	if (ret == -ETIMEDOUT) {
-		fprintf(stderr,
-			"%s: %s: no reply from pmdswitchd within %d s\n", prog,
-			path, CTL_TIMEOUT_MS / 1000);
-		goto out;
-	}
-	if (ret < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-ret));
-		goto out;
-	}
-	if (reply_len == 0) {
-		fprintf(stderr, "%s: %s: connection closed without a reply\n",
-			prog, path);
-		goto out;
-	}
-	if (reply[0] == '0') {
-		print_body(stdout, NULL, reply + 1, reply_len - 1);
-		status = CTL_EXIT_OK;
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			fprintf(stderr, "%s: writing the output: %s\n", prog,
-				strerror(errno));
-			status = CTL_EXIT_FAILED;
-		}
-	} else if (reply[0] == '1') {
-		if (reply_len > 1)
-			print_body(stderr, "pmdswitch-ctl: ", reply + 1,
-				   reply_len - 1);
-		else
-			fprintf(stderr, "%s: command failed\n", prog);
-		status = CTL_EXIT_FAILED;
-	} else {
-		fprintf(stderr,
-			"%s: %s: malformed reply (status byte 0x%02x)\n", prog,
-			path, (unsigned char)reply[0]);
-	}
-
+	if (!strcmp(argv[optind], "capture"))
+		status = run_capture(path, json, argc - optind, argv + optind);
+	else
+		status = run_command(path, json, argc - optind, argv + optind);
 out:
-	if (fd >= 0)
-		close(fd);
-	free(req);
-	free(reply);
 	free(config_path);
 	free(abs_pcap);
 	return status;

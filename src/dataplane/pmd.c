@@ -200,6 +200,9 @@ tx_flush(struct pmd *pmd, uint32_t dp_port)
 
 	if (b->n == 0)
 		return;
+	if (unlikely(__atomic_load_n(&pmd->ports->ports[dp_port].capture,
+				     __ATOMIC_RELAXED) & PMD_CAPTURE_TX))
+		pmd_capture_burst(pmd, b->pkts, b->n, PMD_CAPTURE_TX);
 	sent = rte_eth_tx_burst(pmd->ports->ports[dp_port].dpdk_port_id,
 				(uint16_t)pmd->index, b->pkts, b->n);
 	PMD_COUNT(pmd, tx_packets, sent);
@@ -791,17 +794,22 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
  * megaflow classifier), execute hits and send misses up (see the top of
  * the file). While an earlier miss is in flight, the whole burst waits
  * behind it. */
-/* Observers of received packets (sFlow): one predictable branch per
- * burst while the port has none. */
+/* Observers of received packets (sFlow, capture): one predictable branch
+ * per burst while the port has none. */
 static inline void
 observe_rx(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 	   struct megaflow *const *found, uint16_t n)
 {
-	uint32_t rate = __atomic_load_n(&pmd->ports->ports[q->dp_port]
-					 .sample_rate, __ATOMIC_RELAXED);
+	const struct pmd_port *pp = &pmd->ports->ports[q->dp_port];
+	uint32_t rate = __atomic_load_n(&pp->sample_rate, __ATOMIC_RELAXED);
+	uint32_t cap = __atomic_load_n(&pp->capture, __ATOMIC_RELAXED);
 
-	if (unlikely(rate != 0))
-		pmd_observe_rx(pmd, q, pkts, found, n, rate);
+	if (unlikely((rate | cap) != 0)) {
+		if (rate != 0)
+			pmd_observe_rx(pmd, q, pkts, found, n, rate);
+		if (cap & PMD_CAPTURE_RX)
+			pmd_capture_burst(pmd, pkts, n, PMD_CAPTURE_RX);
+	}
 }
 
 static void

@@ -118,12 +118,18 @@ struct pmd_port {
 	/* sFlow: sample 1 in sample_rate received packets (0: off). Written
 	 * by the control thread (relaxed atomic), read once per burst. */
 	uint32_t sample_rate;
+	/* Capture: PMD_CAPTURE_RX / _TX bits (0: off), written like
+	 * sample_rate; the copies go to pmd_port_table.capture. */
+	uint32_t capture;
 };
 
 /* The datapath port table, shared read-only by all PMDs while they run. */
 struct pmd_port_table {
 	uint32_t n_ports;		/* Highest index in use + 1. */
 	struct pmd_port ports[PMD_MAX_PORTS];
+	/* The running capture (pmd_observe.h), published before any port's
+	 * capture bits are set, cleared a grace period after they are. */
+	struct pmd_capture *capture;
 };
 
 struct pmd_rxq {

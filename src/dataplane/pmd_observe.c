@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sFlow sampling on the PMD (see pmd_observe.h): the countdown per rx
- * queue, the PRNG per PMD, the copy onto the sample ring.
+ * queue, the PRNG per PMD, the copy onto the sample ring; and the copies
+ * of a capture.
  */
 #include "pmd_observe.h"
 
@@ -102,4 +103,37 @@ pmd_observe_rx(struct pmd *pmd, struct pmd_rxq *q,
 		left = rearm(pmd, rate);
 	}
 	q->sample_left = left - ((uint32_t)n - pos);
+}
+
+void
+pmd_capture_burst(struct pmd *pmd, struct rte_mbuf *const *pkts, uint16_t n,
+		  uint32_t dir)
+{
+	struct pmd_capture *cap = __atomic_load_n(&pmd->ports->capture,
+						  __ATOMIC_ACQUIRE);
+	struct rte_mbuf *copies[PMD_BURST];
+	unsigned k = 0, sent;
+
+	if (cap == NULL)
+		return;
+	for (uint16_t i = 0; i < n && k < PMD_BURST; i++) {
+		struct rte_mbuf *c = rte_pktmbuf_copy(pkts[i], cap->mp, 0,
+						      cap->copy_len);
+		struct pmd_capture_meta *meta;
+
+		if (unlikely(c == NULL)) {
+			__atomic_fetch_add(&cap->drops, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		meta = rte_mbuf_to_priv(c);
+		meta->tsc = pmd->now_tsc;
+		meta->dir = dir;
+		meta->orig_len = rte_pktmbuf_pkt_len(pkts[i]);
+		copies[k++] = c;
+	}
+	sent = rte_ring_mp_enqueue_burst(cap->ring, (void **)copies, k, NULL);
+	if (unlikely(sent < k)) {
+		__atomic_fetch_add(&cap->drops, k - sent, __ATOMIC_RELAXED);
+		rte_pktmbuf_free_bulk(&copies[sent], k - sent);
+	}
 }

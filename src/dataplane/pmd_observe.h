@@ -3,7 +3,8 @@
 #define PMDSWITCH_PMD_OBSERVE_H
 
 /*
- * What the PMDs hand to observers of the traffic: sFlow flow samples.
+ * What the PMDs hand to observers of the traffic: sFlow flow samples and
+ * packet captures.
  *
  * Sampling (sFlow "1 in N at random"): each rx queue counts down the
  * packets to its next sample; when a burst reaches it, that packet's first
@@ -20,6 +21,17 @@
  * its one consumer is the sFlow agent (sflow_agent.c). A full ring drops
  * the sample and counts it (pmd_stats.sflow_sample_drops). Nothing is
  * allocated, locked or logged.
+ *
+ * Capture: while a port's capture bits are set, every packet it receives
+ * (PMD_CAPTURE_RX, when its burst is processed) or that a PMD hands to its
+ * tx queue (PMD_CAPTURE_TX, before rte_eth_tx_burst) is copied, up to
+ * copy_len bytes, into an mbuf of the capture's own pool (the PMD's TSC,
+ * the direction and the original length in its private area) and put on
+ * the capture's MP/SC ring; an empty pool or a full ring drops the copy
+ * and counts it in pmd_capture.drops (atomic: every PMD may write it).
+ * The consumer (src/capture.c) filters and writes the copies. Its setup:
+ * publish pmd_port_table.capture, then set port bits; its teardown: clear
+ * the bits, wait an RCU grace period, then clear the pointer and free.
  */
 
 #include <stdint.h>
@@ -53,6 +65,27 @@ struct pmd_sample {
 				 * this one included. */
 	uint8_t header[PMD_SAMPLE_HEADER_MAX];
 };
+
+#define PMD_CAPTURE_RX 1u
+#define PMD_CAPTURE_TX 2u
+
+struct pmd_capture {
+	struct rte_ring *ring;		/* MP/SC: struct rte_mbuf * copies. */
+	struct rte_mempool *mp;		/* priv: struct pmd_capture_meta. */
+	uint32_t copy_len;		/* Bytes copied of each packet. */
+	uint64_t drops;			/* Copies lost (no mbuf, ring full). */
+};
+
+/* In the private area of a capture copy. */
+struct pmd_capture_meta {
+	uint64_t tsc;			/* When the PMD saw it. */
+	uint32_t dir;			/* PMD_CAPTURE_RX or _TX. */
+	uint32_t orig_len;		/* Packet length before copy_len. */
+};
+
+/* Copy n packets for the capture (dir: PMD_CAPTURE_RX or _TX). */
+void pmd_capture_burst(struct pmd *pmd, struct rte_mbuf *const *pkts,
+		       uint16_t n, uint32_t dir);
 
 /* Take the samples due in a burst of n packets of queue q (found[i]: the
  * megaflow of packet i, or found NULL when not looked up yet). */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMDSWITCH_CAPTURE_H
+#define PMDSWITCH_CAPTURE_H
+
+/*
+ * Port capture to a pcapng file (pmdswitch-ctl capture).
+ *
+ * capture_start() checks everything a capture needs before it changes
+ * anything (the port is a device port, the BPF filter compiles with
+ * libpcap, the file can be created), then creates the copy pool and ring
+ * (dataplane/pmd_observe.h), publishes them and sets the port's capture
+ * bits: from then on the PMDs copy the port's packets. A thread of its own
+ * takes the copies off the ring, runs the filter (here, not on the PMDs:
+ * a BPF program per packet would cost the PMD far more than a copy, and a
+ * rejected copy costs only this thread), writes the packets that pass
+ * (cut to snaplen) and stops on its own at --count packets, after
+ * --duration, or when the port goes; capture_stop() stops it at once. Its
+ * counters are read with capture_status(); the client polls them, so a
+ * long capture never holds the control socket.
+ *
+ * One capture runs at a time (the limit of what a client can make the
+ * daemon allocate: one pool of CAPTURE_POOL_MBUFS mbufs and one ring).
+ *
+ * Thread safety: start, status and stop run on the control socket thread
+ * (under config_lock, like every command); the session's counters are
+ * atomics the capture thread writes.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pmdswitch;
+
+#define CAPTURE_POOL_MBUFS 8191
+#define CAPTURE_RING_SIZE 4096
+#define CAPTURE_MAX_SNAPLEN 65535u
+
+struct capture_params {
+	const char *port;
+	uint32_t dir;		/* PMD_CAPTURE_RX | PMD_CAPTURE_TX */
+	uint64_t count;		/* 0: no limit. */
+	uint32_t snaplen;	/* 1..CAPTURE_MAX_SNAPLEN */
+	uint64_t duration_ms;	/* 0: no limit. */
+	const char *path;	/* Absolute path of the pcapng file. */
+	const char *filter;	/* BPF, or NULL. */
+};
+
+struct capture_status {
+	uint32_t id;
+	bool running;
+	uint64_t packets;	/* Written. */
+	uint64_t bytes;		/* Their lengths on the wire. */
+	uint64_t filtered;	/* Rejected by the filter. */
+	uint64_t dropped;	/* Copies lost (PMD side) or not written. */
+	const char *reason;	/* Why it stopped: count, duration, stopped,
+				 * port removed, write error, or "". */
+	char port[64];
+	char path[4096];
+};
+
+/* Start a capture: its id, or -errno with the reason in err. */
+int capture_start(struct pmdswitch *sw, const struct capture_params *p,
+		  char *err, size_t errlen);
+/* The capture with this id (the running one, or the last one). -ENOENT. */
+int capture_status(struct pmdswitch *sw, uint32_t id,
+		   struct capture_status *st);
+/* Stop it (returns when the file is complete). -ENOENT if unknown. */
+int capture_stop(struct pmdswitch *sw, uint32_t id);
+/* Daemon shutdown: stop whatever runs. */
+void capture_shutdown(struct pmdswitch *sw);
+
+#endif /* PMDSWITCH_CAPTURE_H */
