@@ -54,7 +54,10 @@
 #define FLOW_VLAN_PCP_MASK 0xe000u
 #define FLOW_VLAN_PCP_SHIFT 13
 
-/* nw_frag bits. */
+/* nw_frag bits (the NXM_NX_IP_FRAG bits, ovs-ofctl nw_frag). A first
+ * fragment too short for its whole L4 header (RFC 1858's tiny fragment)
+ * is flagged LATER too: it is no first fragment to match on, yet the ports
+ * it carries (4 bytes suffice) are kept, so a tp_dst rule still sees them. */
 #define FLOW_NW_FRAG_ANY 0x01u	/* The packet is an IP fragment. */
 #define FLOW_NW_FRAG_LATER 0x02u	/* ... and not the first one. */
 

@@ -112,6 +112,19 @@ vlan_tci_present(const uint8_t *p)
 	return rte_cpu_to_be_16(rd_be16(p) | FLOW_VLAN_TCI_PRESENT);
 }
 
+/* The ports of a TCP, UDP or SCTP header cut short: its first 4 bytes.
+ * Kept so that a port rule still sees them (a first fragment too short for
+ * the whole header must not pass a tp_dst rule as port 0). */
+static enum flow_parse_result
+trunc_ports(const uint8_t *p, size_t room, struct flow_key *key)
+{
+	if (room >= 4) {
+		key->tp_src = rd_raw16(p);
+		key->tp_dst = rd_raw16(p + 2);
+	}
+	return FLOW_PARSE_TRUNC_L4;
+}
+
 /* Transport header at p, with end - p bytes of it present. */
 static enum flow_parse_result
 parse_l4(const uint8_t *p, const uint8_t *end, uint8_t proto, bool ipv6,
@@ -122,20 +135,20 @@ parse_l4(const uint8_t *p, const uint8_t *end, uint8_t proto, bool ipv6,
 	switch (proto) {
 	case IPPROTO_TCP_:
 		if (unlikely(room < TCP_HDR_LEN))
-			return FLOW_PARSE_TRUNC_L4;
+			return trunc_ports(p, room, key);
 		key->tp_src = rd_raw16(p);
 		key->tp_dst = rd_raw16(p + 2);
 		key->tcp_flags = rte_cpu_to_be_16(rd_be16(p + 12) & 0x0fff);
 		return FLOW_PARSE_OK;
 	case IPPROTO_UDP_:
 		if (unlikely(room < UDP_HDR_LEN))
-			return FLOW_PARSE_TRUNC_L4;
+			return trunc_ports(p, room, key);
 		key->tp_src = rd_raw16(p);
 		key->tp_dst = rd_raw16(p + 2);
 		return FLOW_PARSE_OK;
 	case IPPROTO_SCTP_:
 		if (unlikely(room < SCTP_HDR_LEN))
-			return FLOW_PARSE_TRUNC_L4;
+			return trunc_ports(p, room, key);
 		key->tp_src = rd_raw16(p);
 		key->tp_dst = rd_raw16(p + 2);
 		return FLOW_PARSE_OK;
@@ -252,6 +265,9 @@ parse_ipv4(const uint8_t *p, const uint8_t *end, struct flow_key *key)
 		}
 	}
 	r4 = parse_l4(p + hdr_len, end, key->nw_proto, false, key);
+	if (unlikely(r == FLOW_PARSE_OK && r4 == FLOW_PARSE_TRUNC_L4 &&
+		     key->nw_frag))
+		key->nw_frag |= FLOW_NW_FRAG_LATER;	/* Tiny first. */
 	return r != FLOW_PARSE_OK ? r : r4;
 }
 
@@ -384,6 +400,9 @@ parse_ipv6(const uint8_t *p, const uint8_t *end, struct flow_key *key)
 	key->ipv6_exthdr = rte_cpu_to_be_16(seen | flags);
 	key->nw_proto = nh;
 	r4 = parse_l4(p, end, nh, true, key);
+	if (unlikely(r == FLOW_PARSE_OK && r4 == FLOW_PARSE_TRUNC_L4 &&
+		     key->nw_frag))
+		key->nw_frag |= FLOW_NW_FRAG_LATER;	/* Tiny first. */
 	return r != FLOW_PARSE_OK ? r : r4;
 }
 

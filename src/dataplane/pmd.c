@@ -1055,6 +1055,10 @@ pmd_main(void *arg)
 				dp_wake_kick(w);
 		}
 	}
+	/* What the slowpath and packet-outs handed over before the stop
+	 * still goes out. */
+	while (process_exec_ring(pmd) > 0)
+		tx_flush_all(pmd);
 	tx_flush_all(pmd);
 	rte_rcu_qsbr_thread_offline(pmd->qs, pmd->rcu_thread_id);
 	rte_rcu_qsbr_thread_unregister(pmd->qs, pmd->rcu_thread_id);

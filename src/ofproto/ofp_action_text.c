@@ -55,6 +55,7 @@ static const char *const field_names[OFP_FIELD_N] = {
 	[OFPXMT_OFB_IPV6_EXTHDR] = "ipv6_exthdr",
 	[OFP_FIELD_TUN_IPV4_SRC] = "tun_src",
 	[OFP_FIELD_TUN_IPV4_DST] = "tun_dst",
+	[OFP_FIELD_IP_FRAG] = "nw_frag",
 };
 
 /* A 4-byte field written as a dotted IPv4 address. */

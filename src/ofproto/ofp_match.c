@@ -98,6 +98,7 @@ static const struct oxm_desc oxm_descs[OFP_FIELD_N] = {
 	[OFPXMT_OFB_IPV6_EXTHDR] = { "IPV6_EXTHDR", 2, true, PRQ_IPV6 },
 	[OFP_FIELD_TUN_IPV4_SRC] = { "TUN_IPV4_SRC", 4, true, PRQ_NONE },
 	[OFP_FIELD_TUN_IPV4_DST] = { "TUN_IPV4_DST", 4, true, PRQ_NONE },
+	[OFP_FIELD_IP_FRAG] = { "NXM_NX_IP_FRAG", 1, true, PRQ_IP_ANY },
 };
 
 static const struct oxm_desc *
@@ -260,6 +261,11 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 	case OFP_FIELD_TUN_IPV4_DST:
 		memcpy(&k->tun_dst, v, 4);
 		memcpy(&m->tun_dst, mk, 4);
+		break;
+	case OFP_FIELD_IP_FRAG:
+		/* Only the two defined bits (as Open vSwitch). */
+		k->nw_frag = v[0] & (FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER);
+		m->nw_frag = mk[0] & (FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER);
 		break;
 	case OFPXMT_OFB_IN_PHY_PORT:
 		/* OpenFlow 1.3 (7.2.3.7): a packet that came from a tunnel
@@ -701,6 +707,12 @@ encode_oxms(const struct ofp_flow_match *m, struct ofp_buf *b)
 				put_u8(b, OFPXMT_OFB_IP_ECN, k->nw_tos & 3);
 			if (mk->nw_proto)
 				put_u8(b, OFPXMT_OFB_IP_PROTO, k->nw_proto);
+			if (mk->nw_frag == (FLOW_NW_FRAG_ANY |
+					    FLOW_NW_FRAG_LATER))
+				put_u8(b, OFP_FIELD_IP_FRAG, k->nw_frag);
+			else if (mk->nw_frag)
+				put_oxm(b, OFP_FIELD_IP_FRAG, &k->nw_frag,
+					&mk->nw_frag, 1);
 			encode_l4(m, b, v4);
 			if (v6)
 				encode_nd(m, b);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* ovs-ofctl text of the match fields ofp_flow_text.c leaves to others:
- * mpls_label, mpls_tc, mpls_bos, nd_target, nd_sll, nd_tll. */
+ * mpls_label, mpls_tc, mpls_bos, nd_target, nd_sll, nd_tll, nw_frag. */
 #include "ofp_match_text.h"
 
 #include <arpa/inet.h>
@@ -38,6 +38,52 @@ ofp_match_text_parse_extra(const char *k, const char *v,
 		} else {
 			buf[0] = (uint8_t)x;
 		}
+	} else if (!strcmp(k, "nw_frag")) {
+		/* ovs-ofctl's names: value/mask of FLOW_NW_FRAG_ANY (1) and
+		 * FLOW_NW_FRAG_LATER (2). */
+		static const struct {
+			const char *name;
+			uint8_t value, mask;
+		} frags[] = {
+			{ "no", 0, 1 }, { "yes", 1, 1 }, { "first", 1, 3 },
+			{ "later", 3, 3 }, { "not_later", 0, 2 },
+		};
+		uint8_t mask = 0;
+
+		field = OFP_FIELD_IP_FRAG;
+		ok = false;
+		for (size_t i = 0; v != NULL && i < sizeof(frags) /
+						     sizeof(frags[0]); i++)
+			if (!strcmp(v, frags[i].name)) {
+				buf[0] = frags[i].value;
+				mask = frags[i].mask;
+				ok = true;
+			}
+		if (!ok) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "nw_frag: bad value "
+					 "'%s' (no, yes, first, later or "
+					 "not_later)", v ? v : "");
+			return -EINVAL;
+		}
+		if (m->mask.eth_type != 0xffff ||
+		    (m->key.eth_type != htons(0x0800) &&
+		     m->key.eth_type != htons(0x86dd))) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "nw_frag=%s needs ip or "
+					 "ipv6 (an IP eth_type) in the match",
+					 v);
+			return -EINVAL;
+		}
+		enum ofperr e = ofp_match_set_field(m, seen, field, buf,
+						    &mask);
+		if (e) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "nw_frag=%s: %s (needs "
+					 "ip or ipv6)", v, ofperr_name(e));
+			return -EINVAL;
+		}
+		return 0;
 	} else if (!strcmp(k, "nd_target")) {
 		field = OFPXMT_OFB_IPV6_ND_TARGET;
 		ok = v != NULL && inet_pton(AF_INET6, v, buf) == 1;
@@ -77,6 +123,18 @@ ofp_match_text_format_extra(struct strbuf *s, const struct ofp_flow_match *mt)
 		strbuf_printf(s, "mpls_tc=%" PRIu32 ",", (lse >> 9) & 7);
 	if (msk & 0x100u)
 		strbuf_printf(s, "mpls_bos=%" PRIu32 ",", (lse >> 8) & 1);
+	if (m->nw_frag) {
+		uint8_t fv = k->nw_frag, fm = m->nw_frag;
+		const char *name = fm == 1 ? (fv ? "yes" : "no") :
+				   fm == 2 ? (fv ? "later" : "not_later") :
+				   fv == 0 ? "no" : fv == 1 ? "first" :
+				   fv == 3 ? "later" : "later_only";
+
+		/* later_only (LATER without ANY under both bits) matches
+		 * nothing; the text form cannot make it, ovs-ofctl prints
+		 * "<error>" for it. */
+		strbuf_printf(s, "nw_frag=%s,", name);
+	}
 	if (m->eth_type != 0xffff || k->eth_type != htons(0x86dd))
 		return;
 	if (memcmp(m->nd_target, zero, 16)) {

@@ -19,6 +19,7 @@ ofp_set_field_writable(unsigned int field)
 	case OFPXMT_OFB_IN_PHY_PORT:
 	case OFPXMT_OFB_METADATA:
 	case OFPXMT_OFB_IPV6_EXTHDR:
+	case OFP_FIELD_IP_FRAG:
 		return false;
 	default:
 		return ofp_match_field_len(field) != 0;

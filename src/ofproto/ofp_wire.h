@@ -202,13 +202,22 @@ enum oxm_ofb_match_fields {
  * (ovs-ofctl tun_src / tun_dst). ofp_oxm_to_field() and
  * OFP_FIELD_OXM_HEADER() convert.
  */
+#define NXM_NX_IP_FRAG 26
 #define NXM_NX_TUN_IPV4_SRC 31
 #define NXM_NX_TUN_IPV4_DST 32
 enum ofp_ext_field {
 	OFP_FIELD_TUN_IPV4_SRC = OFPXMT_OFB_N_FIELDS,	/* NXM_1 31 */
 	OFP_FIELD_TUN_IPV4_DST,				/* NXM_1 32 */
+	OFP_FIELD_IP_FRAG,	/* NXM_1 26: ovs-ofctl nw_frag, 1 byte,
+				 * FLOW_NW_FRAG_ANY / _LATER bits. */
 	OFP_FIELD_N
 };
+
+/* The NXM_1 field number of an ofp_ext_field. */
+#define OFP_FIELD_NXM(field) \
+	((field) == OFP_FIELD_TUN_IPV4_SRC ? NXM_NX_TUN_IPV4_SRC : \
+	 (field) == OFP_FIELD_TUN_IPV4_DST ? NXM_NX_TUN_IPV4_DST : \
+	 NXM_NX_IP_FRAG)
 
 /* OXM header: class (16) | field (7) | hasmask (1) | length (8). */
 #define OXM_HEADER(field, hasmask, len) \
@@ -221,11 +230,9 @@ enum ofp_ext_field {
 
 /* The wire header of an internal field number (basic or ofp_ext_field). */
 #define OFP_FIELD_OXM_HEADER(field, hasmask, len) \
-	((field) == OFP_FIELD_TUN_IPV4_SRC || \
-	 (field) == OFP_FIELD_TUN_IPV4_DST ? \
+	((field) >= OFPXMT_OFB_N_FIELDS ? \
 	 (((uint32_t)OFPXMC_NXM_1 << 16) | \
-	  ((uint32_t)((field) == OFP_FIELD_TUN_IPV4_SRC ? \
-		      NXM_NX_TUN_IPV4_SRC : NXM_NX_TUN_IPV4_DST) << 9) | \
+	  ((uint32_t)OFP_FIELD_NXM(field) << 9) | \
 	  ((uint32_t)(hasmask) << 8) | (uint32_t)(len)) : \
 	 OXM_HEADER(field, hasmask, len))
 
@@ -247,6 +254,10 @@ ofp_oxm_to_field(uint32_t h, unsigned int *field)
 	if (OXM_CLASS(h) == OFPXMC_NXM_1 &&
 	    OXM_FIELD(h) == NXM_NX_TUN_IPV4_DST) {
 		*field = OFP_FIELD_TUN_IPV4_DST;
+		return true;
+	}
+	if (OXM_CLASS(h) == OFPXMC_NXM_1 && OXM_FIELD(h) == NXM_NX_IP_FRAG) {
+		*field = OFP_FIELD_IP_FRAG;
 		return true;
 	}
 	return false;

@@ -385,8 +385,12 @@ check_case(const struct parse_case *c, const char *name)
 		if (len >= c->l4_len) {
 			assert_key_equal(&key, &c->want, name, len);
 		} else if (len < (c->l4_start ? c->l4_start : c->l4_len)) {
+			/* Nothing of L4 but the ports of a header cut short
+			 * (they are the full frame's, checked above). */
 			a = key;
 			zero_l4(&a);
+			a.tp_src = key.tp_src;
+			a.tp_dst = key.tp_dst;
 			assert_key_equal(&key, &a, name, len);
 		}
 	}
@@ -592,6 +596,51 @@ test_ipv4_first_fragment(void **state)
 	check_case(&c, "ipv4-first-fragment");
 }
 
+/* A first fragment with 8 bytes of a TCP header (RFC 1858's tiny
+ * fragment): flagged as a later fragment (no whole L4 header to match
+ * on), its ports kept; with 2 bytes, not even the ports. */
+static void
+test_ipv4_tiny_first_fragment(void **state)
+{
+	struct parse_case c;
+	size_t ip;
+
+	(void)state;
+	case_init(&c);
+	put_eth(&c.f, 0x0800);
+	ip = put_ipv4(&c.f, 5, 0, 0x2000, 64, 6, 0x0a000001, 0x0a000002);
+	put16(&c.f, 40000);
+	put16(&c.f, 22);
+	put32(&c.f, 1);		/* Sequence number; flags in the next one. */
+	fix_ipv4_len(&c.f, ip);
+	put_fill(&c.f, 0, 60 - c.f.n);
+	c.want_r = FLOW_PARSE_TRUNC_L4;
+
+	want_eth(&c.want, 0x0800);
+	want_ipv4(&c.want, 0, 64, 6, 0x0a000001, 0x0a000002);
+	c.want.nw_frag = FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER;
+	c.want.tp_src = htons(40000);
+	c.want.tp_dst = htons(22);
+	assert_int_equal(parse_guarded(c.f.b, c.f.n, &c.want), c.want_r);
+	assert_int_equal(c.want.nw_frag,
+			 FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER);
+	assert_int_equal(c.want.tp_dst, htons(22));
+	assert_int_equal(c.want.tcp_flags, 0);
+
+	case_init(&c);
+	put_eth(&c.f, 0x0800);
+	ip = put_ipv4(&c.f, 5, 0, 0x2000, 64, 6, 0x0a000001, 0x0a000002);
+	put16(&c.f, 40000);
+	fix_ipv4_len(&c.f, ip);
+	put_fill(&c.f, 0, 60 - c.f.n);
+	assert_int_equal(parse_guarded(c.f.b, c.f.n, &c.want),
+			 FLOW_PARSE_TRUNC_L4);
+	assert_int_equal(c.want.nw_frag,
+			 FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER);
+	assert_int_equal(c.want.tp_src, 0);
+	assert_int_equal(c.want.tp_dst, 0);
+}
+
 static void
 test_ipv4_later_fragment(void **state)
 {
@@ -636,10 +685,13 @@ test_ipv4_padding_short_tcp(void **state)
 
 	want_eth(&c.want, 0x0800);
 	want_ipv4(&c.want, 0, 64, 6, 0x0a000001, 0x0a000002);
+	c.want.tp_src = htons(1234);	/* The ports of a cut header stay. */
+	c.want.tp_dst = htons(80);
 	cuts_l3(&c, 14);
 	add_cut(&c, 38, FLOW_PARSE_TRUNC_L4);
 	c.l3_len = 34;
-	c.l4_len = 34;
+	c.l4_start = 34;
+	c.l4_len = 38;
 	check_case(&c, "ipv4-padding-short-tcp");
 }
 
@@ -1476,6 +1528,7 @@ main(void)
 		cmocka_unit_test(test_qinq_outer_only_ipv6_udp),
 		cmocka_unit_test(test_ipv4_options_sctp),
 		cmocka_unit_test(test_ipv4_first_fragment),
+		cmocka_unit_test(test_ipv4_tiny_first_fragment),
 		cmocka_unit_test(test_ipv4_later_fragment),
 		cmocka_unit_test(test_ipv4_padding_short_tcp),
 		cmocka_unit_test(test_ipv4_padding_udp),

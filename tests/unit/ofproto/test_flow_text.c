@@ -77,6 +77,17 @@ test_text_roundtrip(void **state)
 		  "udp,tp_src=0x1000/0xf000 actions=drop");
 	roundtrip("priority=32768,actions=drop", "actions=drop");
 	roundtrip("priority=0,actions=drop", "priority=0 actions=drop");
+	/* Fragments (ovs-ofctl nw_frag names). */
+	roundtrip("ip,nw_frag=no,actions=output:2",
+		  "ip,nw_frag=no actions=output:2");
+	roundtrip("ipv6,nw_frag=yes,actions=drop",
+		  "ipv6,nw_frag=yes actions=drop");
+	roundtrip("ip,nw_frag=first,actions=drop",
+		  "ip,nw_frag=first actions=drop");
+	roundtrip("ip,nw_frag=later,actions=drop",
+		  "ip,nw_frag=later actions=drop");
+	roundtrip("tcp,tp_dst=22,nw_frag=not_later,actions=drop",
+		  "tcp,tp_dst=22,nw_frag=not_later actions=drop");
 	/* Tunnel metadata (ovs-ofctl spelling). */
 	roundtrip("tun_id=0x64,tun_src=192.0.2.9,tun_dst=192.0.2.0/24,"
 		  "in_port=3,actions=output:1",
@@ -117,6 +128,8 @@ test_text_errors(void **state)
 	expect_error("dl_src=00:11:22,actions=drop", "dl_src");
 	expect_error("priority=70000,actions=drop", "priority");
 	expect_error("table=254,actions=drop", "table");
+	expect_error("ip,nw_frag=maybe,actions=drop", "nw_frag");
+	expect_error("nw_frag=yes,actions=drop", "nw_frag");
 }
 
 /* pbb_isid in match text (it shares a key slot with the MPLS LSE, which

@@ -136,6 +136,49 @@ expect_encoding(const struct ofp_flow_match *m, const char *hex)
 	ofp_buf_free(&b);
 }
 
+/* NXM_NX_IP_FRAG (class 0x0001, field 26, 1 byte, maskable) inside an
+ * OpenFlow 1.3 match, as ovs-ofctl -O OpenFlow13 writes nw_frag: needs
+ * eth_type IPv4 or IPv6; matched against the parser's nw_frag bits. */
+static void
+test_match_ip_frag(void **state)
+{
+	struct ofp_flow_match m;
+	struct flow_key pkt;
+
+	(void)state;
+	/* nw_frag=first: value 1, mask 3; encoded back exact. */
+	assert_int_equal(decode_hex("80000a020800" "000135020103", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.nw_frag, FLOW_NW_FRAG_ANY);
+	assert_int_equal(m.mask.nw_frag, FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER);
+	expect_encoding(&m, "0001000f" "80000a020800" "0001340101" "00");
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.eth_type = htons(0x0800);
+	assert_false(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+	pkt.nw_frag = FLOW_NW_FRAG_ANY;
+	assert_true(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+	pkt.nw_frag = FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER;
+	assert_false(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+
+	/* nw_frag=yes (1/1) on IPv6: every fragment; masked encoding. */
+	assert_int_equal(decode_hex("80000a0286dd" "000135020101", &m),
+			 OFPERR_OK);
+	assert_true(flow_key_masked_equal(&pkt, &m.mask, &m.key) == false);
+	pkt.eth_type = htons(0x86dd);
+	assert_true(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+	expect_encoding(&m, "00010010" "80000a0286dd" "000135020101");
+
+	/* Undefined bits are dropped; no IP eth_type: BAD_PREREQ. */
+	assert_int_equal(decode_hex("80000a020800" "00013401ff", &m),
+			 OFPERR_OK);
+	assert_int_equal(m.key.nw_frag, 3);
+	assert_int_equal(m.mask.nw_frag, 3);
+	assert_int_equal(decode_hex("0001340101", &m),
+			 OFPERR_BAD_MATCH_BAD_PREREQ);
+	assert_int_equal(decode_hex("80000a020806" "0001340101", &m),
+			 OFPERR_BAD_MATCH_BAD_PREREQ);
+}
+
 /* PBB_ISID (OXM field 37, 3 bytes, maskable) shares word 5 with the MPLS
  * LSE; eth_type 0x88e7 is its prerequisite. */
 static void
@@ -280,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_match_errors),
 		cmocka_unit_test(test_match_ok),
 		cmocka_unit_test(test_match_pbb_isid),
+		cmocka_unit_test(test_match_ip_frag),
 		cmocka_unit_test(test_match_relations),
 		cmocka_unit_test(test_match_in_phy_port),
 		cmocka_unit_test(test_match_tunnel_fields),
