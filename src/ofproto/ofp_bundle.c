@@ -197,9 +197,12 @@ commit(struct ofproto *ofp, struct ofp_session *s, struct ofp_bundle **pp,
 	/* Revalidated before any reply, as for a barrier. */
 	ofp_session_flush_changes(ofp, s);
 	if (err) {
-		const uint8_t *m = b->buf.data + b->offs[failed];
+		if (failed < b->n_msgs) {
+			const uint8_t *m = b->buf.data + b->offs[failed];
 
-		ofp_msg_put_error(out, OFP13_VERSION, err, m, ofp_rd16(m + 2));
+			ofp_msg_put_error(out, OFP13_VERSION, err, m,
+					  ofp_rd16(m + 2));
+		}
 		put_bundle_error(out, BFC_MSG_FAILED, msg, len);
 	} else {
 		put_ctrl_reply(out, ofp_rd32(msg + 4), b->id, COMMIT_REPLY,

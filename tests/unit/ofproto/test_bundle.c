@@ -248,6 +248,11 @@ test_control_errors_and_limits(void **state)
 	assert_bundle_error(&out, 2);		/* BAD_ID */
 	control(ofp, &s, 1, 9, 0, &out);
 	assert_bundle_error(&out, 6);		/* BAD_TYPE */
+	/* An empty bundle commits (nothing to do). */
+	control(ofp, &s, 50, 0, 0, &out);
+	assert_reply(&out, 50, 1);
+	control(ofp, &s, 50, 4, 0, &out);
+	assert_reply(&out, 50, 5);
 	/* Open bundles per connection. */
 	for (uint32_t i = 0; i < OFP_BUNDLE_MAX_OPEN; i++) {
 		control(ofp, &s, 100 + i, 0, 0, &out);
