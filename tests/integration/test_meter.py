@@ -16,6 +16,10 @@ The same with two PMDs (lcores 1 and 2 sharing CPU 1), each polling one
 generator port, both flows through the same meter: the shared bucket
 holds the sum at R.
 
+Then the band becomes a DSCP remark band at R: the packets it does not
+remark (meter packets in minus the band's count) come at R within 10%,
+as the drop band's output did, and every packet leaves.
+
 Skipped (77) when the model does not accept meters yet.
 """
 
@@ -84,7 +88,40 @@ def one_pmd(build):
     st = d.ofctl("meter-stats", "@", "meter=1")
     info("meter-stats: %s" % st)
     check("packet_in_count" in st or "packet_in" in st, "meter-stats answers")
+
+    # A DSCP remark band: the same bucket as the drop band, the packets
+    # above the rate leave remarked instead of being dropped. Its band
+    # count is the remarked packets: what is not remarked must come at R
+    # (as the drop band's output did), and nothing is dropped.
+    d.ofctl("mod-meter", "@", "meter=1,pktps,band=type=dscp_remark,rate=%d,prec_level=1" % RATE)
+    time.sleep(0.5)
+    in0, band0, t0 = meter_counts(d)
+    out, offered = tx_rate(d, WINDOW_S)
+    in1, band1, t1 = meter_counts(d)
+    conform = ((in1 - in0) - (band1 - band0)) / (t1 - t0)
+    info("dscp_remark at %d pkt/s: offered %.0f pkt/s, out %.0f pkt/s, not remarked "
+         "%.0f pkt/s, remarked %.0f pkt/s" % (RATE, offered, out, conform,
+                                              (band1 - band0) / (t1 - t0)))
+    check(abs(conform - RATE) <= RATE * 0.10,
+          "dscp_remark band: the packets it does not remark come at %d pkt/s within 10%% "
+          "(%.0f), as the drop band's output" % (RATE, conform))
+    check(abs(out - offered) <= offered * 0.05,
+          "dscp_remark band: every packet leaves (out %.0f of %.0f pkt/s)" % (out, offered))
     d.stop()
+
+
+def meter_counts(d):
+    """meter 1's packet_in_count, its band's packet_count, and when
+    (the middle of the request)."""
+    import re
+    s0 = time.monotonic()
+    st = d.ofctl("meter-stats", "@", "meter=1")
+    t = (s0 + time.monotonic()) / 2
+    pin = re.search(r"packet_in_count:(\d+)", st)
+    band = re.search(r"0:\s*packet_count:(\d+)", st)
+    if not pin or not band:
+        raise TestFailure("meter-stats: cannot read the counts: %s" % st)
+    return int(pin.group(1)), int(band.group(1)), t
 
 
 def two_pmds(build):
