@@ -18,6 +18,7 @@
 #include "ofp_flow_text.h"
 #include "ofp_log.h"
 #include "ofp_msg.h"
+#include "ofp_limits.h"
 #include "ofproto_priv.h"
 
 #define NS_PER_SEC 1000000000ull
@@ -640,7 +641,10 @@ struct bundle_add {
 /* With the mutex held: every check apply_flow_mod_locked() could fail,
  * for the whole list, against the tables as they are plus the list's
  * earlier adds. Conservative where an earlier delete of the list would
- * have made room (TABLE_FULL) or removed an overlapping rule (OVERLAP). */
+ * have made room (TABLE_FULL), removed an overlapping rule (OVERLAP), or
+ * where an add replaces a rule or reuses an interned instruction set (the
+ * rule and instruction set budgets, ofp_limits.h, count each add as a new
+ * rule and each add or modify as a new instruction set). */
 static enum ofperr
 commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 		    void *arg, size_t n, struct ofp_flow_mod *fm,
@@ -651,8 +655,15 @@ commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 	size_t n_prev = 0, cap_prev = 0;
 	enum ofperr err = OFPERR_OK;
 
+	struct ofp_limit_stats rules, insts;
+	size_t n_adds = 0, n_insts = 0;
+
 	if (adds == NULL)
 		return OFPERR_FLOW_MOD_TABLE_FULL;
+	/* The process-wide budgets (ofp_limits.h): each add may take a rule
+	 * and an instruction set, each modify an instruction set. */
+	ofp_limit_get(OFP_LIMIT_RULES, &rules);
+	ofp_limit_get(OFP_LIMIT_INSTS, &insts);
 	for (size_t i = 0; i < n && !err; i++) {
 		bool del;
 
@@ -668,6 +679,10 @@ commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 		}
 		del = fm->command == OFPFC_DELETE ||
 		      fm->command == OFPFC_DELETE_STRICT;
+		if (!del && insts.used + ++n_insts > insts.max) {
+			err = OFPERR_FLOW_MOD_TABLE_FULL;
+			break;
+		}
 		if (del || fm->command != OFPFC_ADD) {
 			if (!del)
 				err = check_refs(ofp, &fm->insts);
@@ -677,7 +692,8 @@ commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 		if (err)
 			break;
 		struct ofp_table *t = &ofp->tables[fm->table_id];
-		if (t->n_rules + ++adds[fm->table_id] > OFP_TABLE_MAX_RULES) {
+		if (t->n_rules + ++adds[fm->table_id] > OFP_TABLE_MAX_RULES ||
+		    rules.used + ++n_adds > rules.max) {
 			err = OFPERR_FLOW_MOD_TABLE_FULL;
 			break;
 		}

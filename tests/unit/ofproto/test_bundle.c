@@ -12,6 +12,7 @@
 #include "ofp_bundle.h"
 #include "ofp_flow_msg.h"
 #include "ofp_flow_text.h"
+#include "ofp_limits.h"
 #include "ofp_msg.h"
 #include "ofp_wire.h"
 #include "ofproto.h"
@@ -191,6 +192,29 @@ test_commit_and_rollback(void **state)
 	assert_int_equal(ofp_rd16(out.data + 8), OFPET_FLOW_MOD_FAILED);
 	assert_int_equal(ofp_rd16(out.data + 10), 3);	/* OVERLAP */
 	assert_int_equal(ofproto_rule_count(ofp), 3);
+
+	/* The process-wide rule budget: room for 2 more rules, a bundle of 3
+	 * adds gets TABLE_FULL for its third and changes nothing. */
+	{
+		struct ofp_limit_stats st;
+
+		ofp_limit_get(OFP_LIMIT_RULES, &st);
+		ofp_limit_set_max(OFP_LIMIT_RULES, st.used + 2);
+		for (uint32_t i = 0; i < 3; i++) {
+			char f[64];
+
+			snprintf(f, sizeof(f), "priority=8,udp,tp_dst=%u,"
+				 "actions=output:2", 100 + i);
+			add_flow(ofp, &s, 11, 1, f, 20 + i, &out);
+		}
+		control(ofp, &s, 11, 4, 1, &out);
+		assert_int_equal(ofp_rd32(out.data + 4), 22);
+		assert_int_equal(ofp_rd16(out.data + 8), OFPET_FLOW_MOD_FAILED);
+		assert_int_equal(ofp_rd16(out.data + 10), 1);	/* TABLE_FULL */
+		assert_bundle_error(&out, 13);
+		assert_int_equal(ofproto_rule_count(ofp), 3);
+		ofp_limit_set_max(OFP_LIMIT_RULES, 0);
+	}
 
 	/* An add whose inner message is not a FLOW_MOD: MSG_UNSUP, and the
 	 * bundle's commit fails. */
