@@ -22,7 +22,15 @@ while a 65,536-flow capture (one megaflow per UDP source port) starts.
 Prints tables; never fails on a figure (it is a benchmark, not a test):
 it fails only when something does not run.
 
+With --observe it measures, in the same run, the cached rows (1 and 1k
+flows, 1 with --quick; the in_port rule and the 1,000 /32 rules) with sFlow and capture
+off, with sFlow sampling 1 in 1000 on both ports (to a UDP socket on
+loopback), and with a capture running on the generator port (every packet
+copied; a filter that rejects them all keeps the file empty), and prints
+the cost of each against the first.
+
 usage: bench_forwarding.py BUILD_DIR [--seconds N] [--quick] [--repeat N]
+                           [--observe]
 """
 import json
 import os
@@ -52,6 +60,7 @@ OVS_REF = {(1, "1000 /32 + /8"): 29.0, (1000, "1000 /32 + /8"): 19.0,
 OVS_REF_INPORT = 33.0
 
 FLOW_COUNTS = [1, 1000] if QUICK else [1, 1000, 16384, 65536]
+OBSERVE = "--observe" in sys.argv
 
 
 def rule_sets():
@@ -119,17 +128,25 @@ ctl-socket: {ctl}
 bridges:
   - name: br0
     flows: {flows}
-    ports:
+{sflow}    ports:
       - {{name: p1, ofport: 1, type: dpdk, devargs: "net_pcap0,rx_pcap={pcap},infinite_rx=1"}}
       - {{name: p2, ofport: 2, type: dpdk, devargs: "net_null0,no-rx=1"}}
 """
 
 
-def write_config(tmp, pcap, flows):
+def write_config(tmp, pcap, flows, sflow_port=None):
     cfg = os.path.join(tmp, "bench.yaml")
+    sflow = ""
+    if sflow_port:
+        sflow = ("    sflow: {agent-ip: 127.0.0.1, collectors: [\"127.0.0.1:%d\"], "
+                 "sampling-rate: 1000, polling-interval: 1}\n" % sflow_port)
+    text = CONFIG.format(ctl=os.path.join(tmp, "ctl"), pcap=pcap, sflow=sflow,
+                         flows="[" + ", ".join('"%s"' % x for x in flows) + "]")
+    if os.environ.get("PMDSWITCH_NO_HUGE", "0") not in ("", "0"):
+        # A smoke run without hugepages (figures not comparable).
+        text = text.replace("  memory-mb: 1024\n", "  memory-mb: 512\n  no-huge: true\n")
     with open(cfg, "w") as f:
-        f.write(CONFIG.format(ctl=os.path.join(tmp, "ctl"), pcap=pcap,
-                              flows="[" + ", ".join('"%s"' % x for x in flows) + "]"))
+        f.write(text)
     return cfg
 
 
@@ -144,20 +161,30 @@ def ctl_json(tmp, *args):
         return None
 
 
-def run_pmdswitch(pcap, flows, tmp):
-    """Median Mpps after warm-up, and cycles/packet from pmd-stats-show."""
-    cfg = write_config(tmp, pcap, flows)
+def run_pmdswitch(pcap, flows, tmp, sflow_port=None, capture=False):
+    """Median Mpps after warm-up, and cycles/packet from pmd-stats-show.
+    sflow_port: sFlow 1 in 1000 to that UDP port; capture: a capture of
+    every packet p1 receives (filtered out, so nothing is written) from
+    the first status line on."""
+    cfg = write_config(tmp, pcap, flows, sflow_port)
     cmd = [os.path.join(BUILD, "pmdswitchd"), "--config", cfg,
            "--duration", str(SECONDS + 1), "--log-level", "warning"]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          stdin=subprocess.DEVNULL, text=True)
-    rates, cpp, cleared = [], None, False
+    rates, cpp, cleared, cap = [], None, False, None
     try:
         for line in p.stdout:
             m = re.search(r"p2 rx [\d.]+ tx ([\d.]+) Mpps", line)
             if not m:
                 continue
             rates.append(float(m.group(1)))
+            if capture and cap is None:
+                out = os.path.join(tmp, "bench-%d.pcapng" % time.monotonic_ns())
+                cap = subprocess.Popen(
+                    [os.path.join(BUILD, "pmdswitch-ctl"), "--ctl",
+                     os.path.join(tmp, "ctl"), "capture", "p1", "--dir", "rx",
+                     "--filter", "ether proto 0x1234", "-w", out],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if len(rates) == 2 and not cleared:
                 ctl_json(tmp, "pmd-stats-clear")   # after the warm-up
                 cleared = True
@@ -169,6 +196,13 @@ def run_pmdswitch(pcap, flows, tmp):
     finally:
         if p.poll() is None:
             p.kill()
+        if cap is not None:
+            if cap.poll() is None:
+                cap.send_signal(signal.SIGINT)
+            try:
+                cap.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                cap.kill()
     rates = rates[2:]
     if not rates:
         return None, None
@@ -299,7 +333,53 @@ def fmt(x, spec="%.2f"):
     return spec % x if x is not None else "-"
 
 
+def main_observe():
+    """The cached rows with sFlow and capture off, sFlow 1 in 1000, and a
+    capture on p1, each run in turn in the same run."""
+    import socket
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))      # the collector: datagrams pile up unread
+    variants = [("off", {}), ("sFlow 1/1000", {"sflow_port": sink.getsockname()[1]}),
+                ("capture on p1", {"capture": True})]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="pmdsw-bench-") as tmp:
+        for n in [1] if QUICK else [1, 1000]:
+            pcap = os.path.join(tmp, "flows-%d.pcap" % n)
+            gen_pcap(pcap, n)
+            for name, flows in rule_sets()[:2]:
+                for vname, kw in variants:
+                    runs = [run_pmdswitch(pcap, flows, tmp, **kw) for _ in range(REPEAT)]
+                    rates = [r[0] for r in runs if r[0]]
+                    cpps = [r[1] for r in runs if r[1]]
+                    mpps = statistics.median(rates) if rates else None
+                    cpp = statistics.median(cpps) if cpps else None
+                    rows.append((n, name, vname, mpps, cpp))
+                    print("  measured: %6d flows, %-16s %-14s %s Mpps (%s cycles/packet)"
+                          % (n, name, vname, fmt(mpps), fmt(cpp, "%.0f")), flush=True)
+    sink.close()
+    print()
+    print("64-byte UDP, net_pcap infinite_rx -> net_null, 1 PMD core, %d s per "
+          "run, median of %d run(s)" % (SECONDS, REPEAT))
+    print("| flows | rules | observers | pmdswitchd (Mpps) | cycles/pkt | cost vs off |")
+    print("|---:|---|---|---:|---:|---:|")
+    base = {}
+    for n, name, vname, mpps, cpp in rows:
+        if vname == "off":
+            base[(n, name)] = mpps
+        b = base.get((n, name))
+        cost = 100 * (1 - mpps / b) if b and mpps else None
+        print("| %d | %s | %s | %s | %s | %s |" % (
+            n, name, vname, fmt(mpps) if mpps else "failed", fmt(cpp, "%.0f"),
+            fmt(cost, "%.1f%%") if vname != "off" else "-"))
+    return 0 if all(r[3] for r in rows) else 1
+
+
 def main():
+    if OBSERVE:
+        if not os.path.exists(os.path.join(BUILD, "pmdswitchd")):
+            print("bench: %s/pmdswitchd not built" % BUILD)
+            return 1
+        return main_observe()
     if not os.path.exists(os.path.join(BUILD, "pmdswitchd")):
         print("bench: %s/pmdswitchd not built" % BUILD)
         return 1
