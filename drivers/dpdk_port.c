@@ -215,6 +215,38 @@ dpdk_port_open(struct dpdk_port *p, const char *name, const char *devargs,
 	return rc < 0 ? rc : dpdk_port_start(p, &pc, mp, err, errlen);
 }
 
+/* net_af_packet's link status (DPDK 22.11) is "started", whatever the
+ * kernel interface does: the interface's own operational state decides
+ * (/sys/class/net/IFACE/operstate: a veth whose peer is down is
+ * "lowerlayerdown"). True when it cannot be read (no such information
+ * is no evidence of a link down). */
+static bool
+af_packet_iface_up(const struct dpdk_port *p)
+{
+	char iface[64], path[128], state[32] = "";
+	const char *v = strstr(p->devargs, ",iface=");
+	size_t n;
+	FILE *f;
+
+	if (strncmp(p->dev_name, "net_af_packet", 13) != 0 || v == NULL)
+		return true;
+	v += 7;
+	n = strcspn(v, ",");
+	if (n == 0 || n >= sizeof(iface) || memchr(v, '/', n) != NULL ||
+	    (n <= 2 && v[0] == '.'))
+		return true;
+	memcpy(iface, v, n);
+	iface[n] = '\0';
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", iface);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return true;
+	if (fgets(state, sizeof(state), f) == NULL)
+		state[0] = '\0';
+	fclose(f);
+	return strncmp(state, "up", 2) == 0 || strncmp(state, "unknown", 7) == 0;
+}
+
 bool
 dpdk_port_link_up(const struct dpdk_port *p)
 {
@@ -225,7 +257,7 @@ dpdk_port_link_up(const struct dpdk_port *p)
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(p->port_id, &link) < 0)
 		return false;
-	return link.link_status == RTE_ETH_LINK_UP;
+	return link.link_status == RTE_ETH_LINK_UP && af_packet_iface_up(p);
 }
 
 void

@@ -58,7 +58,9 @@ int dpdk_port_probe(struct dpdk_port *p, const char *name, const char *devargs,
 		    char *err, size_t errlen);
 int dpdk_port_start(struct dpdk_port *p, const struct dpdk_port_conf *conf,
 		    struct rte_mempool *mp, char *err, size_t errlen);
-/* Link state now (rte_eth_link_get_nowait; net_vhost: a guest is there). */
+/* Link state now (rte_eth_link_get_nowait; net_vhost: a guest is there;
+ * net_af_packet: also the kernel interface's operstate, read from sysfs:
+ * control thread only). */
 bool dpdk_port_link_up(const struct dpdk_port *p);
 /* net_vhost devargs for a vhost-user port: the device net_vhost<seq>. */
 void dpdk_port_vhost_devargs(char *buf, size_t len, unsigned seq,
