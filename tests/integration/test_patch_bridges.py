@@ -87,6 +87,16 @@ def main(build):
 
     megaflows = d.ctl("dump-megaflows")
     info("megaflows: %s" % [(m["match"], m["actions"]) for m in megaflows])
+    # pmdswitch-ctl trace follows the packet through both pipelines.
+    t = d.ctl("trace", "br0", "--packet", in0[0].hex(), "--in-port", "a0")
+    check_eq([(s["bridge"], s["table"], s["matched"]) for s in t["steps"]],
+             [("br0", 0, True), ("br1", 0, True)], "trace: br0 table 0, then br1 table 0")
+    check_eq([(o["port"], bytes.fromhex(o["frame"])) for o in t["outputs"]], [("b1", in0[0])],
+             "trace: out on b1, unchanged")
+    t = d.ctl("trace", "br1", "in_port=2,udp")
+    check_eq([(s["bridge"], s["table"]) for s in t["steps"]], [("br1", 0), ("br0", 0)],
+             "trace from br1: br1, then br0")
+    check_eq([o["port"] for o in t["outputs"]], ["a0"], "trace from br1: out on a0")
     d.stop()
     check_frames(pcap_read(os.path.join(tmp, "out1.pcap")), in0,
                  "br0 a0 -> patch -> br1 b1")
