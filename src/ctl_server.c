@@ -37,6 +37,7 @@
 #include "capture.h"
 #include "dataplane/pmd_observe.h"
 #include "sflow_agent.h"
+#include "slowpath/tnl.h"
 
 /* A command writes its reply into out and returns 0, or -1 with an error
  * message in out. */
@@ -533,6 +534,15 @@ cmd_dump_megaflows(struct pmdswitch *sw, const struct ctl_request *req,
 	return 0;
 }
 
+/* Tunnel endpoints, ports and neighbours (slowpath/tnl.h). */
+static int
+cmd_tunnel_show(struct pmdswitch *sw, const struct ctl_request *req,
+		struct strbuf *out)
+{
+	tnl_show(out, req->json, sw->pmds, sw->n_pmds);
+	return 0;
+}
+
 static int
 cmd_dump_flows(struct pmdswitch *sw, const struct ctl_request *req,
 	       struct strbuf *out)
@@ -836,6 +846,7 @@ static const struct ctl_command commands[] = {
 	{ "del-flows", 1, 2, "del-flows BRIDGE [MATCH]", cmd_del_flows },
 	{ "dump-ports", 1, 1, "dump-ports BRIDGE", cmd_dump_ports },
 	{ "dump-megaflows", 0, 0, "dump-megaflows", cmd_dump_megaflows },
+	{ "tunnel-show", 0, 0, "tunnel-show", cmd_tunnel_show },
 	{ "pmd-stats-show", 0, 0, "pmd-stats-show", cmd_pmd_stats_show },
 	{ "pmd-stats-clear", 0, 0, "pmd-stats-clear", cmd_pmd_stats_clear },
 	{ "pmd-rxq-show", 0, 0, "pmd-rxq-show", cmd_pmd_rxq_show },

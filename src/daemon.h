@@ -63,6 +63,8 @@ struct switch_port {
 	uint32_t dp_port;	/* Index in the datapath port table. */
 	unsigned bridge;	/* Index into pmdswitch.bridges. */
 	char peer[64];		/* Patch ports: the peer's name. */
+	int tnl_index;		/* Tunnel ports: index in the tunnel
+				 * registry (slowpath/tnl.h). */
 	char sig[1024];		/* Its configuration, as text: a reload that
 				 * changes it removes and adds the port. */
 	bool link_up;
@@ -208,6 +210,14 @@ void bridges_link_patches(struct pmdswitch *sw);
  * channel bounds (start-up and reload); one bridge's channel bounds. */
 void bridges_apply_limits(struct pmdswitch *sw);
 void bridge_apply_channel_limits(struct pmdswitch *sw, struct bridge *br);
+
+/* Tunnels (tunnels.c): a tunnel port into / out of the tunnel registry;
+ * the bridges' tunnel endpoints from the configuration, published to the
+ * PMDs (after the ports are activated, at start and after a reload). */
+int tunnel_port_activate(struct pmdswitch *sw, struct switch_port *p,
+			 const struct cfg_port *cp);
+void tunnel_port_del(struct pmdswitch *sw, struct switch_port *p);
+void tunnels_sync(struct pmdswitch *sw);
 /* The port in the bridge's OpenFlow model (PORT_STATUS add). */
 int bridge_port_add(struct bridge *br, uint32_t ofport, const char *name,
 		    const uint8_t mac[6]);

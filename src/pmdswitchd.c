@@ -711,6 +711,7 @@ build_switch(struct pmdswitch *sw, char *err, size_t errlen)
 	if (ports_activate_all(sw, err, errlen) < 0)
 		return -1;
 	bridges_link_patches(sw);
+	tunnels_sync(sw);
 	for (size_t b = 0; b < sw->cfg.n_bridges; b++) {
 		const struct cfg_bridge *cb = &sw->cfg.bridges[b];
 		struct bridge *br = &sw->bridges[b];

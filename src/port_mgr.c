@@ -480,6 +480,14 @@ port_activate(struct pmdswitch *sw, struct switch_port *p,
 		}
 	} else {
 		slowpath_port_set(sw->sp, p->bridge, p->ofport, -1, 0, 0);
+		if (cfg_port_is_tunnel(p->kind) &&
+		    (rc = tunnel_port_activate(sw, p, cp)) < 0) {
+			snprintf(msg, sizeof(msg), "no room for tunnel port "
+				 "%s (%d at most)", p->name, TNL_MAX_PORTS);
+			sw_cfg_error(&sw->cfg, &cp->mark, key, msg, err,
+				     errlen);
+			return rc;
+		}
 	}
 	if (bridge_port_add(br, p->ofport, p->name, p->dev.mac) < 0) {
 		snprintf(msg, sizeof(msg), "bridge %s cannot take port %s "
@@ -583,6 +591,8 @@ port_del(struct pmdswitch *sw, struct switch_port *p)
 				 false, __ATOMIC_RELEASE);
 	} else {
 		slowpath_port_del(sw->sp, p->bridge, p->ofport);
+		if (cfg_port_is_tunnel(p->kind))
+			tunnel_port_del(sw, p);
 	}
 	/* 4. Megaflows that output to it go (after a grace period no PMD
 	 * holds a tx batch for it either). */

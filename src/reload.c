@@ -326,6 +326,7 @@ rollback(struct pmdswitch *sw, const struct pmdswitch_config *old,
 				  cp->name, err);
 	}
 	bridges_link_patches(sw);
+	tunnels_sync(sw);
 	slowpath_revalidate(sw->sp);
 }
 
@@ -588,6 +589,7 @@ reload_config(struct pmdswitch *sw, const char *path, char *err,
 			goto undo;
 	}
 	bridges_link_patches(sw);
+	tunnels_sync(sw);
 	slowpath_revalidate(sw->sp);
 	n_changes += metrics_listen_apply(sw, old, &ncfg, metrics_fd);
 	sflow_agent_apply(sw);

@@ -33,7 +33,7 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 PACKAGES=(build-essential gcc meson ninja-build pkg-config dpdk dpdk-dev
 	libdpdk-dev libnuma-dev libpcap-dev libyaml-dev libcmocka-dev libssl-dev
 	openssl openvswitch-common python3 python3-os-ken iproute2 tcpdump
-	curl prometheus tshark nfdump-sflow
+	curl prometheus tshark nfdump-sflow ethtool
 	# interop-ovs-differential: Open vSwitch's userspace datapath as the reference
 	openvswitch-switch
 	# the package test (tests/package): build, lint, verify the unit, man pages

@@ -56,6 +56,10 @@ enum dp_action_type {
 	DP_ACTION_POP_PBB,
 	DP_ACTION_METER,	/* arg = datapath meter slot (dp_meter.h). */
 	DP_ACTION_CLONE,	/* arg = number of nested actions after it. */
+	DP_ACTION_TNL_PUSH,	/* arg = data offset of a struct tnl_push
+				 * (tnl_dp.h); sub = tunnel port index. */
+	DP_ACTION_TNL_DROP,	/* A counted drop: sub = enum
+				 * tnl_drop_reason, arg = tunnel port. */
 	DP_ACTION_N_TYPES
 };
 

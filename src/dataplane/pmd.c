@@ -33,6 +33,10 @@
 #include "dp_packet.h"
 #include "flow_parse.h"
 #include "pmd_observe.h"
+#include "tnl_dp.h"
+
+_Static_assert(TNL_MAX_DP_PORTS == PMD_MAX_PORTS, "one underlay map entry "
+	       "per datapath port");
 
 /* No cached tx batch in process_burst(): never a megaflow's fast_output
  * (ports are < PMD_MAX_PORTS; MEGAFLOW_NO_FAST_OUTPUT is UINT32_MAX). */
@@ -323,6 +327,43 @@ upcall_action(struct pmd *pmd, struct rte_mbuf *m,
 	upcall(pmd, m, PMD_UPCALL_ACTION, u.arg);
 }
 
+/* DP_ACTION_TNL_PUSH: prepend the outer header. false: m was dropped
+ * (counted) and freed. */
+static bool
+tnl_exec_push(struct pmd *pmd, struct rte_mbuf *m, const struct dp_actions *l,
+	      const struct dp_action *a)
+{
+	struct tnl_push p;
+	struct dp_buf b = {
+		.data = rte_pktmbuf_mtod(m, uint8_t *),
+		.len = rte_pktmbuf_data_len(m),
+		.headroom = rte_pktmbuf_headroom(m),
+	};
+	enum dp_hdr_result r;
+	struct tnl_pmd_port_stats *st;
+
+	if (unlikely(!tnl_actions_get_push(l, a, &p) ||
+		     p.port >= TNL_MAX_PORTS || m->nb_segs != 1)) {
+		PMD_COUNT(pmd, action_drops, 1);
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	st = &pmd->tnl_stats.port[p.port];
+	r = tnl_push(&b, &p);
+	if (unlikely(r != DP_HDR_OK)) {
+		TNL_COUNT(st->drops[r == DP_HDR_NO_ROOM ? TNL_DROP_NO_ROOM :
+				    TNL_DROP_MTU], 1);
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
+	m->data_len = (uint16_t)b.len;
+	m->pkt_len = b.len;
+	TNL_COUNT(st->tx_packets, 1);
+	TNL_COUNT(st->tx_bytes, b.len);
+	return true;
+}
+
 /* Execute actions [start, end) of l on m (consumed). Blocks nest at most
  * DP_ACTIONS_MAX deep. */
 static void
@@ -383,6 +424,16 @@ exec_range(struct pmd *pmd, struct rte_mbuf *m, const struct dp_actions *l,
 			}
 			i = next - 1;
 			break;
+		case DP_ACTION_TNL_PUSH:
+			if (unlikely(!tnl_exec_push(pmd, m, l, a)))
+				return;
+			break;
+		case DP_ACTION_TNL_DROP:
+			if (a->sub < TNL_DROP_N && a->arg < TNL_MAX_PORTS)
+				TNL_COUNT(pmd->tnl_stats.port[a->arg]
+					  .drops[a->sub], 1);
+			rte_pktmbuf_free(m);
+			return;
 		case DP_ACTION_METER:
 			switch (dp_meter_apply(a->arg, rte_pktmbuf_pkt_len(m),
 					       pmd->now_tsc, &prec)) {
@@ -508,8 +559,11 @@ handle_miss(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf *m,
 	struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
 	uint16_t slot = rxq_slot(q);
 
-	priv->in_port = q->ofport;
+	priv->in_port = key->in_port;	/* A tunnel port's, or q's. */
 	priv->in_dp_port = q->dp_port;
+	priv->tun_id = key->tunnel_id;
+	priv->tun_src = key->tun_src;
+	priv->tun_dst = key->tun_dst;
 	if (!stalled && !slot_stalled(pmd, slot))
 		upcall_miss(pmd, m, slot);
 	else
@@ -582,6 +636,9 @@ struct burst {
 	bool same[PMD_BURST];	/* Same key as the packet before it. */
 	bool reuse[PMD_BURST];	/* Matched last. */
 	struct megaflow *found[PMD_BURST];	/* NULL: a miss. */
+	/* Underlay ports only (else NULL): what tnl_rx() popped. */
+	const struct tnl_rx_meta *tnl;
+	struct tnl_rx_meta tnl_meta[PMD_BURST];
 };
 
 /* Parse every packet; a packet of the same flow as the one before it (a
@@ -609,6 +666,13 @@ burst_parse(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf **pkts,
 				    &bt->maps[i]);
 		if (unlikely(r != FLOW_PARSE_OK))
 			PMD_COUNT(pmd, parse_errors[r], 1);
+		if (unlikely(bt->tnl != NULL) && bt->tnl[i].tunnel) {
+			k->in_port = bt->tnl[i].in_port;
+			k->tunnel_id = bt->tnl[i].tun_id;
+			k->tun_src = bt->tnl[i].tun_src;
+			k->tun_dst = bt->tnl[i].tun_dst;
+			bt->maps[i] |= FLOW_MAP_TUNNEL;
+		}
 		bytes += rte_pktmbuf_pkt_len(m);
 		bt->same[i] = i > 0 && bt->maps[i] == bt->maps[i - 1] &&
 			      flow_key_map_equal(k, &bt->keys[i - 1],
@@ -779,7 +843,7 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 			}
 			struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
 
-			priv->in_port = q->ofport;
+			priv->in_port = bt->keys[i].in_port;
 			priv->in_dp_port = q->dp_port;
 			pmd_execute(pmd, m, &mf->actions, q->dp_port);
 		}
@@ -788,6 +852,59 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 		b->n = bn;
 	if (run != NULL)
 		megaflow_hit(pmd, run, run_pkts, run_bytes);
+}
+
+/* A burst from the underlay port of endpoint ep: pop the tunnel packets
+ * for the endpoint (meta[] says which, for the parser), answer ARP
+ * requests for it, hand ARP replies to the slowpath, drop and count what
+ * else is addressed to it; frames for other hosts stay as they are.
+ * Compacts pkts; returns how many are left to switch. */
+static uint16_t
+tnl_rx(struct pmd *pmd, const struct tnl_dp_table *t, unsigned ep,
+       const struct pmd_rxq *q, struct rte_mbuf **pkts, uint16_t n,
+       struct tnl_rx_meta *meta)
+{
+	struct tnl_pmd_ep_stats *es = &pmd->tnl_stats.ep[ep];
+	uint16_t keep = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct tnl_rx_meta *mt = &meta[keep];
+		enum tnl_drop_reason why = TNL_DROP_TRUNC;
+		uint32_t outer = 0;
+
+		switch (tnl_rx_classify(t, ep, rte_pktmbuf_mtod(m, uint8_t *),
+					rte_pktmbuf_data_len(m), mt, &outer,
+					&why)) {
+		case TNL_RX_PASS:
+			pkts[keep++] = m;
+			break;
+		case TNL_RX_DECAP:
+			rte_pktmbuf_adj(m, (uint16_t)outer);
+			if (rte_pktmbuf_pkt_len(m) > mt->inner_len)
+				rte_pktmbuf_trim(m, (uint16_t)(
+					rte_pktmbuf_pkt_len(m) -
+					mt->inner_len));
+			TNL_COUNT(pmd->tnl_stats.port[mt->port].rx_packets, 1);
+			TNL_COUNT(pmd->tnl_stats.port[mt->port].rx_bytes,
+				  mt->inner_len);
+			pkts[keep++] = m;
+			break;
+		case TNL_RX_ARP_REPLIED:
+			TNL_COUNT(es->arp_replied, 1);
+			tx_enqueue(pmd, q->dp_port, m);
+			break;
+		case TNL_RX_ARP_UP:
+			TNL_COUNT(es->arp_up, 1);
+			upcall(pmd, m, PMD_UPCALL_TNL_ARP, ep);
+			break;
+		case TNL_RX_DROP:
+			TNL_COUNT(es->drops[why], 1);
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	return keep;
 }
 
 /* One received burst: parse, look up (last burst's megaflow, EMC,
@@ -817,7 +934,17 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	      struct rte_mbuf **pkts, uint16_t n)
 {
 	struct burst bt;
+	const struct tnl_dp_table *tt = tnl_dp_table_get();
 
+	bt.tnl = NULL;
+	if (unlikely(tt != NULL) && q->dp_port < TNL_MAX_DP_PORTS &&
+	    tt->ep_of_dp_port[q->dp_port] != 0) {
+		n = tnl_rx(pmd, tt, tt->ep_of_dp_port[q->dp_port] - 1u, q,
+			   pkts, n, bt.tnl_meta);
+		if (n == 0)
+			return;
+		bt.tnl = bt.tnl_meta;
+	}
 	bt.n = n;
 	bt.reused = 0;
 	/* Probe the EMC for this burst? When not (bypassed, see emc.h), no

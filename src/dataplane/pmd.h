@@ -51,6 +51,7 @@
 #include "emc.h"
 #include "flow_key.h"
 #include "megaflow.h"
+#include "tnl_dp.h"
 
 #define PMD_BURST 32
 #define PMD_MAX_PORTS 64
@@ -82,6 +83,8 @@
 enum pmd_upcall_kind {
 	PMD_UPCALL_MISS = 1,	/* No cache entry: run the pipeline. */
 	PMD_UPCALL_ACTION,	/* A DP_ACTION_UPCALL (packet-in) action. */
+	PMD_UPCALL_TNL_ARP,	/* An ARP reply to a tunnel endpoint (the
+				 * endpoint index in upcall_arg). */
 };
 
 /* The upcall fields (up to `actions`) travel with a packet's copies. For
@@ -100,6 +103,11 @@ struct pmd_mbuf_priv {
 	uint64_t upcall_cookie;		/* table, cookie, and the pipeline */
 	uint64_t upcall_metadata;	/* fields then (dp_upcall_info). */
 	uint64_t upcall_tunnel_id;
+	/* A miss from a tunnel port: the tunnel metadata of its key (the
+	 * mbuf holds the inner frame only). */
+	uint64_t tun_id;
+	uint32_t tun_src;
+	uint32_t tun_dst;
 	struct dp_actions actions;	/* On the way back: what to do. */
 };
 
@@ -230,6 +238,7 @@ struct pmd {
 	uint32_t rng;			/* xorshift32 state (sampling). */
 	struct pmd_rxq_list *rxqs;	/* RCU-published, never NULL. */
 	struct pmd_stats stats;
+	struct tnl_pmd_stats tnl_stats;	/* Tunnels (tnl_dp.h). */
 	struct pmd_tx_batch tx[PMD_MAX_PORTS];
 	/* Packets a port's tx queue refused (freed here), per datapath port:
 	 * written by the PMD (relaxed), summed by pmd_port_tx_drops(). */

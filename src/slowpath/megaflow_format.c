@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "megaflow_format.h"
 
+#include "dataplane/tnl_dp.h"
+
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <string.h>
@@ -178,6 +180,32 @@ static const char *const action_names[DP_ACTION_N_TYPES] = {
 	[DP_ACTION_METER] = "meter",
 };
 
+/* tnl_push(vxlan,vni=100,src=192.0.2.1,dst=192.0.2.2,dport=4789,
+ * eth_dst=...,tnl=0): the outer header a tunnel port's output prepends. */
+static void
+format_tnl_push(struct strbuf *out, const struct dp_actions *l,
+		const struct dp_action *a)
+{
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	const uint8_t *h, *th;
+	struct tnl_push p;
+
+	if (!tnl_actions_get_push(l, a, &p) || p.len < TNL_OUTER_LEN) {
+		strbuf_printf(out, "tnl_push(?)");
+		return;
+	}
+	h = p.hdr;
+	th = h + 42;
+	inet_ntop(AF_INET, h + 26, src, sizeof(src));
+	inet_ntop(AF_INET, h + 30, dst, sizeof(dst));
+	strbuf_printf(out, "tnl_push(%s,vni=%u,src=%s,dst=%s,dport=%u,ttl=%u,"
+		      "eth_dst=%02x:%02x:%02x:%02x:%02x:%02x,tnl=%u)",
+		      p.type == TNL_TYPE_VXLAN ? "vxlan" : "geneve",
+		      (unsigned)(th[4] << 16 | th[5] << 8 | th[6]), src, dst,
+		      (unsigned)(h[36] << 8 | h[37]), h[22], h[0], h[1], h[2],
+		      h[3], h[4], h[5], p.port);
+}
+
 /* Actions [start, end), blocks as clone(...). */
 static void
 format_range(struct strbuf *out, const struct dp_actions *l, unsigned start,
@@ -206,6 +234,11 @@ format_range(struct strbuf *out, const struct dp_actions *l, unsigned start,
 				strbuf_printf(out, ",metadata=%#llx",
 					      (unsigned long long)u.metadata);
 			strbuf_printf(out, ")");
+		} else if (a->type == DP_ACTION_TNL_PUSH) {
+			format_tnl_push(out, l, a);
+		} else if (a->type == DP_ACTION_TNL_DROP) {
+			strbuf_printf(out, "tnl_drop(%s,tnl=%u)",
+				      tnl_drop_reason_name(a->sub), a->arg);
 		} else if (a->type == DP_ACTION_CLONE) {
 			strbuf_printf(out, "clone(");
 			format_range(out, l, i + 1, i + 1 + a->arg, ports);

@@ -19,6 +19,7 @@
 #include "dataplane/megaflow.h"
 #include "megaflow_format.h"
 #include "ofproto/ofproto_trace.h"
+#include "tnl.h"
 #include "xlate.h"
 
 #define SLOWPATH_BATCH 32
@@ -69,6 +70,8 @@ struct slowpath {
 	pthread_t thread;
 	bool started;
 	volatile bool stop;
+	bool tnl_changed;		/* Slowpath thread: a next hop was
+					 * resolved or went (revalidate). */
 	struct slowpath_stats stats;	/* Atomic adds. */
 };
 
@@ -163,11 +166,33 @@ slowpath_port_set(struct slowpath *sp, unsigned bridge, uint32_t ofport,
 		rc = -ENOSPC;
 	} else {
 		xp->dp_port = dp_port;
+		xp->tnl = 0;
 		xp->peer_bridge = (uint16_t)peer_bridge;
 		xp->peer_ofport = peer_ofport;
 		__atomic_store_n(&xp->ofport, ofport, __ATOMIC_RELEASE);
 		if ((uint32_t)(xp - b->ports) + 1 > b->n_ports)
 			b->n_ports = (uint32_t)(xp - b->ports) + 1;
+	}
+	__atomic_fetch_add(&sp->generation, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_unlock(&sp->map_lock);
+	return rc;
+}
+
+int
+slowpath_port_set_tunnel(struct slowpath *sp, unsigned bridge,
+			 uint32_t ofport, int tnl_index)
+{
+	struct xlate_port *xp;
+	int rc = -ENOENT;
+
+	if (bridge >= XLATE_MAX_BRIDGES || tnl_index < 0 ||
+	    tnl_index >= TNL_MAX_PORTS)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&sp->map_lock);
+	xp = (struct xlate_port *)xlate_map_port(&sp->map, bridge, ofport);
+	if (xp != NULL) {
+		xp->tnl = (uint16_t)(tnl_index + 1);
+		rc = 0;
 	}
 	__atomic_fetch_add(&sp->generation, 1, __ATOMIC_SEQ_CST);
 	pthread_rwlock_unlock(&sp->map_lock);
@@ -332,6 +357,10 @@ handle_miss(struct slowpath *sp, struct pmd *pmd, struct rte_mbuf *m)
 
 	flow_parse(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_data_len(m),
 		   priv->in_port, &key);
+	/* From a tunnel port: the metadata the PMD popped. */
+	key.tunnel_id = priv->tun_id;
+	key.tun_src = priv->tun_src;
+	key.tun_dst = priv->tun_dst;
 	pthread_rwlock_rdlock(&sp->map_lock);
 	gen = __atomic_load_n(&sp->generation, __ATOMIC_SEQ_CST);
 	xlate_packet_data(&sp->map, &key, rte_pktmbuf_mtod(m, const void *),
@@ -422,9 +451,21 @@ drain_upcalls(struct slowpath *sp, struct pmd *pmd)
 	for (unsigned i = 0; i < n; i++) {
 		struct pmd_mbuf_priv *priv = pmd_mbuf_priv(pkts[i]);
 
-		if (priv->upcall_kind == PMD_UPCALL_ACTION)
+		if (priv->upcall_kind == PMD_UPCALL_ACTION) {
 			handle_action_upcall(sp, pkts[i]);
-		else
+		} else if (priv->upcall_kind == PMD_UPCALL_TNL_ARP) {
+			uint8_t buf[64];
+			uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+			const uint8_t *f = rte_pktmbuf_read(pkts[i], 0,
+				len < sizeof(buf) ? len : sizeof(buf), buf);
+
+			if (f != NULL &&
+			    tnl_arp_input(priv->upcall_arg, f,
+					  len < sizeof(buf) ? len :
+					  sizeof(buf)))
+				sp->tnl_changed = true;
+			rte_pktmbuf_free(pkts[i]);
+		} else
 			handle_miss(sp, pmd, pkts[i]);
 	}
 	SP_COUNT(sp, upcalls, n);
@@ -509,6 +550,37 @@ slowpath_sleep(struct slowpath *sp, uint64_t now, uint64_t last_expire)
 	dp_wake_sleep(&sp->wake, timeout_ms);
 }
 
+/* tnl_run()'s sender: an ARP request out of an underlay port, through
+ * the first PMD (its tx queue; the slowpath has none). */
+static void
+send_frame(void *arg, uint32_t dp_port, const uint8_t *frame, uint32_t len)
+{
+	struct slowpath *sp = arg;
+	struct pmd_mbuf_priv *priv;
+	struct rte_mbuf *m;
+	char *data;
+
+	m = sp->mp != NULL ? rte_pktmbuf_alloc(sp->mp) : NULL;
+	if (m == NULL)
+		return;
+	data = rte_pktmbuf_append(m, (uint16_t)len);
+	if (data == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(data, frame, len);
+	priv = pmd_mbuf_priv(m);
+	memset(priv, 0, sizeof(*priv));
+	priv->in_dp_port = UINT32_MAX;
+	dp_actions_add(&priv->actions, DP_ACTION_OUTPUT, 0, dp_port);
+	pthread_rwlock_rdlock(&sp->map_lock);
+	if (sp->n_pmds > 0)
+		send_to_pmd(sp, sp->pmds[0], m);
+	else
+		rte_pktmbuf_free(m);
+	pthread_rwlock_unlock(&sp->map_lock);
+}
+
 static void *
 slowpath_main(void *arg)
 {
@@ -527,6 +599,12 @@ slowpath_main(void *arg)
 
 		if (work)
 			last_work = now;
+		/* Tunnels: ARP requests due, neighbour ageing; translate
+		 * again what a resolved (or gone) next hop changes. */
+		if (tnl_run(now, send_frame, sp) || sp->tnl_changed) {
+			sp->tnl_changed = false;
+			slowpath_revalidate(sp);
+		}
 
 		if (sp->idle_ms && now - last_expire >= SLOWPATH_EXPIRE_PERIOD_MS) {
 			expire_idle(sp);

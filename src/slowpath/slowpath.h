@@ -93,6 +93,10 @@ int slowpath_bridge_set(struct slowpath *sp, unsigned bridge,
 int slowpath_port_set(struct slowpath *sp, unsigned bridge, uint32_t ofport,
 		      int dp_port, unsigned peer_bridge, uint32_t peer_ofport);
 void slowpath_port_del(struct slowpath *sp, unsigned bridge, uint32_t ofport);
+/* Make a port (set with dp_port -1) a tunnel port: output to it is
+ * translated by tnl_xlate_output(). */
+int slowpath_port_set_tunnel(struct slowpath *sp, unsigned bridge,
+			     uint32_t ofport, int tnl_index);
 /* Re-translate every megaflow; remove those whose mask or actions are not
  * what the pipelines and ports give now; wait for a grace period. Returns
  * how many were removed. */

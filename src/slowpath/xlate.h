@@ -103,7 +103,9 @@ _Static_assert(XLATE_MAX_BRIDGES <= 0x80, "a bridge fits in a cookie");
 
 struct xlate_port {
 	uint32_t ofport;	/* 0 = slot free. */
-	int32_t dp_port;	/* Datapath port index; -1 for a patch port. */
+	int32_t dp_port;	/* Datapath port index; -1 for a patch or
+				 * tunnel port. */
+	uint16_t tnl;		/* Tunnel port: 1 + its index (tnl.h). */
 	uint16_t peer_bridge;	/* Patch port: the peer's bridge index */
 	uint32_t peer_ofport;	/* and ofport (0 = peer not there yet). */
 };

@@ -15,6 +15,7 @@
 #include "dataplane/dp_packet.h"
 #include "dataplane/flow_parse.h"
 #include "ofproto/ofproto_trace.h"
+#include "tnl.h"
 
 /* Room in front of a reparsed packet for the pushes before the pop. */
 #define REPARSE_HEADROOM 2048
@@ -65,6 +66,14 @@ emit(struct xlate_ctx *c, unsigned bridge, const struct xlate_port *xp,
 {
 	struct flow_key k2;
 
+	if (xp->tnl != 0) {
+		if (!tnl_xlate_output(xp->tnl - 1, key, &c->res->mask,
+				      &c->res->actions)) {
+			c->res->skipped++;
+			c->res->truncated = true;
+		}
+		return;
+	}
 	if (xp->dp_port >= 0) {
 		if (add(&c->res->actions, DP_ACTION_OUTPUT,
 			(uint32_t)xp->dp_port)) {

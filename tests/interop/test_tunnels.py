@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Interop: VXLAN and GENEVE tunnel ports against the Linux kernel's VTEPs.
+
+usage: test_tunnels.py BUILD_DIR vxlan|geneve
+
+Underlay: netns U (192.0.2.2/24) behind a veth whose root end is the
+switch's net_af_packet port p0 (ofport 1), the switch's tunnel endpoint
+192.0.2.1/24. In U the kernel's tunnel devices of the mode's type, all
+with remote 192.0.2.1:
+  t0  VNI 100                           10.0.0.2/24
+  t1  VNI 300, on the UDP port + 1       10.2.0.2/24
+  t9  VNI 999 (no tunnel port takes it) 10.9.0.2/24
+Overlay host: netns H behind p1 (ofport 2) with 10.0.0.1 and 10.2.0.1
+(/24). Switch tunnel ports: t0 (ofport 10, fixed key 100 and remote) and
+tf (ofport 12, key and remote from the flow: set_field tun_id / tun_dst on
+output, matched on tun_id / tun_src on input). In vxlan mode a geneve port
+gx (ofport 11, VNI 200, no kernel peer) carries 10.1.0.0/24 too, so that
+tshark sees the switch's GENEVE encapsulation even on a kernel without
+geneve.
+
+Checks: the switch answers the kernel's ARP for 192.0.2.1 and resolves
+192.0.2.2 by ARP (tunnel-show); ping and a TCP transfer both ways over
+the fixed and the flow-based tunnel; VNI 999 is dropped and counted as
+unknown_vni; every captured underlay frame is decoded by tshark with no
+"Malformed"; dump-megaflows shows the pushes; the per-port counters
+agree. Exit 77 when the kernel has no device of the mode's type.
+"""
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from interop_lib import CtlDaemon  # noqa: E402
+from harness import (Port, TestSkip, VethNs, check, info, on_cleanup, run,  # noqa: E402
+                     sh, tempdir, wait_for)
+
+SW_IP = "192.0.2.1"
+VTEP_IP = "192.0.2.2"
+MTU = 1450      # Inner MTU: 1500 on the underlay minus 50 bytes of VXLAN.
+TCP_BYTES = 300_000
+
+MODE = sys.argv[2] if len(sys.argv) > 2 else "vxlan"
+KIND = "vxlan" if MODE == "vxlan" else "geneve"
+# The flow-based port takes every VNI: it listens on a UDP port of its own,
+# so that the fixed port's UDP port has VNIs no tunnel port takes.
+FIXED_PORT = 4789 if MODE == "vxlan" else 6081
+FLOW_PORT = FIXED_PORT + 1
+
+FLOWS = [
+    # Fixed key and remote: 10.0.0.0/24 over VNI 100.
+    "priority=10,in_port=2,ip,nw_dst=10.0.0.2,actions=output:10",
+    "priority=10,in_port=2,arp,arp_tpa=10.0.0.2,actions=output:10",
+    "priority=10,in_port=10,actions=output:2",
+    # Flow-based key and remote: 10.2.0.0/24 over VNI 300.
+    "priority=10,in_port=2,ip,nw_dst=10.2.0.2,"
+    "actions=set_field:300->tun_id,set_field:%s->tun_dst,output:12" % VTEP_IP,
+    "priority=10,in_port=2,arp,arp_tpa=10.2.0.2,"
+    "actions=set_field:300->tun_id,set_field:%s->tun_dst,output:12" % VTEP_IP,
+    "priority=10,in_port=12,tun_id=300,tun_src=%s,actions=output:2" % VTEP_IP,
+    # vxlan mode: GENEVE toward a VTEP without geneve (tshark only).
+    "priority=10,in_port=2,arp,arp_tpa=10.1.0.2,actions=output:11",
+    "priority=0,actions=drop",
+]
+
+TUNNEL_YAML = """\
+      - {name: t0, ofport: 10, type: %s, remote-ip: %s, key: 100}
+      - {name: tf, ofport: 12, type: %s, remote-ip: flow, key: flow, dst-port: %d}
+%s    tunnel-endpoint: {port: p0, ip: %s/24}""" % (
+    KIND, VTEP_IP, KIND, FLOW_PORT,
+    "      - {name: gx, ofport: 11, type: geneve, remote-ip: %s, key: 200}\n"
+    % VTEP_IP if MODE == "vxlan" else "", SW_IP)
+
+
+def nsx(ns, *cmd, check_rc=True):
+    return sh("ip", "netns", "exec", ns, *cmd, check_rc=check_rc)
+
+
+def ping(ns, dst, count, timeout):
+    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable,
+                        os.path.join(HERE, "interop_lib.py"), "ping", dst,
+                        str(count), str(timeout)],
+                       capture_output=True, text=True)
+    return r.returncode == 0, r.stdout + r.stderr
+
+
+def tcp_transfer(server_ns, server_ip, client_ns, port):
+    """TCP_BYTES from the client to the server; true when the server got
+    them all, byte for byte (SHA-256 compared)."""
+    srv = subprocess.Popen(["ip", "netns", "exec", server_ns, sys.executable,
+                            os.path.abspath(__file__), "tcp-server", server_ip,
+                            str(port)], stdout=subprocess.PIPE, text=True)
+    on_cleanup(lambda: srv.poll() is None and srv.kill())
+    check(srv.stdout.readline().strip() == "ready", "TCP server ready")
+    cli = subprocess.run(["ip", "netns", "exec", client_ns, sys.executable,
+                          os.path.abspath(__file__), "tcp-client", server_ip,
+                          str(port)], capture_output=True, text=True, timeout=40)
+    try:
+        got = srv.communicate(timeout=40)[0].strip()
+    except subprocess.TimeoutExpired:
+        srv.kill()
+        got = ""
+    want = cli.stdout.strip()
+    info("tcp %s -> %s: sent %s, received %s" % (client_ns, server_ip, want, got))
+    return cli.returncode == 0 and want != "" and got == want
+
+
+def _tcp_server(ip, port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((ip, port))
+    s.listen(1)
+    s.settimeout(30)
+    print("ready", flush=True)
+    c, _ = s.accept()
+    c.settimeout(30)
+    h, n = hashlib.sha256(), 0
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    print("%d:%s" % (n, h.hexdigest()), flush=True)
+
+
+def _tcp_client(ip, port):
+    data = bytes((i * 7 + i // 251) & 0xff for i in range(TCP_BYTES))
+    for _ in range(50):
+        try:
+            s = socket.create_connection((ip, port), timeout=5)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        sys.exit(1)
+    s.settimeout(30)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)
+    s.close()
+    print("%d:%s" % (len(data), hashlib.sha256(data).hexdigest()), flush=True)
+
+
+def setup_kernel_vteps(u):
+    nsx(u.ns, "ip", "addr", "add", VTEP_IP + "/24", "dev", u.ns_if)
+    for dev, vni, addr, dport in (("t0", 100, "10.0.0.2", FIXED_PORT),
+                                  ("t1", 300, "10.2.0.2", FLOW_PORT),
+                                  ("t9", 999, "10.9.0.2", FIXED_PORT)):
+        kind = KIND
+        args = ["ip", "link", "add", dev, "type", kind, "id", str(vni),
+                "remote", SW_IP, "dstport", str(dport)]
+        if kind == "vxlan":
+            args += ["local", VTEP_IP, "dev", u.ns_if]
+        r = nsx(u.ns, *args, check_rc=False)
+        if r.returncode != 0:
+            raise TestSkip("the kernel cannot make a %s device here: %s"
+                           % (kind, r.stderr.strip()))
+        nsx(u.ns, "ip", "link", "set", dev, "mtu", str(MTU), "up")
+        nsx(u.ns, "ip", "addr", "add", addr + "/24", "dev", dev)
+        nsx(u.ns, "sysctl", "-q", "-w",
+            "net.ipv6.conf.%s.disable_ipv6=1" % dev, check_rc=False)
+
+
+def offloads_off(ns, ifname):
+    """Frames on a veth must be what the wire would carry: no GSO / TSO
+    super-frames, no checksums left for an offload to fill (a packet
+    socket, net_af_packet's, takes them as they are)."""
+    pre = ["ip", "netns", "exec", ns] if ns else []
+    sh(*pre, "ethtool", "-K", ifname, "tx", "off", "tso", "off", "gso", "off",
+       "gro", "off", check_rc=False)
+
+
+def tunnel_show(d):
+    return d.ctl("tunnel-show")
+
+
+def port_of(ts, name):
+    return [p for p in ts["ports"] if p["name"] == name][0]
+
+
+def warm_up(h_ns, dst):
+    """The first packets wait for ARP on both sides: ping until one echo
+    comes back (each try is one echo)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        ok, out = ping(h_ns, dst, 1, 2)
+        if ok:
+            return True
+    return False
+
+
+def main(build):
+    for tool, pkg in (("tshark", "tshark"), ("ethtool", "ethtool")):
+        if shutil.which(tool) is None:
+            raise TestSkip("%s is not installed (Debian package %s)" % (tool, pkg))
+    tmp = tempdir("tunnels")
+    u = VethNs("tu").setup()
+    h = VethNs("th").setup()
+    setup_kernel_vteps(u)
+    for v in (u, h):
+        offloads_off(None, v.host_if)
+        offloads_off(v.ns, v.ns_if)
+    for dev in ("t0", "t1", "t9"):
+        offloads_off(u.ns, dev)
+    nsx(h.ns, "ip", "link", "set", h.ns_if, "mtu", str(MTU))
+    for a in ("10.0.0.1/24", "10.1.0.1/24", "10.2.0.1/24"):
+        nsx(h.ns, "ip", "addr", "add", a, "dev", h.ns_if)
+
+    cap_file = os.path.join(tmp, "underlay.pcap")
+    cap = subprocess.Popen(["tshark", "-q", "-i", u.host_if, "-w", cap_file],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    on_cleanup(lambda: cap.poll() is None and cap.kill())
+    wait_for(lambda: os.path.exists(cap_file), 15, what="tshark capturing")
+
+    d = CtlDaemon(build, tmp, ports=[
+        Port("p0", 1, "net_af_packet0,iface=%s" % u.host_if),
+        Port("p1", 2, "net_af_packet1,iface=%s" % h.host_if),
+    ], flows=FLOWS, extra_yaml=TUNNEL_YAML).start()
+
+    names = ["t0", "tf"] + (["gx"] if MODE == "vxlan" else [])
+    ts = tunnel_show(d)
+    check(len(ts["endpoints"]) == 1 and ts["endpoints"][0]["ip"] == SW_IP + "/24",
+          "tunnel-show lists the endpoint", str(ts))
+    check(sorted(p["name"] for p in ts["ports"]) == sorted(names),
+          "tunnel-show lists the tunnel ports", str(ts))
+
+    # 1. Ping over each tunnel (ARP on the underlay resolved first).
+    for dst, name in (("10.0.0.2", "%s VNI 100" % KIND),
+                      ("10.2.0.2", "%s VNI 300 from the flow" % KIND)):
+        check(warm_up(h.ns, dst), "first echo over %s" % name, d.log_tail())
+        ok, out = ping(h.ns, dst, 5, 10)
+        check(ok, "5 pings over %s" % name, out)
+    ts = tunnel_show(d)
+    neigh = [n for n in ts["neighbours"] if n["ip"] == VTEP_IP]
+    check(neigh and neigh[0]["state"] == "reachable",
+          "the switch resolved the remote VTEP %s by ARP" % VTEP_IP, str(ts))
+
+    # 2. Pings the other way, from behind the kernel VTEPs, after the
+    # kernel forgot the switch's MAC (it learnt it from the switch's own
+    # ARP request): the switch's endpoint must answer its ARP.
+    nsx(u.ns, "ip", "neigh", "flush", "dev", u.ns_if)
+    for dst in ("10.0.0.1", "10.2.0.1"):
+        ok, out = ping(u.ns, dst, 3, 10)
+        check(ok, "3 pings from the kernel VTEP's side to %s" % dst, out)
+    ts = tunnel_show(d)
+    check(ts["endpoints"][0]["arp_replied"] >= 1,
+          "the switch answered the kernel's ARP for %s" % SW_IP, str(ts))
+    r = nsx(u.ns, "ip", "neigh", "show", SW_IP)
+    check(ts["endpoints"][0]["mac"] in r.stdout,
+          "the kernel VTEP has the switch's MAC for %s" % SW_IP, r.stdout)
+
+    # 3. TCP both ways over each tunnel.
+    port = 7000
+    for near, far in (("10.0.0.1", "10.0.0.2"), ("10.2.0.1", "10.2.0.2")):
+        check(tcp_transfer(u.ns, far, h.ns, port), "TCP %s -> %s" % (near, far))
+        check(tcp_transfer(h.ns, near, u.ns, port + 1), "TCP %s -> %s" % (far, near))
+        port += 2
+
+    # 4. A VNI no tunnel port takes: dropped and counted.
+    before = tunnel_show(d)["endpoints"][0]["drops"]["unknown_vni"]
+    ping(u.ns, "10.9.0.1", 2, 2)        # ARP requests over VNI 999.
+    wait_for(lambda: tunnel_show(d)["endpoints"][0]["drops"]["unknown_vni"] > before,
+             10, what="unknown_vni drops")
+    if MODE == "vxlan":
+        ping(h.ns, "10.1.0.2", 2, 2)    # ARP into gx: GENEVE on the wire.
+    ts = tunnel_show(d)
+    for name in ("t0", "tf"):
+        p = port_of(ts, name)
+        check(p["rx_packets"] > 100 and p["tx_packets"] > 100,
+              "%s counted traffic both ways" % name, str(p))
+        check(p["drops"]["mtu"] == 0, "%s: no frame over the MTU" % name, str(p))
+    if MODE == "vxlan":
+        check(port_of(ts, "gx")["tx_packets"] >= 1, "gx sent GENEVE frames", str(ts))
+
+    # 5. dump-megaflows shows the pushes readably.
+    mf = d.ctl("dump-megaflows", use_json=False)
+    check("tnl_push(%s,vni=100,src=%s,dst=%s" % (KIND, SW_IP, VTEP_IP) in mf and
+          "tnl_push(%s,vni=300" % KIND in mf,
+          "dump-megaflows shows the tunnel pushes", mf[:3000])
+
+    # 6. tshark decodes every underlay frame, none malformed.
+    time.sleep(0.5)
+    cap.terminate()
+    cap.wait(10)
+    r = subprocess.run(["tshark", "-n", "-r", cap_file,
+                        "-d", "udp.port==%d,%s" % (FLOW_PORT, KIND),
+                        "-T", "fields", "-e", "frame.protocols",
+                        "-e", "_ws.expert.message", "-e", "_ws.malformed"],
+                       capture_output=True, text=True)
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
+    bad = [ln for ln in lines if "malformed" in ln.lower()]
+    # Every UDP frame on the underlay is a tunnel frame and decodes as one.
+    undecoded = [ln for ln in lines if ":udp" in ln and ":vxlan:" not in ln and
+                 ":geneve:" not in ln and ":icmp:" not in ln]
+    check(not undecoded, "every UDP frame on the underlay decodes as a tunnel",
+          "\n".join(undecoded[:5]))
+    vx = sum(":vxlan:" in ln for ln in lines)
+    gn = sum(":geneve:" in ln for ln in lines)
+    info("tshark: %d frames, %d VXLAN, %d GENEVE, %d malformed"
+         % (len(lines), vx, gn, len(bad)))
+    check(not bad, "no malformed frame on the underlay", "\n".join(bad[:5]))
+    check((vx if MODE == "vxlan" else gn) > 200,
+          "tshark decoded the %s frames" % KIND.upper())
+    if MODE == "vxlan":
+        check(gn >= 1, "tshark decoded the switch's GENEVE frames")
+    d.stop()
+    info("tunnels: all checks passed")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "tcp-server":
+        _tcp_server(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "tcp-client":
+        _tcp_client(sys.argv[2], int(sys.argv[3]))
+    else:
+        run(main)
