@@ -12,81 +12,16 @@ listener is full. With one shared cap of 256 it could not.
 """
 
 import os
-import select
 import socket
-import struct
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Daemon, Port, check, free_tcp_port, info, on_cleanup, run,  # noqa: E402
                      tempdir, wait_for)
+from of_peer import TinyController  # noqa: E402
 
 N_FLOOD, PER_LISTENER = 300, 64
-
-
-class TinyController:
-    """Accepts switch connections, says HELLO, answers ECHO requests."""
-
-    def __init__(self, port):
-        self.ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.ls.bind(("127.0.0.1", port))
-        self.ls.listen(8)
-        self.conns = []
-        self.accepted = 0
-        self.stop = False
-        self.lock = threading.Lock()
-        self.t = threading.Thread(target=self.loop, daemon=True)
-        self.t.start()
-        on_cleanup(self.close)
-
-    def loop(self):
-        bufs = {}
-        while not self.stop:
-            with self.lock:
-                socks = [self.ls] + self.conns
-            r, _, _ = select.select(socks, [], [], 0.1)
-            for s in r:
-                if s is self.ls:
-                    c, _ = self.ls.accept()
-                    c.sendall(struct.pack("!BBHI", 4, 0, 8, 1))
-                    with self.lock:
-                        self.conns.append(c)
-                        self.accepted += 1
-                    bufs[c] = b""
-                    continue
-                try:
-                    data = s.recv(65536)
-                except OSError:
-                    data = b""
-                if not data:
-                    with self.lock:
-                        if s in self.conns:
-                            self.conns.remove(s)
-                    s.close()
-                    continue
-                bufs[s] = bufs.get(s, b"") + data
-                while len(bufs[s]) >= 8:
-                    v, t, n, x = struct.unpack("!BBHI", bufs[s][:8])
-                    if len(bufs[s]) < n:
-                        break
-                    body, bufs[s] = bufs[s][8:n], bufs[s][n:]
-                    if t == 2:          # ECHO_REQUEST
-                        s.sendall(struct.pack("!BBHI", v, 3, 8 + len(body), x) + body)
-
-    def drop_all(self):
-        with self.lock:
-            for c in self.conns:
-                c.close()
-            self.conns = []
-
-    def close(self):
-        self.stop = True
-        self.t.join(2)
-        self.drop_all()
-        self.ls.close()
 
 
 def ctrl_up(d):
