@@ -179,7 +179,9 @@ def ipv6_packet(p):
         return src + dst + struct.pack("!IxxxB", ln, pr if p["proto"] is None else p["proto"])
     seg = l4_segment(p, l4p, pseudo)
     # Extension headers, innermost last: each 8 bytes (fragment: 8).
-    nh = l4p
+    # A protocol override names the L4 protocol: in the last next-header
+    # field of the chain (the IPv6 header's when there is no extension).
+    nh = l4p if p["proto"] is None else p["proto"]
     ext = b""
     for t in reversed(p["exthdrs"]):
         if t == 44:
@@ -187,8 +189,6 @@ def ipv6_packet(p):
         else:
             ext = struct.pack("!BB6s", nh, 0, b"\x01\x04\0\0\0\0") + ext
         nh = t
-    if p["proto"] is not None:
-        nh = p["proto"]
     tc = p["dscp"] << 2 | p["ecn"]
     first = 6 << 28 | tc << 20 | p["flabel"]
     hdr = struct.pack("!IHBB16s16s", first, len(ext) + len(seg), nh, p["ttl"], src, dst)
@@ -1244,6 +1244,10 @@ def rewrite_cases():
             after = F(l4="tcp", proto=17, **dict(after_kw, **plain6))
             add(Case("rewrite %s ip_proto tcp to 17%s" % (fam, oname), fl,
                      [(1, before)], [hit(after, table=table)], miss=not pre))
+    ext = dict(l3="ipv6", l4="tcp", exthdrs=(0, 60))
+    add(Case("rewrite ipv6 ip_proto tcp to 17 behind extension headers", [
+        (0, 100, HIT, {"eth_type": 0x86dd}, [("apply", [("set", "ip_proto", 17), out_c()])])],
+        [(1, F(**ext))], [hit(F(proto=17, **ext))]))
     # OVS keeps a wrong SCTP checksum wrong by the same bits (it folds the
     # change in rather than recomputing): a switch must not make a
     # corrupt packet look good.
