@@ -22,6 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #include "daemon.h"
 #include "metrics.h"
@@ -996,6 +997,11 @@ main(int argc, char **argv)
 				  "dpdk.no-huge: true");
 		return 1;
 	}
+	/* dpdk-dumpcap / dpdk-pdump (secondary processes of the same
+	 * --file-prefix, with hugepages) may attach to the ports. */
+	if (rte_pdump_init() < 0)
+		LOG_WARNING("dpdk-dumpcap cannot attach: rte_pdump_init: %s",
+			    rte_strerror(rte_errno));
 	raise_nofile_limit();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -1075,12 +1081,14 @@ main(int argc, char **argv)
 	sd_notify_send("STOPPING=1");
 	shutdown_switch(&sw, true);
 	config_free(&sw.cfg);
+	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return 0;
 
 fail:
 	shutdown_switch(&sw, false);
 	config_free(&sw.cfg);
+	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return 1;
 }
