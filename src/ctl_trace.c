@@ -7,8 +7,10 @@
  *                                        required; the packet is composed
  *                                        from it (flow_compose.h), IP
  *                                        with TTL 64
- *   trace BRIDGE --packet HEX [--in-port PORT]
- *   trace BRIDGE --pcap FILE [--in-port PORT] [--all]
+ *   trace BRIDGE --packet HEX [--in-port PORT | in_port=N]
+ *   trace BRIDGE --pcap FILE [--in-port PORT | in_port=N] [--all]
+ *                                        without a port: the bridge's
+ *                                        lowest ofport
  *
  * For each packet: the frame is parsed as a PMD parses it; the slowpath
  * runs the pipelines with the side-effect-free lookup and records every
@@ -352,8 +354,8 @@ pmd_polls(struct pmdswitch *sw, unsigned core, uint32_t dp)
 /* Trace one packet and append its report. */
 static int
 trace_one(struct pmdswitch *sw, const struct bridge *br,
-	  const struct switch_port *in, const uint8_t *data, uint32_t len,
-	  bool json, struct strbuf *out)
+	  const struct switch_port *in, bool defaulted, const uint8_t *data,
+	  uint32_t len, bool json, struct strbuf *out)
 {
 	struct ofproto_trace *tr = calloc(1, sizeof(*tr));
 	struct xlate_result *xr = calloc(1, sizeof(*xr));
@@ -384,8 +386,9 @@ trace_one(struct pmdswitch *sw, const struct bridge *br,
 	if (json) {
 		strbuf_printf(out, "{\"bridge\": ");
 		strbuf_json_string(out, br->name);
-		strbuf_printf(out, ", \"in_port\": %u, \"in_port_name\": ",
-			      in->ofport);
+		strbuf_printf(out, ", \"in_port\": %u, \"in_port_given\": %s, "
+			      "\"in_port_name\": ", in->ofport,
+			      defaulted ? "false" : "true");
 		strbuf_json_string(out, in->name);
 		strbuf_printf(out, ", \"len\": %u, \"parse\": \"%s\", "
 			      "\"flow\": \"", len, pr == FLOW_PARSE_OK ? "ok" :
@@ -437,8 +440,10 @@ trace_one(struct pmdswitch *sw, const struct bridge *br,
 		strbuf_printf(out, "]}");
 		goto done;
 	}
-	strbuf_printf(out, "bridge %s, in_port %u (%s), %u bytes%s%s\n"
-		      "flow: ", br->name, in->ofport, in->name, len,
+	strbuf_printf(out, "bridge %s, in_port %u (%s%s), %u bytes%s%s\n"
+		      "flow: ", br->name, in->ofport, in->name,
+		      defaulted ? "; none given: the bridge's lowest ofport" :
+		      "", len,
 		      pr == FLOW_PARSE_OK ? "" : ", parse error: ",
 		      pr == FLOW_PARSE_OK ? "" : flow_parse_result_name(pr));
 	put_flow(out, &key, map);
@@ -622,6 +627,60 @@ in_port_find(struct pmdswitch *sw, const struct bridge *br, const char *s,
 	return NULL;
 }
 
+/* The in_port of --packet / --pcap: --in-port PORT, or in_port=N as a
+ * flow (the only field it may give), or else the bridge's lowest ofport
+ * (*defaulted). NULL with a message in out. */
+static const struct switch_port *
+packet_in_port(struct pmdswitch *sw, const struct bridge *br,
+	       const char *port, const char *flow, bool *defaulted,
+	       struct strbuf *out)
+{
+	const struct switch_port *in = NULL;
+
+	*defaulted = false;
+	if (port != NULL) {
+		in = in_port_find(sw, br, port, 0);
+		if (in == NULL)
+			strbuf_printf(out, "trace: --in-port %s: no such port "
+				      "in bridge %s", port, br->name);
+		return in;
+	}
+	if (flow != NULL) {
+		struct flow_key key, mask, only;
+		char msg[512];
+
+		if (ofproto_trace_parse_flow(flow, &key, &mask, msg,
+					     sizeof(msg)) < 0) {
+			strbuf_printf(out, "trace: %s", msg);
+			return NULL;
+		}
+		memset(&only, 0, sizeof(only));
+		only.in_port = mask.in_port;
+		if (memcmp(&only, &mask, sizeof(mask)) != 0) {
+			strbuf_printf(out, "trace: with --packet or --pcap the "
+				      "flow may only give in_port=N (the "
+				      "packet gives the rest)");
+			return NULL;
+		}
+		in = in_port_find(sw, br, NULL, key.in_port);
+		if (in == NULL)
+			strbuf_printf(out, "trace: in_port=%u is not a port of "
+				      "bridge %s", key.in_port, br->name);
+		return in;
+	}
+	for (unsigned i = 0; i < sw->n_ports; i++) {
+		const struct switch_port *p = &sw->ports[i];
+
+		if (p->in_use && p->bridge == br->index &&
+		    (in == NULL || p->ofport < in->ofport))
+			in = p;
+	}
+	*defaulted = true;
+	if (in == NULL)
+		strbuf_printf(out, "trace: bridge %s has no port", br->name);
+	return in;
+}
+
 int
 ctl_trace(struct pmdswitch *sw, bool json, int argc, const char *const *argv,
 	  struct strbuf *out)
@@ -631,7 +690,7 @@ ctl_trace(struct pmdswitch *sw, bool json, int argc, const char *const *argv,
 	const struct switch_port *in = NULL;
 	const struct bridge *br = NULL;
 	unsigned n = 0;
-	bool all = false;
+	bool all = false, defaulted = false;
 	int rc = -1;
 
 	memset(pk, 0, sizeof(pk));
@@ -660,13 +719,14 @@ ctl_trace(struct pmdswitch *sw, bool json, int argc, const char *const *argv,
 		else
 			goto usage;
 	}
-	if ((flow != NULL) + (hex != NULL) + (pcap != NULL) != 1 ||
-	    (flow != NULL && (port != NULL || all)) || (all && !pcap))
+	if ((hex != NULL) + (pcap != NULL) > 1 ||
+	    (flow == NULL && hex == NULL && pcap == NULL) ||
+	    (flow != NULL && port != NULL) || (all && !pcap))
 		goto usage;
 
 	struct strbuf err = STRBUF_INIT;
 
-	if (flow != NULL) {
+	if (hex == NULL && pcap == NULL) {
 		struct flow_key key, mask, k2, km;
 		char msg[512];
 
@@ -710,18 +770,9 @@ ctl_trace(struct pmdswitch *sw, bool json, int argc, const char *const *argv,
 			goto free;
 		}
 	} else {
-		if (port == NULL) {
-			strbuf_printf(out, "trace: --packet and --pcap need "
-				      "--in-port PORT (a port name or ofport "
-				      "of %s)", br->name);
+		in = packet_in_port(sw, br, port, flow, &defaulted, out);
+		if (in == NULL)
 			return -1;
-		}
-		in = in_port_find(sw, br, port, 0);
-		if (in == NULL) {
-			strbuf_printf(out, "trace: --in-port %s: no such port "
-				      "in bridge %s", port, br->name);
-			return -1;
-		}
 		if ((hex != NULL ? hex_decode(hex, &pk[0], &err) :
 		     pcap_load(pcap, pk, all ? TRACE_MAX_PCAP_PACKETS : 1,
 			       &n, &err)) < 0) {
@@ -739,7 +790,8 @@ ctl_trace(struct pmdswitch *sw, bool json, int argc, const char *const *argv,
 	for (unsigned i = 0; i < n && rc == 0; i++) {
 		if (i)
 			strbuf_printf(out, json ? ", " : "\n");
-		rc = trace_one(sw, br, in, pk[i].data, pk[i].len, json, out);
+		rc = trace_one(sw, br, in, defaulted, pk[i].data, pk[i].len,
+			       json, out);
 	}
 	if (json && all)
 		strbuf_printf(out, "]}");

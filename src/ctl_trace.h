@@ -14,8 +14,8 @@
 #include "ofproto/strbuf.h"
 
 #define CTL_TRACE_USAGE \
-	"trace BRIDGE FLOW | trace BRIDGE --packet HEX --in-port PORT | " \
-	"trace BRIDGE --pcap FILE --in-port PORT [--all]"
+	"trace BRIDGE FLOW | trace BRIDGE --packet HEX [--in-port PORT] | " \
+	"trace BRIDGE --pcap FILE [--in-port PORT] [--all]"
 
 /* argv[0] is the bridge, then the FLOW or the options. Writes the report
  * (text, or one JSON document) to out and returns 0, or -1 with an error

@@ -186,6 +186,13 @@ def main(build):
                  "datapath actions:", "megaflow:", "pmd core 1 (polls the in_port): "):
         check(want in text, "text form shows %r" % want)
 
+    # The in_port of a packet: --in-port, in_port=N, or the lowest ofport.
+    for args in ((), ("in_port=1",)):
+        tt = trace(d, "--packet", sent[0].hex(), *args)
+        check_eq((tt["in_port"], tt["in_port_given"], tt["outputs"]),
+                 (1, bool(args), traces[0]["outputs"]),
+                 "trace --packet %s: in_port 1, same outputs" % " ".join(args))
+
     # Bad input: clear errors, nothing changed.
     before = counters(d)
     for args, msg in ((["in_port=1,udp,tp_dst=foo"], "tp_dst"),
@@ -193,7 +200,7 @@ def main(build):
                       (["udp,tp_dst=53"], "in_port=N"),
                       (["in_port=77,udp"], "in_port=77 is not a port of bridge br0"),
                       (["--packet", "00zz", "--in-port", "1"], "not hex"),
-                      (["--packet", sent[0].hex()], "--in-port PORT"),
+                      (["in_port=1,udp", "--packet", sent[0].hex()], "only give in_port=N"),
                       (["--pcap", "/nonexistent.pcap", "--in-port", "1"], "No such file"),
                       (["--packet", sent[0].hex(), "--in-port", "nope"], "no such port")):
         r = d.ctl_raw("trace", "br0", *args, use_json=False)
