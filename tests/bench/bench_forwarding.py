@@ -30,7 +30,7 @@ copied; a filter that rejects them all keeps the file empty), and prints
 the cost of each against the first.
 
 usage: bench_forwarding.py BUILD_DIR [--seconds N] [--quick] [--repeat N]
-                           [--observe]
+                           [--observe] [--baseline OTHER_BUILD_DIR]
 """
 import json
 import os
@@ -61,6 +61,11 @@ OVS_REF_INPORT = 33.0
 
 FLOW_COUNTS = [1, 1000] if QUICK else [1, 1000, 16384, 65536]
 OBSERVE = "--observe" in sys.argv
+# --baseline OTHER_BUILD: every pmdswitchd row is also run with that build's
+# binaries, alternating with this build's in the same run (before / after).
+BASELINE = None
+if "--baseline" in sys.argv:
+    BASELINE = os.path.abspath(sys.argv[sys.argv.index("--baseline") + 1])
 
 
 def rule_sets():
@@ -150,8 +155,8 @@ def write_config(tmp, pcap, flows, sflow_port=None):
     return cfg
 
 
-def ctl_json(tmp, *args):
-    out = subprocess.run([os.path.join(BUILD, "pmdswitch-ctl"), "--ctl",
+def ctl_json(tmp, *args, build=None):
+    out = subprocess.run([os.path.join(build or BUILD, "pmdswitch-ctl"), "--ctl",
                           os.path.join(tmp, "ctl"), "--json"] + list(args),
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                          text=True, timeout=10)
@@ -161,13 +166,15 @@ def ctl_json(tmp, *args):
         return None
 
 
-def run_pmdswitch(pcap, flows, tmp, sflow_port=None, capture=False):
+def run_pmdswitch(pcap, flows, tmp, sflow_port=None, capture=False, build=None):
     """Median Mpps after warm-up, and cycles/packet from pmd-stats-show.
     sflow_port: sFlow 1 in 1000 to that UDP port; capture: a capture of
     every packet p1 receives (filtered out, so nothing is written) from
-    the first status line on."""
+    the first status line on. build: the build whose binaries run
+    (default BUILD)."""
+    build = build or BUILD
     cfg = write_config(tmp, pcap, flows, sflow_port)
-    cmd = [os.path.join(BUILD, "pmdswitchd"), "--config", cfg,
+    cmd = [os.path.join(build, "pmdswitchd"), "--config", cfg,
            "--duration", str(SECONDS + 1), "--log-level", "warning"]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          stdin=subprocess.DEVNULL, text=True)
@@ -181,15 +188,15 @@ def run_pmdswitch(pcap, flows, tmp, sflow_port=None, capture=False):
             if capture and cap is None:
                 out = os.path.join(tmp, "bench-%d.pcapng" % time.monotonic_ns())
                 cap = subprocess.Popen(
-                    [os.path.join(BUILD, "pmdswitch-ctl"), "--ctl",
+                    [os.path.join(build, "pmdswitch-ctl"), "--ctl",
                      os.path.join(tmp, "ctl"), "capture", "p1", "--dir", "rx",
                      "--filter", "ether proto 0x1234", "-w", out],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if len(rates) == 2 and not cleared:
-                ctl_json(tmp, "pmd-stats-clear")   # after the warm-up
+                ctl_json(tmp, "pmd-stats-clear", build=build)   # after the warm-up
                 cleared = True
             if len(rates) == SECONDS - 1:
-                st = ctl_json(tmp, "pmd-stats-show")
+                st = ctl_json(tmp, "pmd-stats-show", build=build)
                 if st and st.get("total"):
                     cpp = st["total"].get("cycles_per_packet")
         p.wait(timeout=60)
@@ -391,7 +398,7 @@ def main():
                     "openvswitch-switch-dpdk; update-alternatives --set "
                     "ovs-vswitchd %s); the OVS column shows issue #3's "
                     "figures for this kind of machine" % OVS_DPDK)
-    rows = []
+    rows, before = [], []
     with tempfile.TemporaryDirectory(prefix="pmdsw-bench-") as tmp:
         for n in FLOW_COUNTS:
             pcap = os.path.join(tmp, "flows-%d.pcap" % n)
@@ -400,7 +407,15 @@ def main():
             limits = [x for x in limits if x]
             limit = statistics.median(limits) if limits else None
             for name, flows in rule_sets():
-                runs = [run_pmdswitch(pcap, flows, tmp) for _ in range(REPEAT)]
+                runs, base_runs = [], []
+                for _ in range(REPEAT):
+                    runs.append(run_pmdswitch(pcap, flows, tmp))
+                    if BASELINE:
+                        base_runs.append(run_pmdswitch(pcap, flows, tmp,
+                                                       build=BASELINE))
+                base_rates = [r[0] for r in base_runs if r[0]]
+                before.append((n, name, statistics.median(base_rates)
+                               if base_rates else None))
                 rates = [r[0] for r in runs if r[0]]
                 cpps = [r[1] for r in runs if r[1]]
                 mpps = statistics.median(rates) if rates else None
@@ -448,6 +463,17 @@ def main():
         print("flow setups: %s new megaflows/s (%d installed of 65536 flows, "
               "a rule on one exact UDP source port)"
               % (fmt(setup_rate, "%.0f"), installed))
+    if BASELINE:
+        print()
+        print("Before / after, alternating runs in this run: before = %s, "
+              "after = %s" % (BASELINE, BUILD))
+        print("| flows | rules | before (Mpps) | after (Mpps) | change |")
+        print("|---:|---|---:|---:|---:|")
+        for (n, name, b), row in zip(before, rows):
+            a = row[3]
+            ch = 100 * (a / b - 1) if a and b else None
+            print("| %d | %s | %s | %s | %s |" % (n, name, fmt(b), fmt(a),
+                                                  fmt(ch, "%+.1f%%")))
     return 0 if all(r[3] for r in rows) else 1
 
 
