@@ -74,6 +74,11 @@ endpoint_conf(struct pmdswitch *sw, const struct cfg_tunnel_endpoint *ce,
 	c->routes.ip = ce->ip;
 	c->routes.plen = ce->plen;
 	c->routes.gateway = ce->gateway;
+	for (size_t i = 0; i < ce->n_neighbours && i < 64; i++) {
+		c->statics[i].ip = ce->neighbours[i].ip;
+		memcpy(c->statics[i].mac, ce->neighbours[i].mac, 6);
+		c->n_static = (unsigned)i + 1;
+	}
 	for (size_t i = 0; i < ce->n_routes && i < TNL_ROUTES_MAX; i++) {
 		c->routes.r[i].prefix = ce->routes[i].prefix;
 		c->routes.r[i].plen = ce->routes[i].plen;

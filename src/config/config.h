@@ -57,6 +57,12 @@ struct cfg_tunnel_route {
 	struct cfg_mark mark;
 };
 
+/* A static neighbour of the underlay (no ARP for it). */
+struct cfg_tunnel_neighbour {
+	uint32_t ip;
+	uint8_t mac[6];
+};
+
 /* bridges[].tunnel-endpoint: the switch's underlay address, owned on one
  * dpdk port of the bridge (see README "Tunnels"). */
 struct cfg_tunnel_endpoint {
@@ -66,6 +72,8 @@ struct cfg_tunnel_endpoint {
 	uint32_t gateway;	/* 0: none (default route). */
 	struct cfg_tunnel_route *routes;
 	size_t n_routes;
+	struct cfg_tunnel_neighbour *neighbours;
+	size_t n_neighbours;
 	struct cfg_mark mark;
 	struct cfg_mark port_mark;
 };

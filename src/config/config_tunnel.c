@@ -159,9 +159,12 @@ cfg_load_tunnel_port(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 	return 0;
 }
 
-enum { EP_PORT, EP_IP, EP_GATEWAY, EP_ROUTES, EP_N };
+enum { EP_PORT, EP_IP, EP_GATEWAY, EP_ROUTES, EP_NEIGHBOURS, EP_N };
 static const char *const endpoint_keys[] = {"port", "ip", "gateway",
-					    "routes", NULL};
+					    "routes", "neighbours", NULL};
+enum { NB_IP, NB_MAC, NB_N };
+static const char *const neighbour_keys[] = {"ip", "mac", NULL};
+#define CFG_TNL_MAX_NEIGHBOURS 64
 enum { RT_PREFIX, RT_VIA, RT_N };
 static const char *const route_keys[] = {"prefix", "via", NULL};
 
@@ -192,6 +195,43 @@ load_route(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		return cfg_error_at(ctx, node, sub, "required key is missing "
 				    "(the gateway's IPv4 address)");
 	return read_ipv4(ctx, v[RT_VIA], sub, &r->via, NULL, false);
+}
+
+/* {ip: A.B.C.D, mac: "02:00:00:00:00:01"} */
+static int
+load_neighbour(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
+	       struct cfg_tunnel_neighbour *nb)
+{
+	yaml_node_t *k[NB_N], *v[NB_N];
+	char sub[CFG_PATH_MAX], got[64], tail;
+	const char *s;
+	unsigned x[6];
+	int ret;
+
+	ret = cfg_map_fields(ctx, node, path, neighbour_keys, k, v);
+	if (ret < 0)
+		return ret;
+	cfg_path_key(sub, sizeof(sub), path, "ip");
+	if (v[NB_IP] == NULL)
+		return cfg_error_at(ctx, node, sub, "required key is missing");
+	ret = read_ipv4(ctx, v[NB_IP], sub, &nb->ip, NULL, false);
+	if (ret < 0)
+		return ret;
+	cfg_path_key(sub, sizeof(sub), path, "mac");
+	if (v[NB_MAC] == NULL)
+		return cfg_error_at(ctx, node, sub, "required key is missing");
+	s = node_str(v[NB_MAC]);
+	if (s != NULL && strlen(s) == 17 &&
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &x[0], &x[1], &x[2], &x[3],
+		   &x[4], &x[5], &tail) == 6 && !(x[0] & 1)) {
+		for (int i = 0; i < 6; i++)
+			nb->mac[i] = (uint8_t)x[i];
+		return 0;
+	}
+	cfg_describe(v[NB_MAC], got, sizeof(got));
+	return cfg_error_at(ctx, v[NB_MAC], sub, "expected a unicast MAC "
+			    "address such as \"02:00:00:00:00:01\", got %s",
+			    got);
 }
 
 int
@@ -240,6 +280,33 @@ cfg_load_tunnel_endpoint(struct cfg_ctx *ctx, yaml_node_t *node,
 			return cfg_error_at(ctx, v[EP_GATEWAY], sub,
 					    "the gateway is not in the "
 					    "endpoint's subnet");
+	}
+	if (v[EP_NEIGHBOURS] != NULL) {
+		yaml_node_t *seq = v[EP_NEIGHBOURS];
+
+		cfg_path_key(sub, sizeof(sub), path, "neighbours");
+		ret = cfg_expect_sequence(ctx, seq, sub);
+		if (ret < 0)
+			return ret;
+		n = (size_t)(seq->data.sequence.items.top -
+			     seq->data.sequence.items.start);
+		if (n > CFG_TNL_MAX_NEIGHBOURS)
+			return cfg_error_at(ctx, seq, sub, "at most %d "
+					    "neighbours",
+					    CFG_TNL_MAX_NEIGHBOURS);
+		ep->neighbours = calloc(n + 1, sizeof(*ep->neighbours));
+		if (ep->neighbours == NULL)
+			return cfg_error_at(ctx, seq, sub, "out of memory");
+		for (item = seq->data.sequence.items.start;
+		     item < seq->data.sequence.items.top; item++, i++) {
+			ep->n_neighbours = i + 1;
+			cfg_path_index(sub2, sizeof(sub2), sub, i);
+			ret = load_neighbour(ctx, cfg_node(ctx, *item), sub2,
+					     &ep->neighbours[i]);
+			if (ret < 0)
+				return ret;
+		}
+		i = 0;
 	}
 	if (v[EP_ROUTES] == NULL)
 		return 0;
@@ -362,5 +429,6 @@ cfg_free_tunnel_endpoint(struct cfg_tunnel_endpoint *ep)
 {
 	free(ep->port);
 	free(ep->routes);
+	free(ep->neighbours);
 	memset(ep, 0, sizeof(*ep));
 }

@@ -88,6 +88,15 @@ tnl_endpoint_set(unsigned bridge, const struct tnl_endpoint_conf *c)
 		reg.ep[i].in_use = true;
 		reg.ep[i].bridge = bridge;
 		reg.ep[i].c = *c;
+		/* The configuration's static neighbours, as they are now. */
+		for (unsigned k = 0; k < TNL_NEIGH_MAX; k++)
+			if (reg.neigh.e[k].ep == i &&
+			    reg.neigh.e[k].state == TNL_NEIGH_STATIC)
+				reg.neigh.e[k].state = TNL_NEIGH_FREE;
+		for (unsigned k = 0; k < c->n_static && k < 64; k++)
+			tnl_neigh_set_static(&reg.neigh, (uint8_t)i,
+					     c->statics[k].ip,
+					     c->statics[k].mac);
 	}
 	pthread_mutex_unlock(&reg.lock);
 	return rc;

@@ -40,6 +40,11 @@ struct tnl_endpoint_conf {
 	uint8_t mac[6];		/* The underlay port's MAC. */
 	uint16_t mtu;		/* The underlay port's MTU. */
 	struct tnl_routes routes;	/* Address, subnet, gateway, routes. */
+	unsigned n_static;		/* Static neighbours. */
+	struct {
+		uint32_t ip;
+		uint8_t mac[6];
+	} statics[64];
 };
 
 struct tnl_port_conf {

@@ -21,7 +21,8 @@ tnl_neigh_lookup(struct tnl_neigh_cache *c, uint8_t ep, uint32_t ip,
 	struct tnl_neigh *n = find(c, ep, ip);
 
 	if (n != NULL) {
-		if (n->state != TNL_NEIGH_REACHABLE)
+		if (n->state != TNL_NEIGH_REACHABLE &&
+		    n->state != TNL_NEIGH_STATIC)
 			return false;
 		memcpy(mac, n->mac, 6);
 		return true;
@@ -48,7 +49,7 @@ tnl_neigh_update(struct tnl_neigh_cache *c, uint8_t ep, uint32_t ip,
 	struct tnl_neigh *n = find(c, ep, ip);
 	bool changed;
 
-	if (n == NULL) {
+	if (n == NULL || n->state == TNL_NEIGH_STATIC) {
 		c->stats.unsolicited++;
 		return false;
 	}
@@ -73,7 +74,7 @@ tnl_neigh_due(struct tnl_neigh_cache *c, uint64_t now_ms,
 		struct tnl_neigh *n = &c->e[i];
 		bool ask;
 
-		if (n->state == TNL_NEIGH_FREE)
+		if (n->state == TNL_NEIGH_FREE || n->state == TNL_NEIGH_STATIC)
 			continue;
 		if (n->state == TNL_NEIGH_REACHABLE &&
 		    now_ms - n->updated_ms >= TNL_NEIGH_REACHABLE_MS) {
@@ -109,6 +110,25 @@ tnl_neigh_due(struct tnl_neigh_cache *c, uint64_t now_ms,
 	return n_out;
 }
 
+bool
+tnl_neigh_set_static(struct tnl_neigh_cache *c, uint8_t ep, uint32_t ip,
+		     const uint8_t mac[6])
+{
+	struct tnl_neigh *n = find(c, ep, ip);
+
+	for (unsigned i = 0; n == NULL && i < TNL_NEIGH_MAX; i++)
+		if (c->e[i].state == TNL_NEIGH_FREE)
+			n = &c->e[i];
+	if (n == NULL)
+		return false;
+	memset(n, 0, sizeof(*n));
+	n->ip = ip;
+	n->ep = ep;
+	n->state = TNL_NEIGH_STATIC;
+	memcpy(n->mac, mac, 6);
+	return true;
+}
+
 void
 tnl_neigh_flush(struct tnl_neigh_cache *c, uint8_t ep)
 {
@@ -125,6 +145,8 @@ tnl_neigh_state_name(enum tnl_neigh_state s)
 		return "incomplete";
 	case TNL_NEIGH_REACHABLE:
 		return "reachable";
+	case TNL_NEIGH_STATIC:
+		return "static";
 	default:
 		return "free";
 	}

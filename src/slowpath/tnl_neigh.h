@@ -31,6 +31,8 @@ enum tnl_neigh_state {
 	TNL_NEIGH_FREE = 0,
 	TNL_NEIGH_INCOMPLETE,	/* Asked, no reply yet. */
 	TNL_NEIGH_REACHABLE,
+	TNL_NEIGH_STATIC,	/* From the configuration: never asked,
+				 * never aged, never changed by ARP. */
 };
 
 struct tnl_neigh {
@@ -78,6 +80,10 @@ struct tnl_neigh_request {
 unsigned tnl_neigh_due(struct tnl_neigh_cache *c, uint64_t now_ms,
 		       struct tnl_neigh_request *out, unsigned max,
 		       bool *changed);
+
+/* A static entry (configuration); false when the cache is full. */
+bool tnl_neigh_set_static(struct tnl_neigh_cache *c, uint8_t ep, uint32_t ip,
+			  const uint8_t mac[6]);
 
 /* Forget every entry of endpoint ep (it went). */
 void tnl_neigh_flush(struct tnl_neigh_cache *c, uint8_t ep);

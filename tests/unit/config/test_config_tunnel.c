@@ -53,6 +53,7 @@ test_tunnel_ok(void **state)
 		"      ip: 192.0.2.1/24\n"
 		"      gateway: 192.0.2.254\n"
 		"      routes: [{prefix: 10.0.0.0/8, via: 192.0.2.253}]\n"
+		"      neighbours: [{ip: 192.0.2.2, mac: \"02:00:00:00:00:02\"}]\n"
 		P0
 		"      - {name: vx0, ofport: 10, type: vxlan, remote-ip: "
 		"192.0.2.2, key: 100}\n"
@@ -72,6 +73,10 @@ test_tunnel_ok(void **state)
 	assert_int_equal(br->tunnel_endpoint.routes[0].prefix,
 			 inet_addr("10.0.0.0"));
 	assert_int_equal(br->tunnel_endpoint.routes[0].plen, 8);
+	assert_int_equal(br->tunnel_endpoint.n_neighbours, 1);
+	assert_int_equal(br->tunnel_endpoint.neighbours[0].ip,
+			 inet_addr("192.0.2.2"));
+	assert_int_equal(br->tunnel_endpoint.neighbours[0].mac[5], 2);
 	vx = &br->ports[1];
 	assert_int_equal(vx->kind, CFG_PORT_VXLAN);
 	assert_false(vx->tunnel.remote_flow);
@@ -142,7 +147,7 @@ test_tunnel_errors(void **state)
 	expect_error(BRIDGE
 		"    tunnel-endpoint: {port: p0, ip: 192.0.2.1/24, mtu: 5}\n" P0,
 		"bad.yaml:3:51: bridges[0].tunnel-endpoint.mtu: unknown key "
-		"(expected one of: port, ip, gateway, routes)");
+		"(expected one of: port, ip, gateway, routes, neighbours)");
 	expect_error(BRIDGE
 		"    tunnel-endpoint: {port: p0, ip: 192.0.2.1/24, gateway: "
 		"10.0.0.1}\n" P0,

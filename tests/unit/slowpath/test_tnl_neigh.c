@@ -82,6 +82,31 @@ test_neigh_limit(void **state)
 			 0);
 }
 
+/* Static entries: resolved without ARP, never asked or aged, not
+ * changed by a reply. */
+static void
+test_neigh_static(void **state)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 7 };
+	static const uint8_t other[6] = { 2, 0, 0, 0, 0, 8 };
+	struct tnl_neigh_request req[4];
+	uint32_t ip = inet_addr("192.0.2.7");
+	uint8_t got[6];
+	bool changed;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_true(tnl_neigh_set_static(&c, 0, ip, mac));
+	assert_true(tnl_neigh_lookup(&c, 0, ip, got, 1));
+	assert_memory_equal(got, mac, 6);
+	assert_false(tnl_neigh_update(&c, 0, ip, other, 2));
+	assert_int_equal(tnl_neigh_due(&c, 10 * TNL_NEIGH_REACHABLE_MS, req, 4,
+				       &changed), 0);
+	assert_true(tnl_neigh_lookup(&c, 0, ip, got, 10 *
+				     TNL_NEIGH_REACHABLE_MS));
+	assert_memory_equal(got, mac, 6);
+}
+
 static void
 test_route(void **state)
 {
@@ -118,6 +143,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_neigh_resolve),
 		cmocka_unit_test(test_neigh_limit),
+		cmocka_unit_test(test_neigh_static),
 		cmocka_unit_test(test_route),
 	};
 

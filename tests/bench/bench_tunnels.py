@@ -1,0 +1,194 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Tunnel benchmark: VXLAN encapsulation and decapsulation on one PMD core.
+
+encap: a net_pcap port replays 64-byte inner UDP frames (infinite_rx=1)
+into a rule that outputs to a vxlan port; the outer frames leave the
+underlay port, a net_null sink. decap: the underlay port is the net_pcap
+generator, replaying the same frames VXLAN-encapsulated to the endpoint;
+the inner frames go to a net_null sink. The remote VTEP is a static
+neighbour of the endpoint (no ARP on net_null). Both with 1 and 1,000
+inner flows. Prints Mpps (median of the per-second rates after a warm-up)
+and cycles per packet (pmd-stats-show), and the plain forwarding of the
+same inner frames (one in_port rule) as the reference row.
+
+OVS-DPDK (Debian's openvswitch-switch-dpdk) is not driven by this script:
+when its binary is present the table says so and gives no ratio; when it
+is absent it says that it is not installed. Prints tables; never fails on
+a figure; fails only when something does not run.
+
+usage: bench_tunnels.py BUILD_DIR [--seconds N] [--quick]
+"""
+import json
+import os
+import re
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build"
+SECONDS = 8
+if "--seconds" in sys.argv:
+    SECONDS = int(sys.argv[sys.argv.index("--seconds") + 1])
+QUICK = "--quick" in sys.argv
+FLOWS = [1] if QUICK else [1, 1000]
+OVS_DPDK = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+
+SW_MAC = bytes.fromhex("020000000001")
+PEER_MAC = bytes.fromhex("020000000002")
+SW_IP = bytes([192, 0, 2, 1])
+PEER_IP = bytes([192, 0, 2, 2])
+
+CONFIG = """dpdk:
+  lcores: "0-1"
+  main-lcore: 0
+  memory-mb: 1024
+  extra-args: ["--no-pci"]
+datapath:
+  pmd-cores: [1]
+ctl-socket: {ctl}
+bridges:
+  - name: br0
+    flows: {flows}
+    tunnel-endpoint:
+      port: u0
+      ip: 192.0.2.1/24
+      neighbours: [{{ip: 192.0.2.2, mac: "02:00:00:00:00:02"}}]
+    ports:
+      - {{name: u0, ofport: 1, type: dpdk, mac: "02:00:00:00:00:01", devargs: "{u0}"}}
+      - {{name: h0, ofport: 2, type: dpdk, devargs: "{h0}"}}
+      - {{name: vx0, ofport: 10, type: vxlan, remote-ip: 192.0.2.2, key: 100}}
+"""
+
+
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def inner_frames(n):
+    out = []
+    for i in range(n):
+        payload = bytes(18)
+        udp = struct.pack("!HHHH", 1024 + i, 5000, 8 + len(payload), 0) + payload
+        ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0,
+                                   64, 17, 0, bytes([10, 0, 0, 1]),
+                                   bytes([10, 0, 0, 2])))
+        ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+        out.append(bytes.fromhex("02000000000a02000000000b0800") + bytes(ip) + udp)
+    return out
+
+
+def vxlan(inner, sport):
+    vx = struct.pack("!BBHI", 0x08, 0, 0, 100 << 8)
+    udp = struct.pack("!HHHH", sport, 4789, 8 + len(vx) + len(inner), 0)
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0,
+                               20 + len(udp) + len(vx) + len(inner), 0, 0x4000,
+                               64, 17, 0, PEER_IP, SW_IP))
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    return SW_MAC + PEER_MAC + b"\x08\x00" + bytes(ip) + udp + vx + inner
+
+
+def write_pcap(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1_700_000_000, i, len(fr), len(fr)))
+            f.write(fr)
+
+
+def ctl_json(tmp, *args):
+    out = subprocess.run([os.path.join(BUILD, "pmdswitch-ctl"), "--ctl",
+                          os.path.join(tmp, "ctl"), "--json"] + list(args),
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True, timeout=10)
+    try:
+        return json.loads(out.stdout)
+    except ValueError:
+        return None
+
+
+def run(tmp, u0, h0, flows, sink):
+    """Median Mpps of port `sink`'s tx after a 2 s warm-up, cycles/packet,
+    and the tunnel-show document at the end."""
+    cfg = os.path.join(tmp, "bench.yaml")
+    text = CONFIG.format(ctl=os.path.join(tmp, "ctl"), u0=u0, h0=h0,
+                         flows="[" + ", ".join('"%s"' % x for x in flows) + "]")
+    if os.environ.get("PMDSWITCH_NO_HUGE", "0") not in ("", "0"):
+        text = text.replace("  memory-mb: 1024\n", "  memory-mb: 512\n  no-huge: true\n")
+    with open(cfg, "w") as f:
+        f.write(text)
+    p = subprocess.Popen([os.path.join(BUILD, "pmdswitchd"), "--config", cfg,
+                          "--duration", str(SECONDS + 1), "--log-level", "warning"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, text=True)
+    rates, cpp, ts, log = [], None, None, []
+    try:
+        for line in p.stdout:
+            log.append(line)
+            m = re.search(r"%s rx [\d.]+ tx ([\d.]+) Mpps" % sink, line)
+            if not m:
+                continue
+            rates.append(float(m.group(1)))
+            if len(rates) == 2:
+                ctl_json(tmp, "pmd-stats-clear")
+            if len(rates) == max(SECONDS - 1, 2):
+                st = ctl_json(tmp, "pmd-stats-show")
+                if st and st.get("total"):
+                    cpp = st["total"].get("cycles_per_packet")
+                ts = ctl_json(tmp, "tunnel-show")
+        p.wait(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    if p.returncode != 0 or not rates:
+        sys.stderr.write("".join(log[-30:]))
+        raise SystemExit("pmdswitchd failed (status %s)" % p.returncode)
+    rates = rates[2:] or rates
+    return statistics.median(rates), cpp, ts
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="pmdsw-bench-tnl-")
+    rows = []
+    for n in FLOWS:
+        inner = inner_frames(n)
+        pin = os.path.join(tmp, "inner-%d.pcap" % n)
+        pvx = os.path.join(tmp, "vxlan-%d.pcap" % n)
+        write_pcap(pin, inner)
+        write_pcap(pvx, [vxlan(f, 49152 + i % 16384) for i, f in enumerate(inner)])
+        gen = "net_pcap0,rx_pcap=%s,infinite_rx=1"
+        null = "net_null0,no-rx=1"
+        # Plain forwarding of the inner frames (reference).
+        r = run(tmp, null.replace("0,", "1,"), gen % pin,
+                ["in_port=2,actions=output:1"], "u0")
+        rows.append(("plain forward", n, r[0], r[1], ""))
+        # Encapsulation: h0 generates, u0 sinks the VXLAN frames.
+        r = run(tmp, null.replace("0,", "1,"), gen % pin,
+                ["in_port=2,actions=output:10"], "u0")
+        tx = r[2]["ports"][0]["tx_packets"] if r[2] else "?"
+        rows.append(("vxlan encap", n, r[0], r[1], "vx0 tx %s" % tx))
+        # Decapsulation: u0 generates VXLAN, h0 sinks the inner frames.
+        r = run(tmp, gen % pvx, null.replace("0,", "1,"),
+                ["in_port=10,actions=output:2"], "h0")
+        rx = r[2]["ports"][0]["rx_packets"] if r[2] else "?"
+        rows.append(("vxlan decap", n, r[0], r[1], "vx0 rx %s" % rx))
+    print("\ntunnels: one PMD core, 64-byte inner frames, %d s per row" % SECONDS)
+    print("%-14s %6s %8s %12s  %s" % ("row", "flows", "Mpps", "cycles/pkt", "counters"))
+    for name, n, mpps, cpp, note in rows:
+        print("%-14s %6d %8.2f %12s  %s" % (name, n, mpps,
+                                             "%.1f" % cpp if cpp else "-", note))
+    if os.path.exists(OVS_DPDK):
+        print("OVS-DPDK: %s is installed but not driven by this script; no "
+              "ratio" % OVS_DPDK)
+    else:
+        print("OVS-DPDK: not installed (apt-get install openvswitch-switch-dpdk); "
+              "no ratio")
+
+
+if __name__ == "__main__":
+    main()
