@@ -8,7 +8,9 @@ received by vm1 == sent on vm2 + counted drops == received by B + B's
 counted misses. B is killed and started again while A sends: vm2's link
 goes down and up (show), and traffic resumes. Then pmdswitch restarts
 with client-mode ports and the guests as vhost-user servers: they
-reconnect and traffic flows. Prints the guest-to-guest Mpps (2 cores:
+reconnect and traffic flows; the switch is killed with SIGKILL while A
+sends and started again: the ports reconnect, the config flows are
+back, and B receives again. Prints the guest-to-guest Mpps (2 cores:
 the switch PMD and both guests' forwarding lcores share them)."""
 
 import os
@@ -149,6 +151,27 @@ def main(build):
              what="links up after the switch restarted")
     a_tx, sw_rx, sw_tx, sw_drop, b_rx, b_miss, secs = burst(d, a, b, 2)
     check(b_rx > 0, "traffic flows after the switch restarted in client mode")
+
+    # kill -9 under traffic: no clean shutdown; the guests keep running
+    # (A keeps sending) and the switch comes back with its config flows.
+    a.cmd("start", 0.5)
+    time.sleep(0.5)
+    b0 = b.port_stats()[0]
+    check(b0 > 0, "traffic flows before the kill")
+    d.kill()
+    check(not d.alive(), "pmdswitchd killed with SIGKILL under traffic")
+    d = ConfigDaemon(build, tmp, PORTS % ("client", "client")).start()
+    wait_for(lambda: link(d, "vm1") == "up" and link(d, "vm2") == "up", 30,
+             what="client-mode links up after kill -9 and restart")
+    check(True, "vhost-user client ports reconnected to the guests after kill -9")
+    flows = d.dump_flows()
+    check(len(flows) == 2 and any("in_port=1" in f["match"] and f["priority"] == 10
+                                  for f in flows),
+          "the config flows are back after kill -9", repr(flows))
+    wait_for(lambda: b.port_stats()[0] > b0, 20,
+             what="guest B receives again (A kept sending through the kill)")
+    check(True, "guests resume: traffic from A reaches B after the restart")
+    a.cmd("stop", 0.5)
     d.stop()
     a.quit()
     b.quit()
