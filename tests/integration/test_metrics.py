@@ -182,6 +182,14 @@ def main(build):
     check(s.recv(100).startswith(b"HTTP/1.0 400"), "a request that is not HTTP gets 400")
     s.close()
 
+    # At most 8 clients at once: a 9th is answered 503 and closed; once
+    # they go, /metrics answers again.
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(8)]
+    wait_for(lambda: curl(url)[1] == 503, 5, what="a 9th client gets 503")
+    for c in idle:
+        c.close()
+    wait_for(lambda: curl(url)[1] == 200, 5, what="/metrics answers again")
+
     # -- DPDK telemetry --------------------------------------------------
     tp, tm, tb, tmf, t1 = telemetry(d.prefix, "/pmdswitch/ports", "/pmdswitch/pmds",
                                     "/pmdswitch/bridges", "/pmdswitch/megaflows",
