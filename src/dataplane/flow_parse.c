@@ -425,7 +425,7 @@ flow_parse_map(const void *data, uint32_t len, uint32_t in_port,
 	const uint8_t *p = data, *end = p + len;
 	uint16_t type;
 
-	memset(key, 0, sizeof(*key));
+	flow_key_zero(key);
 	key->in_port = in_port;
 	*map = MAP_L2;
 
