@@ -31,6 +31,7 @@
 #define DEFAULT_PER_LISTENER 64
 #define DEFAULT_ACCEPTED 256
 #define ACCEPT_BACKOFF_NS (1000 * NS_PER_MS)	/* After EMFILE & co. */
+#define LISTEN_BACKLOG 1024	/* Bursts of connects wait in the kernel. */
 #define RX_CHUNK 65536
 #define RX_MAX_PER_RUN (256 * 1024)
 #define TX_PAUSE_LEN (1024 * 1024)	/* Default backlog cap. */
@@ -354,7 +355,7 @@ ofp_conn_mgr_add_listener(struct ofp_conn_mgr *mgr, const char *target,
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    listen(fd, 64) < 0) {
+	    listen(fd, LISTEN_BACKLOG) < 0) {
 		int e = errno;
 		close(fd);
 		if (err != NULL && errlen > 0)

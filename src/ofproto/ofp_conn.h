@@ -31,7 +31,9 @@
  * skipped with an offset and compacted rarely: a slow reader costs linear
  * copying.
  *
- * Connection slots: a listener accepts at most 64 connections and all
+ * Connection slots: listeners have a kernel backlog of 1024 (a burst of
+ * connects waits there rather than in SYN retries); a listener accepts at
+ * most 64 connections and all
  * listeners together 256 (ofp_conn_mgr_set_accept_limits()); more are
  * accepted and closed at once, with a rate-limited log line, and counted.
  * Active controllers (at most 16) never compete for those slots. When
