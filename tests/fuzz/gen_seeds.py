@@ -212,6 +212,50 @@ def ctl_request():
     return out
 
 
+def tunnel():
+    """Frames at a tunnel endpoint (192.0.2.1, 02:00:00:00:00:01) from the
+    remote VTEP 192.0.2.2, as fuzz_tunnel.c's table expects them."""
+    sw, peer = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")
+    sw_ip, peer_ip = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
+
+    def csum(b):
+        s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        return ~s & 0xffff
+
+    def ip4(proto, payload, src=peer_ip):
+        h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0,
+                                  0x4000, 64, proto, 0, src, sw_ip))
+        h[10:12] = struct.pack("!H", csum(bytes(h)))
+        return bytes(h) + payload
+
+    def udp(sport, dport, payload):
+        return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+    def frame(etype, payload, dst=sw):
+        return dst + peer + struct.pack("!H", etype) + payload
+
+    inner = eth(0x0800, ipv4(17, struct.pack("!HHHH", 1000, 53, 26, 0) + bytes(18)))
+    vx = lambda vni: struct.pack("!BBHI", 8, 0, 0, vni << 8)    # noqa: E731
+    gn = (struct.pack("!BBHI", 2, 0, 0x6558, 200 << 8) +
+          struct.pack("!HBB", 0x0102, 3, 1) + bytes(4))
+    arp = lambda op, tha: (struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + peer +  # noqa: E731
+                           peer_ip + tha + sw_ip + bytes(18))
+    return {
+        "vxlan-100": frame(0x0800, ip4(17, udp(49152, 4789, vx(100) + inner))),
+        "vxlan-flow": frame(0x0800, ip4(17, udp(49153, 4790, vx(7) + inner),
+                                        src=bytes([198, 51, 100, 7]))),
+        "vxlan-unknown-vni": frame(0x0800, ip4(17, udp(49152, 4789, vx(999) + inner))),
+        "geneve-options": frame(0x0800, ip4(17, udp(49152, 6081, gn + inner))),
+        "udp-other-port": frame(0x0800, ip4(17, udp(1000, 53, bytes(20)))),
+        "icmp-to-endpoint": frame(0x0800, ip4(1, bytes([8, 0, 0, 0, 0, 1, 0, 1]) +
+                                              bytes(20))),
+        "arp-request": frame(0x0806, arp(1, bytes(6)), dst=b"\xff" * 6),
+        "arp-reply": frame(0x0806, arp(2, sw)),
+    }
+
+
 def write(target, seeds):
     d = os.path.join(HERE, target, "seeds")
     os.makedirs(d, exist_ok=True)
@@ -231,6 +275,7 @@ def main():
     write("openflow10", {k: b"\0" + v for k, v in openflow10().items()}
           | {"chunked-flow-mod": b"\x03" + flow_mod_10()})
     write("packet", packet())
+    write("tunnel", tunnel())
     write("flow_text", flow_text())
     write("config", config())
     write("ctl_request", ctl_request())

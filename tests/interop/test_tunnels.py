@@ -24,7 +24,7 @@ Checks: the switch answers the kernel's ARP for 192.0.2.1 and resolves
 the fixed and the flow-based tunnel; VNI 999 is dropped and counted as
 unknown_vni; every captured underlay frame is decoded by tshark with no
 "Malformed"; dump-megaflows shows the pushes; the per-port counters
-agree. Exit 77 when the kernel has no device of the mode's type.
+agree; a reload that changes a port's key applies it. Exit 77 when the kernel has no device of the mode's type.
 """
 
 import hashlib
@@ -285,7 +285,21 @@ def main(build):
           "tnl_push(%s,vni=300" % KIND in mf,
           "dump-megaflows shows the tunnel pushes", mf[:3000])
 
-    # 6. tshark decodes every underlay frame, none malformed.
+    # 6. A reload that changes a tunnel port's key makes the port again:
+    # VNI 100 is then unknown, the new key is shown.
+    d.extra_yaml = TUNNEL_YAML.replace("key: 100", "key: 101")
+    with open(d.config, "w") as f:
+        f.write(d.yaml())
+    d.ctl("reload")
+    ts = tunnel_show(d)
+    check(port_of(ts, "t0")["key"] == "101", "reload changed t0's key", str(ts))
+    before = ts["endpoints"][0]["drops"]["unknown_vni"]
+    ok, out = ping(u.ns, "10.0.0.1", 1, 2)
+    check(not ok, "no echo over VNI 100 after the reload", out)
+    wait_for(lambda: tunnel_show(d)["endpoints"][0]["drops"]["unknown_vni"] > before,
+             10, what="unknown_vni drops after the reload")
+
+    # 7. tshark decodes every underlay frame, none malformed.
     time.sleep(0.5)
     cap.terminate()
     cap.wait(10)
