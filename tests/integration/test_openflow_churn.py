@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Daemon, Port, TestFailure, check, free_tcp_port, info, run,  # noqa: E402
                      tempdir, wait_for)
 from of_peer import TinyController, hello_client, ofp_msg  # noqa: E402
+from flow_churn import asan_no_quarantine  # noqa: E402
 
 N_SESSIONS, N_ACTIVE, N_DROPPED, BATCH = 100, 10, 10000, 50
 RSS_BOUND_KB = 4096
@@ -87,6 +88,7 @@ def settle(d, pid, fds0, what):
 
 def main(build):
     tmp = tempdir("ofchurn")
+    asan_no_quarantine()
     cport = free_tcp_port()
     ctl = TinyController(cport)
     d = Daemon(build, tmp, ports=[Port("p1", 1, "net_null0,no-rx=1")],
