@@ -35,7 +35,6 @@ usage: bench_forwarding.py BUILD_DIR [--seconds N] [--quick] [--repeat N]
 import json
 import os
 import re
-import shutil
 import time
 import signal
 import statistics
@@ -52,7 +51,11 @@ REPEAT = 1
 if "--repeat" in sys.argv:
     REPEAT = int(sys.argv[sys.argv.index("--repeat") + 1])
 
-OVS_DPDK = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tools", "bench"))
+import ovs_dpdk  # noqa: E402  (the private OVS-DPDK instance)
+
+OVS_DPDK = ovs_dpdk.OVS_DPDK
 # Issue #3's OVS-DPDK 3.1 figures on this kind of machine (Mpps), by
 # (flows, rule set); the in_port row holds for any flow count.
 OVS_REF = {(1, "1000 /32 + /8"): 29.0, (1000, "1000 /32 + /8"): 19.0,
@@ -259,55 +262,22 @@ def run_setup_rate(tmp):
 
 
 def ovs_installed():
-    return os.path.exists(OVS_DPDK) and shutil.which("ovs-vsctl") is not None
+    return ovs_dpdk.installed()
 
 
 def run_ovs(pcap, flows, tmp):
     """OVS-DPDK (userspace datapath) on the same ports, rules and PMD core:
     median Mpps out of p2 after the warm-up, or None if it does not run.
     Started in a private run directory, stopped after."""
-    rd = os.path.join(tmp, "ovs")
-    shutil.rmtree(rd, ignore_errors=True)
-    os.makedirs(rd)
-    env = dict(os.environ, OVS_RUNDIR=rd, OVS_LOGDIR=rd, OVS_DBDIR=rd,
-               OVS_SYSCONFDIR=rd)
-    db = "unix:%s/db.sock" % rd
-    pidfiles = [os.path.join(rd, "vswitchd.pid"), os.path.join(rd, "ovsdb.pid")]
-
-    def sh(*cmd):
-        return subprocess.run(cmd, check=True, env=env, capture_output=True,
-                              text=True, timeout=60).stdout
+    ovs = ovs_dpdk.OvsDpdk(os.path.join(tmp, "ovs"), [
+        ("p1", 1, ["type=dpdk", "options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]),
+        ("p2", 2, ["type=dpdk", "options:dpdk-devargs=net_null0,no-rx=1"])], flows)
     try:
-        sh("ovsdb-tool", "create", os.path.join(rd, "conf.db"),
-           "/usr/share/openvswitch/vswitch.ovsschema")
-        sh("ovsdb-server", "--remote=p" + db, "--pidfile=" + pidfiles[1],
-           "--detach", "--log-file=%s/ovsdb.log" % rd, os.path.join(rd, "conf.db"))
-        sh("ovs-vsctl", "--db=" + db, "--no-wait", "init")
-        sh("ovs-vsctl", "--db=" + db, "--no-wait", "set", "Open_vSwitch", ".",
-           "other_config:dpdk-init=true", "other_config:dpdk-lcore-mask=0x1",
-           "other_config:pmd-cpu-mask=0x2", "other_config:dpdk-socket-mem=1024",
-           "other_config:dpdk-extra=--no-pci --in-memory")
-        sh(OVS_DPDK, db, "--pidfile=" + pidfiles[0], "--detach",
-           "--log-file=%s/vswitchd.log" % rd)
-        sh("ovs-vsctl", "--db=" + db, "--timeout=60", "add-br", "br0", "--",
-           "set", "bridge", "br0", "datapath_type=netdev", "--",
-           "add-port", "br0", "p1", "--", "set", "Interface", "p1", "type=dpdk",
-           "options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap,
-           "ofport_request=1", "--",
-           "add-port", "br0", "p2", "--", "set", "Interface", "p2", "type=dpdk",
-           "options:dpdk-devargs=net_null0,no-rx=1", "ofport_request=2")
-        fpath = os.path.join(rd, "flows.txt")
-        with open(fpath, "w") as f:
-            f.write("\n".join(flows) + "\n")
-        sh("ovs-ofctl", "del-flows", "br0")
-        sh("ovs-ofctl", "add-flows", "br0", fpath)
-        with open(pidfiles[0]) as f:
-            ctl = os.path.join(rd, "ovs-vswitchd-dpdk.%s.ctl" % f.read().strip())
+        ovs.start()
 
         def tx_p2():
-            out = sh("ovs-appctl", "-t", ctl, "dpctl/show", "-s")
-            m = re.search(r"port \d+: p2 .*?TX packets:(\d+)", out, re.S)
-            return int(m.group(1)) if m else None
+            p2 = ovs.port_stats().get("p2")
+            return p2["tx"] if p2 else None
         samples = []
         for _ in range(SECONDS + 1):
             samples.append((time.monotonic(), tx_p2()))
@@ -321,13 +291,7 @@ def run_ovs(pcap, flows, tmp):
         print("  OVS-DPDK did not run: %s" % e, flush=True)
         return None
     finally:
-        for pf in pidfiles:
-            try:
-                with open(pf) as f:
-                    os.kill(int(f.read().strip()), signal.SIGTERM)
-            except (OSError, ValueError):
-                pass
-        time.sleep(1)
+        ovs.stop()
 
 
 def ovs_ref(n, name):

@@ -92,7 +92,7 @@ def main():
     out = os.path.join(tmp, "out")
     cmd = [sys.executable, bench, "--build", build, "--pktgen", pktgen, "--sizes", "64,512",
            "--flows", "1", "--trial", "1", "--precision", "0.1", "--max-iter", "14",
-           "--latency-fraction", "0", "--sock-dir", sock, "--out", out]
+           "--latency-fraction", "0", "--no-ovs", "--sock-dir", sock, "--out", out]
     print("running: " + " ".join(cmd), flush=True)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     print("\n".join(line for line in r.stdout.splitlines() if line.startswith(("pvp-bench", "|", "("))))

@@ -20,9 +20,15 @@ N distinct 5-tuples). Rule sets: "port" (in_port=1->2 and back) and
 
 References on the same plot and table: the generator's own limit
 (--loopback: pktgen -> dpdk-testpmd io forwarding on two vhost-user
-ports -> pktgen, the same way). OVS-DPDK (--ovs) is not driven yet: the
-option says so. With --pci A,B pktgen drives two PCI ports instead (a real
-testbed: the switch under test is on the other side of the cables).
+ports -> pktgen, the same way) and OVS-DPDK (Debian's
+openvswitch-switch-dpdk; measured whenever it is installed, --ovs
+insists, --no-ovs leaves it out): a private ovs-vswitchd-dpdk with two
+dpdkvhostuserclient ports on the same sockets (pktgen's virtio-user is
+then the vhost-user server), the same rules (ovs-ofctl add-flows), its
+PMD on the same CPU, the same frame sizes and flows; the pmdswitch rows
+get its zero-loss Mpps and the ratio beside them. With --pci A,B pktgen
+drives two PCI ports instead (a real testbed: the switch under test is on
+the other side of the cables).
 
 Outputs in --out DIR: results.md (Markdown table), results.csv, and
 results.png (gnuplot, or matplotlib when installed): zero-loss Mpps and
@@ -57,6 +63,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import harness  # noqa: E402  (the daemon, testpmd and pcap helpers)
+import ovs_dpdk  # noqa: E402  (the private OVS-DPDK instance)
 
 ALL_SIZES = ["64", "128", "256", "512", "1024", "1518", "imix"]
 ALL_FLOWS = ["1", "1k", "64k", "1M"]
@@ -326,13 +333,19 @@ def search(pg, seconds, loss_tol, precision, max_iter, say, dut=None):
 # --------------------------------------------------------------------------
 # devices under test
 
-def bridges_yaml(rules, sockdir):
-    """The bridges: section (ConfigDaemon formats it: braces doubled)."""
-    flows = ['"priority=10,in_port=1,actions=output:2"', '"priority=10,in_port=2,actions=output:1"']
+def rule_lines(rules):
+    """The OpenFlow rules of a rule set, as ovs-ofctl flow lines."""
+    flows = ["priority=10,in_port=1,actions=output:2", "priority=10,in_port=2,actions=output:1"]
     if rules == "many":
         # 1,000 exact UDP rules the traffic walks through (source port).
-        flows = ['"priority=20,udp,in_port=1,tp_src=%d,actions=output:2"' % (1024 + i)
+        flows = ["priority=20,udp,in_port=1,tp_src=%d,actions=output:2" % (1024 + i)
                  for i in range(1000)] + flows
+    return flows
+
+
+def bridges_yaml(rules, sockdir):
+    """The bridges: section (ConfigDaemon formats it: braces doubled)."""
+    flows = ['"%s"' % f for f in rule_lines(rules)]
     sock = sockdir.replace("{", "{{").replace("}", "}}")
     return ("  - name: br0\n"
             "    listen: [\"ptcp:{of_port}:127.0.0.1\"]\n"
@@ -365,6 +378,57 @@ class SwitchDut:
                 self.d.proc.wait(20)
             except subprocess.TimeoutExpired:
                 self.d.kill()
+
+
+class OvsDut:
+    """OVS-DPDK with two dpdkvhostuserclient ports on vm1.sock and vm2.sock
+    (pktgen's virtio-user ports are the servers: server=1), the rule set's
+    rules, its PMD thread on pmd_cpu and its main lcore on CPU 0."""
+    name = "OVS-DPDK"
+    vhost_server = True
+
+    def __init__(self, tmp, sockdir, rules, pmd_cpu):
+        self.ovs = ovs_dpdk.OvsDpdk(
+            os.path.join(tmp, "ovs"),
+            [("vm%d" % i, i, ["type=dpdkvhostuserclient",
+                              "options:vhost-server-path=%s/vm%d.sock" % (sockdir, i)])
+             for i in (1, 2)],
+            rule_lines(rules), lcore_cpu=0, pmd_cpu=pmd_cpu, socket_mem=512,
+            extra="--no-pci --in-memory --single-file-segments --log-level=*:warning")
+        self.started = False
+
+    def start(self):
+        log("OVS-DPDK: %s, private run directory %s" % (ovs_dpdk.OVS_DPDK, self.ovs.rd))
+        harness.on_cleanup(self.stop)
+        self.started = True
+        try:
+            self.ovs.start()
+        except subprocess.CalledProcessError as e:
+            raise harness.TestFailure("OVS-DPDK did not start: %s: %s\n%s" % (
+                " ".join(e.cmd[:3]), (e.stderr or "").strip()[-300:], self.ovs.log_tail()))
+        except subprocess.TimeoutExpired as e:
+            raise harness.TestFailure("OVS-DPDK did not start: %s timed out\n%s"
+                                      % (" ".join(e.cmd[:3]), self.ovs.log_tail()))
+
+    def connected(self):
+        """Both vhost-user ports are up (the client connected to pktgen's
+        servers and the queues are enabled)."""
+        out = self.ovs.sh("ovs-vsctl", "--db=" + self.ovs.db, "--columns=name,link_state",
+                          "--format=csv", "--data=bare", "--no-headings", "list", "Interface")
+        up = {l.split(",")[0] for l in out.splitlines() if l.endswith(",up")}
+        return {"vm1", "vm2"} <= up
+
+    def counters(self):
+        """(vm1 rx packets, vm2 tx packets, vm2 tx dropped)."""
+        st = self.ovs.port_stats()
+        if "vm1" not in st or "vm2" not in st:
+            return None
+        return st["vm1"]["rx"], st["vm2"]["tx"], st["vm2"]["tx_dropped"]
+
+    def stop(self):
+        if self.started:
+            self.started = False
+            self.ovs.stop()
 
 
 class TestpmdDut:
@@ -414,26 +478,43 @@ class TestpmdDut:
 def write_outputs(rows, outdir, oversub):
     os.makedirs(outdir, exist_ok=True)
     note = "2-core machine: oversubscribed" if oversub else ""
+    ovs_vs(rows)
     keys = ["dut", "rules", "size", "flows", "zero_loss_mpps", "gbps", "rate_pct",
             "tx", "rx", "lost", "dut_rx", "dut_tx", "trial_s", "converged", "lat_min_us", "lat_avg_us",
-            "lat_max_us", "note"]
+            "lat_max_us", "ovs_zero_loss_mpps", "ratio_vs_ovs", "note"]
     with open(os.path.join(outdir, "results.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         for r in rows:
             w.writerow({k: r.get(k, "") for k in keys})
-    md = ["| DUT | rules | frame | flows | zero-loss Mpps | Gbit/s | latency min/avg/max µs | trial | note |",
-          "|---|---|---|---|---|---|---|---|---|"]
+    md = ["| DUT | rules | frame | flows | zero-loss Mpps | Gbit/s | latency min/avg/max µs "
+          "| OVS-DPDK zero-loss Mpps | pmdswitch / OVS | trial | note |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lat = ("%.1f / %.1f / %.1f" % (r["lat_min_us"], r["lat_avg_us"], r["lat_max_us"])
                if r.get("lat_avg_us") not in (None, "") else "-")
-        md.append("| %s | %s | %s | %s | %.3f | %.3f | %s | %.0f s | %s |" % (
+        ovs = "%.3f" % r["ovs_zero_loss_mpps"] if r.get("ovs_zero_loss_mpps", "") != "" else "-"
+        ratio = "%.2fx" % r["ratio_vs_ovs"] if r.get("ratio_vs_ovs", "") != "" else "-"
+        md.append("| %s | %s | %s | %s | %.3f | %.3f | %s | %s | %s | %.0f s | %s |" % (
             r["dut"], r["rules"], r["size"], r["flows"], r["zero_loss_mpps"], r["gbps"], lat,
-            r["trial_s"], (note + ("" if r["converged"] else "; not converged")).strip("; ")))
+            ovs, ratio, r["trial_s"],
+            (note + ("" if r["converged"] else "; not converged")).strip("; ")))
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     plot(rows, outdir, note)
     return "\n".join(md)
+
+
+def ovs_vs(rows):
+    """Put OVS-DPDK's zero-loss Mpps (same rules, frame size and flows) and
+    the ratio beside each pmdswitch row."""
+    ovs = {(r["rules"], r["size"], r["flows"]): r["zero_loss_mpps"]
+           for r in rows if r["dut"] == OvsDut.name}
+    for r in rows:
+        o = ovs.get((r["rules"], r["size"], r["flows"]))
+        if r["dut"] == SwitchDut.name and o is not None:
+            r["ovs_zero_loss_mpps"] = o
+            r["ratio_vs_ovs"] = r["zero_loss_mpps"] / o if o > 0 else ""
 
 
 def plot(rows, outdir, note):
@@ -443,10 +524,12 @@ def plot(rows, outdir, note):
         log("no gnuplot: no plot (apt-get install gnuplot-nox)")
         return
     series = {}
+    rule_sets = {r["rules"] for r in rows if r["rules"] != "-"}
     for r in rows:
         if r["size"] == "imix":
             continue
-        series.setdefault("%s, %s flows" % (r["dut"], r["flows"]), []).append(
+        rules = " (%s rules)" % r["rules"] if len(rule_sets) > 1 and r["rules"] != "-" else ""
+        series.setdefault("%s%s, %s flows" % (r["dut"], rules, r["flows"]), []).append(
             (int(r["size"]), r["zero_loss_mpps"], r["gbps"]))
     if not series:
         return
@@ -503,8 +586,10 @@ def parse_args(argv):
                    help="latency at this fraction of the zero-loss rate (0: no latency)")
     p.add_argument("--loopback", action="store_true",
                    help="also measure pktgen -> testpmd io -> pktgen (the set-up's limit)")
-    p.add_argument("--ovs", action="store_true",
-                   help="OVS-DPDK as a second DUT (not driven yet: prints so)")
+    p.add_argument("--ovs", action="store_true", default=None,
+                   help="OVS-DPDK as a second DUT (default: when %s is installed)"
+                   % ovs_dpdk.OVS_DPDK)
+    p.add_argument("--no-ovs", dest="ovs", action="store_false", help="leave OVS-DPDK out")
     p.add_argument("--pci", help="A,B: pktgen drives these two PCI ports (a real testbed)")
     p.add_argument("--sock-dir", help="directory of the vhost-user sockets (default: a temp dir)")
     p.add_argument("--out", default="pvp-results", help="output directory")
@@ -519,7 +604,7 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.full:
         a.sizes, a.flows, a.rules = ",".join(ALL_SIZES), ",".join(ALL_FLOWS), "port,many"
-        a.final = a.loopback = a.ovs = True
+        a.final = a.loopback = True
     if a.final:
         a.trial = 60.0
     return a
@@ -577,6 +662,13 @@ def check_inputs(a):
                                      "uses it; remove it or pick another --sock-dir)" % path)
         if a.loopback and shutil.which("dpdk-testpmd") is None:
             raise BenchError("--loopback needs dpdk-testpmd (package dpdk-dev)")
+        if a.ovs and not ovs_dpdk.installed():
+            raise BenchError("--ovs needs OVS-DPDK (%s): %s" % (ovs_dpdk.OVS_DPDK,
+                                                              ovs_dpdk.INSTALL_HINT))
+        if a.ovs is None:
+            a.ovs = ovs_dpdk.installed()
+    else:
+        a.ovs = False
     if os.geteuid() != 0:
         raise BenchError("needs root (DPDK, hugepages)")
     return sizes, flows, rules, pci
@@ -610,9 +702,13 @@ def run_dut(a, dut, pg_binary, sizes, flows, rules_name, tmp, sockdir, pci, over
     if pci:
         ports = ["-a", pci[0], "-a", pci[1]]
     else:
+        # With a vhost-user client DUT (OVS-DPDK) pktgen's side is the server.
+        srv = ",server=1" if getattr(dut, "vhost_server", False) else ""
         ports = ["--no-pci",
-                 "--vdev", "net_virtio_user0,path=%s/vm1.sock,queues=1,queue_size=1024" % sockdir,
-                 "--vdev", "net_virtio_user1,path=%s/vm2.sock,queues=1,queue_size=1024" % sockdir]
+                 "--vdev", "net_virtio_user0,path=%s/vm1.sock,queues=1,queue_size=1024%s"
+                 % (sockdir, srv),
+                 "--vdev", "net_virtio_user1,path=%s/vm2.sock,queues=1,queue_size=1024%s"
+                 % (sockdir, srv)]
     imix = None
     if "imix" in sizes:
         imix = os.path.join(tmp, "imix.pcap")
@@ -620,6 +716,8 @@ def run_dut(a, dut, pg_binary, sizes, flows, rules_name, tmp, sockdir, pci, over
     pg = Pktgen(pg_binary, tmp, (0, a.pktgen_cpu), ports, a.pktgen_mem, imix).start()
     dut_name = dut.name if dut is not None else "PCI testbed"
     try:
+        if hasattr(dut, "connected"):
+            harness.wait_for(dut.connected, 30, what="%s's vhost-user ports up" % dut_name)
         for flows_name in flows:
             for size in sizes:
                 if size == "imix" and flows_name != "1":
@@ -686,7 +784,9 @@ def main(argv):
                 run_dut(a, TestpmdDut(tmp, sockdir, a.dut_cpu), pg_binary, sizes, flows, "-",
                         tmp, sockdir, None, oversub, rows)
             if a.ovs:
-                log("OVS-DPDK: not measured: this harness does not drive ovs-vswitchd yet")
+                for r in rules:
+                    run_dut(a, OvsDut(tmp, sockdir, r, a.dut_cpu), pg_binary, sizes, flows, r,
+                            tmp, sockdir, None, oversub, rows)
         table = write_outputs(rows, a.out, oversub)
         print(table)
         if oversub:
