@@ -130,6 +130,9 @@ def main():
     bad_input(["--pktgen", pktgen, "--sizes", "63"], "frame size 63")
     bad_input(["--pktgen", pktgen, "--sizes", "64,1519"], "frame size 1519")
     bad_input(["--pktgen", pktgen, "--pci", "0000:ff:1f.7,0000:ff:1f.6"], "PCI address 0000:ff:1f.7 does not exist")
+    bad_input(["--pktgen", pktgen, "--build", build, "--sock-dir", sock, "--ovs"],
+              "--ovs needs OVS-DPDK (%s/none): apt-get install" % tmp,
+              env=dict(os.environ, OVS_VSWITCHD_DPDK=os.path.join(tmp, "none")))
     open(os.path.join(sock, "vm1.sock"), "w").close()
     bad_input(["--pktgen", pktgen, "--build", build, "--sock-dir", sock], "is taken")
     os.unlink(os.path.join(sock, "vm1.sock"))

@@ -18,7 +18,9 @@ import signal
 import subprocess
 import time
 
-OVS_DPDK = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+# OVS_VSWITCHD_DPDK: another ovs-vswitchd built with DPDK (a source build).
+OVS_DPDK = os.environ.get("OVS_VSWITCHD_DPDK",
+                          "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk")
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 INSTALL_HINT = "apt-get install --no-install-recommends openvswitch-switch-dpdk"
 
