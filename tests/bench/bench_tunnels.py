@@ -12,21 +12,37 @@ inner flows. Prints Mpps (median of the per-second rates after a warm-up)
 and cycles per packet (pmd-stats-show), and the plain forwarding of the
 same inner frames (one in_port rule) as the reference row.
 
-OVS-DPDK (Debian's openvswitch-switch-dpdk) is not driven by this script:
-when its binary is present the table says so and gives no ratio; when it
-is absent it says that it is not installed. Prints tables; never fails on
-a figure; fails only when something does not run.
+OVS-DPDK (Debian's openvswitch-switch-dpdk), when installed, runs the same
+encap and decap on the same ports, frames and PMD core in the same run
+(tools/bench/ovs_dpdk.py: a private instance), with userspace native
+tunnelling: bridge br0 holds p1 (the inner side) and a vxlan port (same
+remote IP and key), bridge br-phy holds the underlay port u0 and has the
+endpoint IP on its LOCAL port (kernel side in a private network namespace),
+the remote VTEP is a static tnl/arp entry. encap: p1 -> vxlan port ->
+tnl_push -> u0; decap: u0 -> br-phy LOCAL -> tnl_pop -> vxlan port -> p1.
+Its Mpps is the tx rate of the sink port in dpctl/show -s; the script checks
+with dpctl/dump-flows that the datapath flow really pushes / pops the
+tunnel (an OVS row that does not is reported as failed, not as a rate).
+The table gives the ratio pmdswitchd / OVS-DPDK (goal: at least 2x).
+Prints tables; never fails on a figure; fails only when something does
+not run.
 
 usage: bench_tunnels.py BUILD_DIR [--seconds N] [--quick]
 """
 import json
 import os
 import re
+import shutil
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tools", "bench"))
+import ovs_dpdk  # noqa: E402  (the private OVS-DPDK instance)
 
 BUILD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build"
 SECONDS = 8
@@ -34,7 +50,7 @@ if "--seconds" in sys.argv:
     SECONDS = int(sys.argv[sys.argv.index("--seconds") + 1])
 QUICK = "--quick" in sys.argv
 FLOWS = [1] if QUICK else [1, 1000]
-OVS_DPDK = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+OVS_DPDK = ovs_dpdk.OVS_DPDK
 
 SW_MAC = bytes.fromhex("020000000001")
 PEER_MAC = bytes.fromhex("020000000002")
@@ -123,7 +139,8 @@ def run(tmp, u0, h0, flows, sink):
     with open(cfg, "w") as f:
         f.write(text)
     p = subprocess.Popen([os.path.join(BUILD, "pmdswitchd"), "--config", cfg,
-                          "--duration", str(SECONDS + 1), "--log-level", "warning"],
+                          "--duration", str(max(SECONDS + 1, 5)),
+                          "--log-level", "warning"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          stdin=subprocess.DEVNULL, text=True)
     rates, cpp, ts, log = [], None, None, []
@@ -136,7 +153,7 @@ def run(tmp, u0, h0, flows, sink):
             rates.append(float(m.group(1)))
             if len(rates) == 2:
                 ctl_json(tmp, "pmd-stats-clear")
-            if len(rates) == max(SECONDS - 1, 2):
+            if len(rates) == max(SECONDS - 1, 3):
                 st = ctl_json(tmp, "pmd-stats-show")
                 if st and st.get("total"):
                     cpp = st["total"].get("cycles_per_packet")
@@ -152,8 +169,72 @@ def run(tmp, u0, h0, flows, sink):
     return statistics.median(rates), cpp, ts
 
 
+def run_ovs(tmp, mode, pcap):
+    """OVS-DPDK VXLAN encap or decap (module doc): (median Mpps out of the
+    sink port after a 2 s warm-up, None) or (None, reason)."""
+    gen = "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap
+    null = "net_null0,no-rx=1"
+    inner_dev, under_dev = (gen, null) if mode == "encap" else (null, gen)
+    sink = "u0" if mode == "encap" else "p1"
+    want = "tnl_push(" if mode == "encap" else "tnl_pop("
+    flows = (["in_port=1,actions=output:10"] if mode == "encap"
+             else ["in_port=10,actions=output:1"])
+    ns = "pmdsw-tnl-%d" % os.getpid()
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    ovs = ovs_dpdk.OvsDpdk(os.path.join(tmp, "ovs"), [
+        ("p1", 1, ["type=dpdk", "options:dpdk-devargs=" + inner_dev]),
+        ("vx0", 10, ["type=vxlan", "options:remote_ip=192.0.2.2",
+                     "options:key=100"])], flows, socket_mem=512,
+        extra="--no-pci --in-memory --log-level=*:warning", netns=ns)
+    try:
+        ovs.start()
+        ovs.sh("ovs-vsctl", "--db=" + ovs.db, "--timeout=60", "add-br", "br-phy",
+               "--", "set", "bridge", "br-phy", "datapath_type=netdev",
+               "other_config:hwaddr=02:00:00:00:00:01",
+               "--", "add-port", "br-phy", "u0", "--", "set", "Interface", "u0",
+               "type=dpdk", "options:dpdk-devargs=" + under_dev, "ofport_request=1",
+               timeout=90)
+        ovs.sh("ovs-ofctl", "del-flows", "br-phy")
+        ovs.sh("ovs-ofctl", "add-flow", "br-phy", "in_port=1,actions=LOCAL")
+        ovs.sh("ovs-ofctl", "add-flow", "br-phy", "in_port=LOCAL,actions=output:1")
+        ovs.sh("ip", "netns", "exec", ns, "ip", "addr", "add", "192.0.2.1/24",
+               "dev", "br-phy")
+        ovs.sh("ip", "netns", "exec", ns, "ip", "link", "set", "br-phy", "up")
+        ovs.sh("ovs-appctl", "-t", ovs.ctl, "ovs/route/add", "192.0.2.2/32", "br-phy")
+        ovs.sh("ovs-appctl", "-t", ovs.ctl, "tnl/arp/set", "br-phy", "192.0.2.2",
+               "02:00:00:00:00:02")
+        samples = []
+        for _ in range(SECONDS + 1):
+            st = ovs.port_stats().get(sink)
+            samples.append((time.monotonic(), st["tx"] if st else None))
+            time.sleep(1)
+        dump = ovs.sh("ovs-appctl", "-t", ovs.ctl, "dpctl/dump-flows")
+        rates = [(b[1] - a[1]) / (b[0] - a[0]) / 1e6
+                 for a, b in zip(samples, samples[1:])
+                 if a[1] is not None and b[1] is not None]
+        rates = rates[2:] or rates
+        if want not in dump:
+            sys.stderr.write("OVS-DPDK %s datapath flows:\n%s\n" % (mode, dump))
+            return None, "no %s) in its datapath flows" % want.rstrip("(")
+        if not rates or not statistics.median(rates):
+            return None, "no packets out of %s" % sink
+        print("OVS-DPDK %s datapath flow: %s" % (
+            mode, next(ln.strip() for ln in dump.splitlines() if want in ln)), flush=True)
+        return statistics.median(rates), None
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as e:
+        err = (getattr(e, "stderr", None) or "").strip()
+        sys.stderr.write("OVS-DPDK did not run: %s %s\n%s\n" % (e, err, ovs.log_tail()))
+        cmd = getattr(e, "cmd", None)
+        return None, "did not run (%s%s)" % (
+            " ".join(cmd[:3]) if cmd else e, ": " + err.splitlines()[-1] if err else "")
+    finally:
+        ovs.stop()
+        subprocess.run(["ip", "netns", "del", ns])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="pmdsw-bench-tnl-")
+    with_ovs = ovs_dpdk.installed()
     rows = []
     for n in FLOWS:
         inner = inner_frames(n)
@@ -166,28 +247,39 @@ def main():
         # Plain forwarding of the inner frames (reference).
         r = run(tmp, null.replace("0,", "1,"), gen % pin,
                 ["in_port=2,actions=output:1"], "u0")
-        rows.append(("plain forward", n, r[0], r[1], ""))
+        rows.append(("plain forward", n, r[0], r[1], None, "", ""))
         # Encapsulation: h0 generates, u0 sinks the VXLAN frames.
         r = run(tmp, null.replace("0,", "1,"), gen % pin,
                 ["in_port=2,actions=output:10"], "u0")
         tx = r[2]["ports"][0]["tx_packets"] if r[2] else "?"
-        rows.append(("vxlan encap", n, r[0], r[1], "vx0 tx %s" % tx))
+        o = run_ovs(tmp, "encap", pin) if with_ovs else (None, "not installed")
+        rows.append(("vxlan encap", n, r[0], r[1], o[0], o[1], "vx0 tx %s" % tx))
         # Decapsulation: u0 generates VXLAN, h0 sinks the inner frames.
         r = run(tmp, gen % pvx, null.replace("0,", "1,"),
                 ["in_port=10,actions=output:2"], "h0")
         rx = r[2]["ports"][0]["rx_packets"] if r[2] else "?"
-        rows.append(("vxlan decap", n, r[0], r[1], "vx0 rx %s" % rx))
+        o = run_ovs(tmp, "decap", pvx) if with_ovs else (None, "not installed")
+        rows.append(("vxlan decap", n, r[0], r[1], o[0], o[1], "vx0 rx %s" % rx))
     print("\ntunnels: one PMD core, 64-byte inner frames, %d s per row" % SECONDS)
-    print("%-14s %6s %8s %12s  %s" % ("row", "flows", "Mpps", "cycles/pkt", "counters"))
-    for name, n, mpps, cpp, note in rows:
-        print("%-14s %6d %8.2f %12s  %s" % (name, n, mpps,
-                                             "%.1f" % cpp if cpp else "-", note))
-    if os.path.exists(OVS_DPDK):
-        print("OVS-DPDK: %s is installed but not driven by this script; no "
-              "ratio" % OVS_DPDK)
+    if with_ovs:
+        print("OVS-DPDK (%s) measured in this run on the same ports, frames "
+              "and PMD core (native tunnelling)" % OVS_DPDK)
     else:
-        print("OVS-DPDK: not installed (apt-get install openvswitch-switch-dpdk); "
-              "no ratio")
+        print("OVS-DPDK: not installed (%s); no ratio" % ovs_dpdk.INSTALL_HINT)
+    print("| mode | flows | pmdswitchd (Mpps) | cycles/pkt | OVS-DPDK (Mpps) "
+          "| ratio | goal | counters |")
+    print("|---|---:|---:|---:|---:|---:|---|---|")
+    for name, n, mpps, cpp, ovs, why, note in rows:
+        ratio = mpps / ovs if ovs and mpps else None
+        goal = ""
+        if name != "plain forward" and ratio:
+            goal = ">=2x OVS: %s" % ("met" if ratio >= 2 else "missed")
+        print("| %s | %d | %.2f | %s | %s | %s | %s | %s |" % (
+            name, n, mpps, "%.1f" % cpp if cpp else "-",
+            "%.2f" % ovs if ovs else ("-" if name == "plain forward" else
+                                      "failed: " + why if with_ovs else "-"),
+            "%.2fx" % ratio if ratio else "-", goal, note))
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ the caller gives, and stop() that ends both daemons. A system
 ovs-vswitchd, if any, is never touched: every command is pointed at the
 private run directory (OVS_RUNDIR and friends, --db, ovs-appctl -t).
 
-Used by tests/bench/bench_forwarding.py (pcap/null ports) and
-tools/bench/pvp_bench.py (dpdkvhostuserclient ports). Not thread-safe:
+Used by tests/bench/bench_forwarding.py (pcap/null ports),
+tests/bench/bench_tunnels.py (a second bridge for the VXLAN underlay,
+added with sh()) and tools/bench/pvp_bench.py (dpdkvhostuserclient ports). Not thread-safe:
 one instance per caller, started and stopped from one thread.
 """
 
@@ -36,10 +37,12 @@ class OvsDpdk:
     """ports: [(name, ofport, [Interface column settings, e.g. "type=dpdk",
     "options:dpdk-devargs=..."])]; flows: ovs-ofctl flow lines.
     lcore_cpu: CPU of the main lcore; pmd_cpu: CPU of the one PMD thread;
-    extra: further EAL arguments (dpdk-extra)."""
+    extra: further EAL arguments (dpdk-extra); netns: a network namespace
+    (made by the caller) that ovs-vswitchd runs in, so that the kernel side
+    of its bridges' LOCAL ports (taps: addresses, routes) stays private."""
 
     def __init__(self, rundir, ports, flows, lcore_cpu=0, pmd_cpu=1, socket_mem=1024,
-                 extra="--no-pci --in-memory"):
+                 extra="--no-pci --in-memory", netns=None):
         self.rd = rundir
         self.ports, self.flows = ports, flows
         self.lcore_cpu, self.pmd_cpu = lcore_cpu, pmd_cpu
@@ -49,6 +52,7 @@ class OvsDpdk:
         self.db = "unix:%s/db.sock" % rundir
         self.pidfiles = [os.path.join(rundir, "vswitchd.pid"), os.path.join(rundir, "ovsdb.pid")]
         self.ctl = None
+        self.netns = netns
 
     def sh(self, *cmd, timeout=60):
         """Run one OVS tool against the private instance; its stdout.
@@ -70,7 +74,8 @@ class OvsDpdk:
                 "other_config:pmd-cpu-mask=0x%x" % (1 << self.pmd_cpu),
                 "other_config:dpdk-socket-mem=%d" % self.socket_mem,
                 "other_config:dpdk-extra=" + self.extra)
-        self.sh(OVS_DPDK, db, "--pidfile=" + self.pidfiles[0], "--detach",
+        wrap = ["ip", "netns", "exec", self.netns] if self.netns else []
+        self.sh(*wrap, OVS_DPDK, db, "--pidfile=" + self.pidfiles[0], "--detach",
                 "--log-file=%s/vswitchd.log" % rd)
         cmd = ["ovs-vsctl", "--db=" + db, "--timeout=60", "add-br", "br0", "--",
                "set", "bridge", "br0", "datapath_type=netdev"]
