@@ -16,6 +16,7 @@
 #include "ofp10_match.h"
 #include "ofp10_wire.h"
 #include "ofp_actions.h"
+#include "ofp_mp_dump.h"
 #include "ofp_msg.h"
 #include "ofproto_priv.h"
 
@@ -348,8 +349,8 @@ put_port_stats(struct ofproto *ofp, const uint8_t *body, size_t blen,
 }
 
 static enum ofperr
-handle_stats(struct ofproto *ofp, const uint8_t *msg, size_t len,
-	     struct ofp_buf *out)
+handle_stats(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
+	     size_t len, struct ofp_buf *out)
 {
 	const struct ofp10_stats_header *h = (const void *)msg;
 	struct ofp_buf_split r;
@@ -382,10 +383,12 @@ handle_stats(struct ofproto *ofp, const uint8_t *msg, size_t len,
 	}
 	case OFPST10_FLOW:
 		err = decode_flow_req(ofp, body, blen, &table_id, &f);
-		if (!err)
-			ofproto_foreach_flow(ofp, table_id, &f, put_flow_cb,
-					     &r);
-		break;
+		if (err)
+			break;
+		/* Built chunk by chunk as the connection's tx allows. */
+		out->len = mark;
+		return ofp_mp_dump_flows(ofp, s, &r, table_id, &f,
+					 put_flow_cb, out);
 	case OFPST10_AGGREGATE: {
 		uint64_t packets, bytes;
 
@@ -518,7 +521,7 @@ ofp10_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		return handle_port_mod(ofp, msg, len);
 	case OFPT10_STATS_REQUEST:
 		ofp_session_flush_changes(ofp, s);
-		return handle_stats(ofp, msg, len, out);
+		return handle_stats(ofp, s, msg, len, out);
 	case OFPT10_BARRIER_REQUEST:
 		if (len != OFP_HEADER_LEN)
 			return OFPERR_BAD_REQUEST_BAD_LEN;

@@ -146,6 +146,15 @@ ofp_buf_split_finish(struct ofp_buf_split *r)
 }
 
 void
+ofp_buf_split_finish_more(struct ofp_buf_split *r)
+{
+	uint16_t more = htons(SPLIT_REPLY_MORE);
+
+	memcpy(r->out->data + r->start + SPLIT_FLAGS_OFF, &more, 2);
+	ofp_buf_msg_finish(r->out, r->start);
+}
+
+void
 ofp_buf_pad8(struct ofp_buf *b, size_t start)
 {
 	size_t used = (b->len - start) % 8;

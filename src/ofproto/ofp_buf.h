@@ -65,5 +65,8 @@ void ofp_buf_split_start(struct ofp_buf_split *r, struct ofp_buf *out,
 /* Call before appending an entry of about need bytes. */
 void ofp_buf_split_room(struct ofp_buf_split *r, size_t need);
 void ofp_buf_split_finish(struct ofp_buf_split *r);
+/* Finishes the current message flagged "more": the reply goes on in
+ * messages started later by another ofp_buf_split_start(). */
+void ofp_buf_split_finish_more(struct ofp_buf_split *r);
 
 #endif /* PMDSWITCH_OFP_BUF_H */

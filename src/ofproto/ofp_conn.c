@@ -19,6 +19,7 @@
 
 #include "ofp_buf.h"
 #include "ofp_log.h"
+#include "ofp_mp_dump.h"
 #include "ofp_msg.h"
 #include "ofp_stream.h"
 #include "ofp_table.h"
@@ -901,7 +902,8 @@ session_established(struct ofp_conn_mgr *mgr, struct ofp_conn *c)
 /* Frames and handles the complete messages in rx, until the tx backlog
  * reaches its cap (the rest waits in rx, rx_held, and reading stops):
  * the replies a peer can make us queue are bounded by the cap plus one
- * reply. */
+ * reply, or one chunk of a flow dump (ofp_mp_dump.h): a pending dump goes
+ * on first, and the messages after it wait until it has ended. */
 static void
 conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c, size_t tx_cap)
 {
@@ -909,7 +911,17 @@ conn_process(struct ofp_conn_mgr *mgr, struct ofp_conn *c, size_t tx_cap)
 	bool was_established = c->sess.version != 0;
 
 	c->rx_held = false;
-	while (!c->closing && c->rx.len - off >= OFP_HEADER_LEN) {
+	for (;;) {
+		if (!c->closing && ofp_mp_dump_pending(&c->sess)) {
+			if (tx_backlog(c) >= tx_cap) {
+				c->rx_held = true;
+				break;
+			}
+			ofp_mp_dump_continue(mgr->ofp, &c->sess, &c->tx);
+			continue;
+		}
+		if (c->closing || c->rx.len - off < OFP_HEADER_LEN)
+			break;
 		const uint8_t *msg = c->rx.data + off;
 		uint16_t len;
 

@@ -5,7 +5,8 @@
  * table features and port desc. Replies larger than one message are split
  * with OFPMPF_REPLY_MORE; requests split with OFPMPF_REQ_MORE are
  * reassembled (up to OFP_MP_REQ_MAX bytes) and handled when the last part
- * arrives. Groups and meters come from the model (ofproto_gm.c).
+ * arrives. Flow stats replies are generated chunk by chunk as the
+ * connection's tx room allows (ofp_mp_dump.h). Groups and meters come from the model (ofproto_gm.c).
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -16,6 +17,7 @@
 #include "ofp_actions.h"
 #include "ofp_flow_msg.h"
 #include "ofp_match.h"
+#include "ofp_mp_dump.h"
 #include "ofp_msg.h"
 #include "ofp_wire.h"
 #include "ofproto_priv.h"
@@ -67,19 +69,6 @@ put_flow_cb(const struct ofp_flow_stats_entry *e, void *arg)
 	/* An entry is at most 48 + match + instructions (< 1 KiB). */
 	ofp_buf_split_room(r, 1024);
 	ofp_flow_stats_entry_encode(e, r->out);
-}
-
-static enum ofperr
-put_flows(struct ofproto *ofp, const uint8_t *body, size_t blen,
-	  struct ofp_buf_split *r)
-{
-	struct ofp_flow_stats_req req;
-	enum ofperr err = decode_flow_req(ofp, body, blen, &req);
-
-	if (err)
-		return err;
-	ofproto_foreach_flow(ofp, req.table_id, &req.filter, put_flow_cb, r);
-	return OFPERR_OK;
 }
 
 static enum ofperr
@@ -423,9 +412,17 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		else
 			put_desc(ofp, &r);
 		break;
-	case OFPMP_FLOW:
-		err = put_flows(ofp, body, blen, &r);
-		break;
+	case OFPMP_FLOW: {
+		struct ofp_flow_stats_req req;
+
+		err = decode_flow_req(ofp, body, blen, &req);
+		if (err)
+			break;
+		/* Built chunk by chunk as the connection's tx allows. */
+		out->len = mark;
+		return ofp_mp_dump_flows(ofp, s, &r, req.table_id,
+					 &req.filter, put_flow_cb, out);
+	}
 	case OFPMP_AGGREGATE:
 		err = put_aggregate(ofp, body, blen, &r);
 		break;

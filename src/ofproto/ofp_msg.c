@@ -11,6 +11,7 @@
 #include "ofp_bundle.h"
 #include "ofp_flow_msg.h"
 #include "ofp_match.h"
+#include "ofp_mp_dump.h"
 #include "ofp_wire.h"
 #include "ofproto_priv.h"
 
@@ -50,6 +51,7 @@ ofp_session_destroy(struct ofproto *ofp, struct ofp_session *s)
 		ofproto_session_unregister(ofp, s);
 	ofp_buf_free(&s->mp_body);
 	s->mp_active = false;
+	ofp_mp_dump_cancel(s);
 	ofp_bundle_discard_all(s);
 }
 

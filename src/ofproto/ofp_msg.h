@@ -62,6 +62,8 @@ struct ofp_session {
 	uint16_t mp_type;
 	uint32_t mp_xid;
 	struct ofp_buf mp_body;
+	/* A flow stats reply with chunks left (ofp_mp_dump.h). */
+	struct ofp_mp_dump *mp_dump;
 	/* Open bundles (ofp_bundle.h). */
 	struct ofp_bundle *bundles;
 	size_t n_bundles;

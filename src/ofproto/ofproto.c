@@ -862,6 +862,66 @@ ofproto_foreach_flow(struct ofproto *ofp, uint8_t table_id,
 	return n;
 }
 
+int
+ofproto_flow_dump_start(struct ofproto *ofp, uint8_t table_id,
+			const struct ofp_rule_filter *filter,
+			struct ofproto_flow_dump *d)
+{
+	struct ofp_rule **sorted = NULL;
+	size_t n = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->filter = *filter;
+	pthread_mutex_lock(&ofp->mutex);
+	size_t total = sorted_rules(ofp, table_id, &sorted);
+	d->ids = malloc((total ? total : 1) * sizeof(*d->ids));
+	for (size_t i = 0; d->ids != NULL && i < total; i++) {
+		if (!ofp_rule_filter_match(filter, sorted[i]))
+			continue;
+		d->ids[n++] = sorted[i]->id;
+	}
+	pthread_mutex_unlock(&ofp->mutex);
+	free(sorted);
+	if (d->ids == NULL)
+		return -ENOMEM;
+	d->n = n;
+	return 0;
+}
+
+bool
+ofproto_flow_dump_next(struct ofproto *ofp, struct ofproto_flow_dump *d,
+		       bool (*cb)(const struct ofp_flow_stats_entry *, void *),
+		       void *arg)
+{
+	uint64_t now = ofp_time_ns();
+	struct ofp_flow_stats_entry e;
+
+	pthread_mutex_lock(&ofp->mutex);
+	while (d->next < d->n) {
+		uint64_t id = d->ids[d->next++];
+		const struct ofp_rule *r = ofp_table_find_id(
+			&ofp->tables[OFPROTO_RULE_TABLE(id)], id);
+
+		/* Deleted since the request, or changed out of the
+		 * selection (a new cookie): skipped. */
+		if (r == NULL || !ofp_rule_filter_match(&d->filter, r))
+			continue;
+		rule_to_entry(r, now, &e);
+		if (!cb(&e, arg))
+			break;
+	}
+	pthread_mutex_unlock(&ofp->mutex);
+	return d->next >= d->n;
+}
+
+void
+ofproto_flow_dump_free(struct ofproto_flow_dump *d)
+{
+	free(d->ids);
+	d->ids = NULL;
+	d->n = d->next = 0;
+}
+
 size_t
 ofproto_aggregate_flows(struct ofproto *ofp, uint8_t table_id,
 			const struct ofp_rule_filter *filter,

@@ -122,6 +122,27 @@ size_t ofproto_foreach_flow(struct ofproto *ofp, uint8_t table_id,
 			    void (*cb)(const struct ofp_flow_stats_entry *,
 				       void *),
 			    void *arg);
+/* A resumable dump of the same selection (ofp_mp_dump.h): the ids of the
+ * selected rules in reply order are taken at the start; each
+ * ofproto_flow_dump_next() holds the mutex only while it runs and skips
+ * the rules deleted since (rule ids are never reused), so a dump neither
+ * repeats nor dangles. */
+struct ofproto_flow_dump {
+	uint64_t *ids;
+	size_t n, next;
+	struct ofp_rule_filter filter;
+};
+/* 0 or -ENOMEM. */
+int ofproto_flow_dump_start(struct ofproto *ofp, uint8_t table_id,
+			    const struct ofp_rule_filter *filter,
+			    struct ofproto_flow_dump *d);
+/* Calls cb for the next rules until it returns false (that rule was
+ * taken) or the dump ends; true when it has ended. */
+bool ofproto_flow_dump_next(struct ofproto *ofp, struct ofproto_flow_dump *d,
+			    bool (*cb)(const struct ofp_flow_stats_entry *,
+				       void *),
+			    void *arg);
+void ofproto_flow_dump_free(struct ofproto_flow_dump *d);
 /* Totals of the same selection without copying the rules. */
 size_t ofproto_aggregate_flows(struct ofproto *ofp, uint8_t table_id,
 			       const struct ofp_rule_filter *filter,

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow stats replies built chunk by chunk: see ofp_mp_dump.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ofp_buf.h"
+#include "ofp_mp_dump.h"
+#include "ofp_msg.h"
+#include "ofproto_priv.h"
+
+struct ofp_mp_dump {
+	struct ofproto_flow_dump cursor;
+	struct ofp_buf_split proto;	/* Framing; out is set per chunk. */
+	ofp_mp_dump_put *put;
+};
+
+struct chunk {
+	struct ofp_buf_split r;
+	ofp_mp_dump_put *put;
+	size_t limit;		/* Stop once out->len reaches it. */
+};
+
+static bool
+chunk_put(const struct ofp_flow_stats_entry *e, void *arg)
+{
+	struct chunk *c = arg;
+
+	c->put(e, &c->r);
+	return c->r.out->len < c->limit;
+}
+
+/* Appends one chunk of d into out; frees d when the dump has ended. Each
+ * chunk is whole messages (the buffer may be compacted in between). */
+static bool
+dump_chunk(struct ofproto *ofp, struct ofp_mp_dump *d, struct ofp_buf *out)
+{
+	const struct ofp_buf_split *p = &d->proto;
+	struct chunk c = { .put = d->put, .limit = out->len +
+					   OFP_MP_DUMP_CHUNK };
+
+	ofp_buf_split_start(&c.r, out, p->version, p->msg_type, p->hdr_len,
+			    p->split_len, p->xid, p->stats_type);
+	bool done = ofproto_flow_dump_next(ofp, &d->cursor, chunk_put, &c);
+	if (done)
+		ofp_buf_split_finish(&c.r);
+	else
+		ofp_buf_split_finish_more(&c.r);
+	return done;
+}
+
+static void
+dump_free(struct ofp_mp_dump *d)
+{
+	ofproto_flow_dump_free(&d->cursor);
+	free(d);
+}
+
+enum ofperr
+ofp_mp_dump_flows(struct ofproto *ofp, struct ofp_session *s,
+		  const struct ofp_buf_split *proto, uint8_t table_id,
+		  const struct ofp_rule_filter *filter, ofp_mp_dump_put *put,
+		  struct ofp_buf *out)
+{
+	struct ofp_mp_dump *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return OFPERR_BAD_REQUEST_MULTIPART_BUFFER_OVERFLOW;
+	if (ofproto_flow_dump_start(ofp, table_id, filter, &d->cursor) < 0) {
+		free(d);
+		return OFPERR_BAD_REQUEST_MULTIPART_BUFFER_OVERFLOW;
+	}
+	d->proto = *proto;
+	d->proto.out = NULL;
+	d->put = put;
+	ofp_mp_dump_cancel(s);	/* One at a time: none can be pending. */
+	if (dump_chunk(ofp, d, out))
+		dump_free(d);
+	else
+		s->mp_dump = d;
+	return OFPERR_OK;
+}
+
+bool
+ofp_mp_dump_pending(const struct ofp_session *s)
+{
+	return s->mp_dump != NULL;
+}
+
+void
+ofp_mp_dump_continue(struct ofproto *ofp, struct ofp_session *s,
+		     struct ofp_buf *out)
+{
+	if (s->mp_dump != NULL && dump_chunk(ofp, s->mp_dump, out))
+		ofp_mp_dump_cancel(s);
+}
+
+void
+ofp_mp_dump_cancel(struct ofp_session *s)
+{
+	if (s->mp_dump != NULL)
+		dump_free(s->mp_dump);
+	s->mp_dump = NULL;
+}

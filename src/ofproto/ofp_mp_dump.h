@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PMDSWITCH_OFP_MP_DUMP_H
+#define PMDSWITCH_OFP_MP_DUMP_H
+
+/*
+ * Flow stats replies (OpenFlow 1.3 OFPMP_FLOW, 1.0 OFPST_FLOW) generated
+ * chunk by chunk, so that one request for a big table does not queue its
+ * whole reply at once.
+ *
+ * The request takes a cursor on the model (ofproto_flow_dump: the ids of
+ * the selected rules, 8 bytes a rule) and appends a first chunk of about
+ * OFP_MP_DUMP_CHUNK bytes of replies; when rules remain, the cursor stays
+ * in the session (s->mp_dump) with every message so far flagged "more".
+ * The connection then calls ofp_mp_dump_continue() whenever its tx backlog
+ * is below its cap, and handles no other message of that peer until the
+ * dump has ended (ofp_mp_dump_pending()), so that replies keep their
+ * order (a barrier after a dump is answered after all of it). The model's
+ * mutex is held only while one chunk is built; rules deleted between
+ * chunks are skipped, rules added are not included, none is repeated.
+ *
+ * Thread safety: a session is used by one thread at a time (its
+ * connection's); the model locks itself.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ofp_err.h"
+
+struct ofproto;
+struct ofp_session;
+struct ofp_buf;
+struct ofp_buf_split;
+struct ofp_rule_filter;
+struct ofp_flow_stats_entry;
+
+/* Bytes of replies appended per chunk (one more entry may pass it). */
+#define OFP_MP_DUMP_CHUNK (64 * 1024)
+
+/* Encodes one entry into the split reply (the version's own encoder). */
+typedef void ofp_mp_dump_put(const struct ofp_flow_stats_entry *e,
+			     void *split);
+
+/* Starts a flow stats reply for xid in the framing of *proto (version,
+ * message type, header length, split length, stats type: out and xid are
+ * taken from the call) and appends its first chunk. OFPERR_OK, or an
+ * error when the cursor cannot be allocated (nothing appended). */
+enum ofperr ofp_mp_dump_flows(struct ofproto *ofp, struct ofp_session *s,
+			      const struct ofp_buf_split *proto,
+			      uint8_t table_id,
+			      const struct ofp_rule_filter *filter,
+			      ofp_mp_dump_put *put, struct ofp_buf *out);
+/* True while a dump of s has chunks left. */
+bool ofp_mp_dump_pending(const struct ofp_session *s);
+/* Appends the next chunk of s's dump (nothing when none is pending). */
+void ofp_mp_dump_continue(struct ofproto *ofp, struct ofp_session *s,
+			  struct ofp_buf *out);
+/* Drops s's dump (the connection closes). */
+void ofp_mp_dump_cancel(struct ofp_session *s);
+
+#endif /* PMDSWITCH_OFP_MP_DUMP_H */
