@@ -89,6 +89,7 @@ OVS_DIFFERENCES_BY_REASON = [
       "rewrite ipv6 ip_proto tcp to 17",
       "rewrite ipv6 ip_proto tcp to 17 after pop_mpls",
       "rewrite ipv6 ip_proto tcp to 17 after pop_pbb",
+      "rewrite ipv6 ip_proto tcp to 17 behind extension headers",
       "rewrite ipv6 ip_proto tcp to 17 vlan",
       "set_field ipv4 ip_proto",
       "set_field ipv6 ip_proto"]),
