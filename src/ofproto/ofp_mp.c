@@ -5,8 +5,9 @@
  * table features and port desc. Replies larger than one message are split
  * with OFPMPF_REPLY_MORE; requests split with OFPMPF_REQ_MORE are
  * reassembled (up to OFP_MP_REQ_MAX bytes) and handled when the last part
- * arrives. Flow stats replies are generated chunk by chunk as the
- * connection's tx room allows (ofp_mp_dump.h). Groups and meters come from the model (ofproto_gm.c).
+ * arrives. Flow stats and table features replies are generated chunk by
+ * chunk as the connection's tx room allows (ofp_mp_dump.h). Groups and
+ * meters come from the model (ofproto_gm.c).
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -336,14 +337,18 @@ put_one_table_features(struct ofp_buf_split *r, uint8_t id, uint32_t config)
 	memcpy(b->data + start, &len, 2);
 }
 
-static void
-put_table_features(struct ofproto *ofp, struct ofp_buf_split *r)
+/* ofp_mp_dump_next: the tables from *t on, until out reaches limit. */
+static bool
+put_table_features(struct ofproto *ofp, unsigned int *t,
+		   struct ofp_buf_split *r, size_t limit)
 {
-	for (unsigned int t = 0; t < OFPROTO_N_TABLES; t++) {
+	while (*t < OFPROTO_N_TABLES && r->out->len < limit) {
 		ofp_buf_split_room(r, 2048);
-		put_one_table_features(r, (uint8_t)t,
-				       ofproto_table_config(ofp, (uint8_t)t));
+		put_one_table_features(r, (uint8_t)*t,
+				       ofproto_table_config(ofp, (uint8_t)*t));
+		(*t)++;
 	}
+	return *t >= OFPROTO_N_TABLES;
 }
 
 /* Collects a REQ_MORE part; *complete when the request is whole (then
@@ -488,8 +493,12 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 			err = OFPERR_BAD_REQUEST_IS_SLAVE;
 		else if (blen)
 			err = check_table_features_body(body, blen);
-		else
-			put_table_features(ofp, &r);
+		else {
+			out->len = mark;	/* ~255 KB: by chunks. */
+			ofp_mp_dump_indexed(ofp, s, &r, put_table_features,
+					    out);
+			return OFPERR_OK;
+		}
 		break;
 	default:
 		err = OFPERR_BAD_REQUEST_BAD_MULTIPART;

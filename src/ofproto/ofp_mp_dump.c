@@ -12,9 +12,13 @@
 #include "ofproto_priv.h"
 
 struct ofp_mp_dump {
-	struct ofproto_flow_dump cursor;
 	struct ofp_buf_split proto;	/* Framing; out is set per chunk. */
+	/* Flow stats: the model's cursor and the entry encoder. */
+	struct ofproto_flow_dump cursor;
 	ofp_mp_dump_put *put;
+	/* Others: an index and its generator (NULL for flow stats). */
+	ofp_mp_dump_next *next;
+	unsigned int index;
 };
 
 struct chunk {
@@ -43,7 +47,9 @@ dump_chunk(struct ofproto *ofp, struct ofp_mp_dump *d, struct ofp_buf *out)
 
 	ofp_buf_split_start(&c.r, out, p->version, p->msg_type, p->hdr_len,
 			    p->split_len, p->xid, p->stats_type);
-	bool done = ofproto_flow_dump_next(ofp, &d->cursor, chunk_put, &c);
+	bool done = d->next != NULL ?
+		    d->next(ofp, &d->index, &c.r, c.limit) :
+		    ofproto_flow_dump_next(ofp, &d->cursor, chunk_put, &c);
 	if (done)
 		ofp_buf_split_finish(&c.r);
 	else
@@ -81,6 +87,25 @@ ofp_mp_dump_flows(struct ofproto *ofp, struct ofp_session *s,
 	else
 		s->mp_dump = d;
 	return OFPERR_OK;
+}
+
+void
+ofp_mp_dump_indexed(struct ofproto *ofp, struct ofp_session *s,
+		    const struct ofp_buf_split *proto, ofp_mp_dump_next *next,
+		    struct ofp_buf *out)
+{
+	struct ofp_mp_dump *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		abort();	/* Control-path memory, like ofp_buf. */
+	d->proto = *proto;
+	d->proto.out = NULL;
+	d->next = next;
+	ofp_mp_dump_cancel(s);
+	if (dump_chunk(ofp, d, out))
+		dump_free(d);
+	else
+		s->mp_dump = d;
 }
 
 bool

@@ -3,9 +3,9 @@
 #define PMDSWITCH_OFP_MP_DUMP_H
 
 /*
- * Flow stats replies (OpenFlow 1.3 OFPMP_FLOW, 1.0 OFPST_FLOW) generated
- * chunk by chunk, so that one request for a big table does not queue its
- * whole reply at once.
+ * Flow stats replies (OpenFlow 1.3 OFPMP_FLOW, 1.0 OFPST_FLOW) and table
+ * features (~255 KB) generated chunk by chunk, so that one request does
+ * not queue its whole reply at once.
  *
  * The request takes a cursor on the model (ofproto_flow_dump: the ids of
  * the selected rules, 8 bytes a rule) and appends a first chunk of about
@@ -51,6 +51,15 @@ enum ofperr ofp_mp_dump_flows(struct ofproto *ofp, struct ofp_session *s,
 			      uint8_t table_id,
 			      const struct ofp_rule_filter *filter,
 			      ofp_mp_dump_put *put, struct ofp_buf *out);
+/* Appends entries from *index on (and advances it) until out->len
+ * reaches limit (one entry may pass it) or none is left: true then. */
+typedef bool ofp_mp_dump_next(struct ofproto *ofp, unsigned int *index,
+			      struct ofp_buf_split *r, size_t limit);
+/* Another reply by chunks, from index 0 (e.g. table features, one table
+ * an index); as ofp_mp_dump_flows(). */
+void ofp_mp_dump_indexed(struct ofproto *ofp, struct ofp_session *s,
+			 const struct ofp_buf_split *proto,
+			 ofp_mp_dump_next *next, struct ofp_buf *out);
 /* True while a dump of s has chunks left. */
 bool ofp_mp_dump_pending(const struct ofp_session *s);
 /* Appends the next chunk of s's dump (nothing when none is pending). */

@@ -6,12 +6,13 @@
 priority 20, then 50,000 with cookie 2 at priority 10 (dumped last).
 
 - A raw OpenFlow 1.3 peer (4 KiB receive buffer) sends one flow-stats
-  request and a barrier and does not read: the daemon's RSS grows by less
+  request, a table features request and a barrier and does not read: the daemon's RSS grows by less
   than RSS_BOUND_MB (the tx backlog cap plus one chunk, not the reply).
 - While it waits (after the dump-flows below), ovs-ofctl deletes the cookie-2 flows; then the peer
   reads everything: every reply part has its xid, the last has no "more"
   flag, it lists exactly the 50,000 cookie-1 flows, each once (the deleted
-  ones were not reached yet), and the barrier reply comes after the dump.
+  ones were not reached yet); a table features request sent after it is
+  answered next (254 tables, by chunks too), and the barrier reply last.
 - Meanwhile (before the delete) ovs-ofctl dump-flows, OpenFlow 1.3 and
   1.0, lists all 100,000 flows, each once.
 """
@@ -30,7 +31,8 @@ OFP13 = 4
 OFPT_HELLO, OFPT_ECHO_REQUEST = 0, 2
 OFPT_BARRIER_REQUEST, OFPT_BARRIER_REPLY = 20, 21
 OFPT_MULTIPART_REQUEST, OFPT_MULTIPART_REPLY = 18, 19
-OFPMP_FLOW = 1
+OFPMP_FLOW, OFPMP_TABLE_FEATURES = 1, 12
+N_TABLES = 254
 HALF = 50000
 RSS_BOUND_MB = 5      # the whole reply is ~10 MB
 
@@ -97,7 +99,9 @@ def main(build):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect(("127.0.0.1", d.of_port))
-    s.sendall(ofp(OFPT_HELLO) + flow_stats_req(7) + ofp(OFPT_BARRIER_REQUEST, xid=8))
+    s.sendall(ofp(OFPT_HELLO) + flow_stats_req(7)
+              + ofp(OFPT_MULTIPART_REQUEST, struct.pack("!HH4x", OFPMP_TABLE_FEATURES, 0), 9)
+              + ofp(OFPT_BARRIER_REQUEST, xid=8))
     time.sleep(2)
     grown = (rss_kb(d.proc.pid) - base) / 1024.0
     info("RSS growth with the dump pending: %.1f MiB" % grown)
@@ -116,10 +120,24 @@ def main(build):
     check(len(parts) == len(msgs) - 2 and msgs[-1][0] == OFPT_BARRIER_REPLY
           and msgs[-1][1] == 8, "multipart replies, then the barrier reply last",
           "types %s" % sorted({m[0] for m in msgs}))
-    check(all(m[1] == 7 for m in parts), "every reply part has the request's xid")
-    flags = [struct.unpack("!HH", m[2][:4])[1] & 1 for m in parts]
-    check(flags[-1] == 0 and all(flags[:-1]),
-          "every part but the last is flagged more (%d parts)" % len(parts))
+    xids = [m[1] for m in parts]
+    k = xids.index(9) if 9 in xids else len(xids)
+    check(set(xids[:k]) == {7} and set(xids[k:]) == {9},
+          "the flow dump's parts, then the table features' parts", "xids %s" % sorted(set(xids)))
+    features, parts = parts[k:], parts[:k]
+    for name, ps in (("flow dump", parts), ("table features", features)):
+        flags = [struct.unpack("!HH", m[2][:4])[1] & 1 for m in ps]
+        check(flags and flags[-1] == 0 and all(flags[:-1]),
+              "%s: every part but the last is flagged more (%d parts)" % (name, len(ps)))
+    tables = []
+    for _, _, body in features:
+        off = 8
+        while off < len(body):
+            (elen,) = struct.unpack("!H", body[off:off + 2])
+            tables.append(body[off + 2])
+            off += elen
+    check(tables == list(range(N_TABLES)), "table features: tables 0..%d, each once"
+          % (N_TABLES - 1), "%d entries" % len(tables))
     ports, cookies, n = set(), set(), 0
     for _, _, body in parts:
         off = 8
