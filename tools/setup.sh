@@ -34,7 +34,8 @@ PACKAGES=(build-essential gcc meson ninja-build pkg-config dpdk dpdk-dev
 	libdpdk-dev libnuma-dev libpcap-dev libyaml-dev libcmocka-dev libssl-dev
 	openssl openvswitch-common python3 python3-os-ken iproute2 tcpdump
 	curl prometheus tshark nfdump-sflow ethtool
-	# interop-ovs-differential: Open vSwitch's userspace datapath as the reference
+	# interop-ovs-differential: Open vSwitch's userspace datapath as the reference;
+	# interop-tunnels-*: OVS as the remote VTEP where the kernel has no geneve
 	openvswitch-switch
 	# the package test (tests/package): build, lint, verify the unit, man pages
 	debhelper lintian systemd man-db

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Interop: VXLAN and GENEVE tunnel ports against the Linux kernel's VTEPs.
+"""Interop: VXLAN and GENEVE tunnel ports against independent VTEPs: the
+Linux kernel's tunnel devices, or Open vSwitch's userspace datapath (native
+tunnelling) where the kernel has no device of the mode's type (many kernels
+have no geneve module).
 
 usage: test_tunnels.py BUILD_DIR vxlan|geneve
+environment: PMDSWITCH_TUNNEL_PEER=kernel|ovs forces the peer (default:
+the kernel when it can make the device, else OVS).
 
 Underlay: netns U (192.0.2.2/24) behind a veth whose root end is the
 switch's net_af_packet port p0 (ofport 1), the switch's tunnel endpoint
@@ -18,13 +23,18 @@ output, matched on tun_id / tun_src on input). In vxlan mode a geneve port
 gx (ofport 11, VNI 200, no kernel peer) carries 10.1.0.0/24 too, so that
 tshark sees the switch's GENEVE encapsulation even on a kernel without
 geneve.
+With the OVS peer (ovs_vtep.py), U runs ovs-vswitchd (netdev datapath):
+br-phy holds U's veth end and carries 192.0.2.2 on its LOCAL port;
+br-int's tunnel ports of the same VNIs / UDP ports are cross-connected
+with internal ports t0, t1, t9 that carry the addresses above.
 
 Checks: the switch answers the kernel's ARP for 192.0.2.1 and resolves
 192.0.2.2 by ARP (tunnel-show); ping and a TCP transfer both ways over
 the fixed and the flow-based tunnel; VNI 999 is dropped and counted as
 unknown_vni; every captured underlay frame is decoded by tshark with no
 "Malformed"; dump-megaflows shows the pushes; the per-port counters
-agree; a reload that changes a port's key applies it. Exit 77 when the kernel has no device of the mode's type.
+agree; a reload that changes a port's key applies it. Exit 77 only
+when neither the kernel nor OVS can be the peer.
 """
 
 import hashlib
@@ -38,6 +48,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from interop_lib import CtlDaemon  # noqa: E402
+from ovs_vtep import OvsVtep  # noqa: E402
 from harness import (Port, TestSkip, VethNs, check, info, on_cleanup, run,  # noqa: E402
                      sh, tempdir, wait_for)
 
@@ -148,11 +159,55 @@ def _tcp_client(ip, port):
     print("%d:%s" % (len(data), hashlib.sha256(data).hexdigest()), flush=True)
 
 
+VTEPS = (("t0", 100, "10.0.0.2", FIXED_PORT),
+         ("t1", 300, "10.2.0.2", FLOW_PORT),
+         ("t9", 999, "10.9.0.2", FIXED_PORT))
+
+
+def kernel_can(u):
+    """True when the kernel in U can make a device of the mode's type."""
+    r = nsx(u.ns, "ip", "link", "add", "tprobe", "type", KIND, "id", "1",
+            "remote", SW_IP, "dstport", "1", check_rc=False)
+    nsx(u.ns, "ip", "link", "del", "tprobe", check_rc=False)
+    if r.returncode != 0:
+        info("the kernel cannot make a %s device: %s" % (KIND, r.stderr.strip()))
+    return r.returncode == 0
+
+
+def choose_peer(u):
+    want = os.environ.get("PMDSWITCH_TUNNEL_PEER", "")
+    if want not in ("", "kernel", "ovs"):
+        raise TestSkip("PMDSWITCH_TUNNEL_PEER must be kernel or ovs, not %r" % want)
+    if want == "kernel" or (want == "" and kernel_can(u)):
+        return "kernel"
+    missing = [t for t in ("ovs-vswitchd", "ovsdb-server", "ovsdb-tool", "ovs-vsctl",
+                           "ovs-appctl", "ovs-ofctl") if shutil.which(t) is None]
+    if missing:
+        raise TestSkip("no %s peer: the kernel has no %s device type and Open vSwitch "
+                       "is not installed (Debian package openvswitch-switch; missing %s)"
+                       % (KIND, KIND, " ".join(missing)))
+    return "ovs"
+
+
+def setup_ovs_vteps(u, tmp):
+    # The veth end is OVS's port, not an interface of U's IP stack: the
+    # kernel must not answer ARP for br-phy's address on it too.
+    nsx(u.ns, "sysctl", "-q", "-w", "net.ipv4.conf.%s.arp_ignore=1" % u.ns_if)
+    ovs = OvsVtep(u.ns, tmp).start(u.ns_if, VTEP_IP + "/24")
+    for dev, vni, addr, dport in VTEPS:
+        ovs.add_tunnel(KIND, "tun" + dev[1:], vni, SW_IP, dport, dev,
+                       addr + "/24", MTU)
+    for dev in ("br-phy",) + tuple(v[0] for v in VTEPS):
+        nsx(u.ns, "sysctl", "-q", "-w",
+            "net.ipv6.conf.%s.disable_ipv6=1" % dev, check_rc=False)
+    info("OVS %s VTEP in %s: br-int ports %s" % (
+        KIND, u.ns, " ".join(ovs.vsctl("list-ports", "br-int").split())))
+    return ovs
+
+
 def setup_kernel_vteps(u):
     nsx(u.ns, "ip", "addr", "add", VTEP_IP + "/24", "dev", u.ns_if)
-    for dev, vni, addr, dport in (("t0", 100, "10.0.0.2", FIXED_PORT),
-                                  ("t1", 300, "10.2.0.2", FLOW_PORT),
-                                  ("t9", 999, "10.9.0.2", FIXED_PORT)):
+    for dev, vni, addr, dport in VTEPS:
         kind = KIND
         args = ["ip", "link", "add", dev, "type", kind, "id", str(vni),
                 "remote", SW_IP, "dstport", str(dport)]
@@ -203,11 +258,17 @@ def main(build):
     tmp = tempdir("tunnels")
     u = VethNs("tu").setup()
     h = VethNs("th").setup()
-    setup_kernel_vteps(u)
+    peer = choose_peer(u)
+    ovs = None
+    if peer == "ovs":
+        ovs = setup_ovs_vteps(u, tmp)
+    else:
+        setup_kernel_vteps(u)
+    info("peer VTEP: %s %s" % (peer, KIND))
     for v in (u, h):
         offloads_off(None, v.host_if)
         offloads_off(v.ns, v.ns_if)
-    for dev in ("t0", "t1", "t9"):
+    for dev in ("t0", "t1", "t9") + (("br-phy",) if ovs else ()):
         offloads_off(u.ns, dev)
     nsx(h.ns, "ip", "link", "set", h.ns_if, "mtu", str(MTU))
     for a in ("10.0.0.1/24", "10.1.0.1/24", "10.2.0.1/24"):
@@ -231,10 +292,19 @@ def main(build):
     check(sorted(p["name"] for p in ts["ports"]) == sorted(names),
           "tunnel-show lists the tunnel ports", str(ts))
 
+    # 0. OVS also learns the switch's MAC from the tunnel packets it
+    # receives: make it ask by ARP first, before any reaches it (the echo
+    # itself is lost, OVS drops the packet that missed its cache).
+    if ovs:
+        ping(u.ns, "10.0.0.1", 1, 2)
+        wait_for(lambda: tunnel_show(d)["endpoints"][0]["arp_replied"] >= 1, 10,
+                 what="the switch's ARP reply to OVS")
+
     # 1. Ping over each tunnel (ARP on the underlay resolved first).
     for dst, name in (("10.0.0.2", "%s VNI 100" % KIND),
                       ("10.2.0.2", "%s VNI 300 from the flow" % KIND)):
-        check(warm_up(h.ns, dst), "first echo over %s" % name, d.log_tail())
+        check(warm_up(h.ns, dst), "first echo over %s" % name,
+              d.log_tail() + (ovs.log_tail() if ovs else ""))
         ok, out = ping(h.ns, dst, 5, 10)
         check(ok, "5 pings over %s" % name, out)
     ts = tunnel_show(d)
@@ -242,19 +312,28 @@ def main(build):
     check(neigh and neigh[0]["state"] == "reachable",
           "the switch resolved the remote VTEP %s by ARP" % VTEP_IP, str(ts))
 
-    # 2. Pings the other way, from behind the kernel VTEPs, after the
-    # kernel forgot the switch's MAC (it learnt it from the switch's own
-    # ARP request): the switch's endpoint must answer its ARP.
-    nsx(u.ns, "ip", "neigh", "flush", "dev", u.ns_if)
+    # 2. Pings the other way, from behind the peer VTEPs. The kernel
+    # first forgets the switch's MAC (it may have learnt it from the
+    # switch's own ARP request): the switch's endpoint must answer its ARP.
+    # OVS is not flushed: it learns a neighbour by snooping ARP replies as
+    # it translates them, and a reply that hits a cached datapath flow is
+    # not snooped; its request for 192.0.2.1 was answered in step 0
+    # (checked below). And OVS drops the packet that misses its neighbour
+    # cache where the kernel queues it: the first echo may go unanswered.
+    if not ovs:
+        nsx(u.ns, "ip", "neigh", "flush", "dev", u.ns_if)
     for dst in ("10.0.0.1", "10.2.0.1"):
+        if ovs:
+            check(warm_up(u.ns, dst), "first echo from the OVS side to %s" % dst,
+                  ovs.log_tail())
         ok, out = ping(u.ns, dst, 3, 10)
-        check(ok, "3 pings from the kernel VTEP's side to %s" % dst, out)
+        check(ok, "3 pings from the %s VTEP's side to %s" % (peer, dst), out)
     ts = tunnel_show(d)
     check(ts["endpoints"][0]["arp_replied"] >= 1,
-          "the switch answered the kernel's ARP for %s" % SW_IP, str(ts))
-    r = nsx(u.ns, "ip", "neigh", "show", SW_IP)
-    check(ts["endpoints"][0]["mac"] in r.stdout,
-          "the kernel VTEP has the switch's MAC for %s" % SW_IP, r.stdout)
+          "the switch answered the %s's ARP for %s" % (peer, SW_IP), str(ts))
+    neigh = ovs.arp_table() if ovs else nsx(u.ns, "ip", "neigh", "show", SW_IP).stdout
+    check(ts["endpoints"][0]["mac"] in neigh and SW_IP in neigh,
+          "the %s VTEP has the switch's MAC for %s" % (peer, SW_IP), neigh)
 
     # 3. TCP both ways over each tunnel.
     port = 7000
@@ -325,7 +404,7 @@ def main(build):
     if MODE == "vxlan":
         check(gn >= 1, "tshark decoded the switch's GENEVE frames")
     d.stop()
-    info("tunnels: all checks passed")
+    info("tunnels (%s against the %s): all checks passed" % (KIND, peer))
 
 
 if __name__ == "__main__":
