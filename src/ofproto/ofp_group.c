@@ -535,15 +535,35 @@ ofp_group_credit(struct ofp_group_table *gt, uint64_t credit_id,
 
 /* ---- Multipart bodies. ---- */
 
-void
-ofp_group_put_stats(const struct ofp_group_table *gt, uint32_t id,
-		    uint64_t now_ns, uint32_t (*ref_count)(void *, uint32_t),
-		    void *arg, const struct ofp_mp_room *room,
-		    struct ofp_buf *b)
+/* Index of the first group whose id is at least id (groups are sorted). */
+static size_t
+first_from(const struct ofp_group_table *gt, uint32_t id)
 {
-	for (size_t i = 0; i < gt->n; i++) {
+	size_t lo = 0, hi = gt->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (gt->groups[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool
+ofp_group_put_stats(const struct ofp_group_table *gt, uint32_t id,
+		    uint32_t *from, size_t limit, uint64_t now_ns,
+		    uint32_t (*ref_count)(void *, uint32_t), void *arg,
+		    const struct ofp_mp_room *room, struct ofp_buf *b)
+{
+	size_t i;
+
+	for (i = first_from(gt, *from); i < gt->n && b->len < limit; i++) {
 		const struct ofp_group *g = gt->groups[i];
 
+		*from = g->id + 1;
 		if (id != OFPG_ALL && g->id != id)
 			continue;
 		uint64_t age = now_ns - g->created_ns;
@@ -569,16 +589,21 @@ ofp_group_put_stats(const struct ofp_group_table *gt, uint32_t id,
 			ofp_buf_put_be32(b, (uint32_t)bk->n_bytes);
 		}
 	}
+	return i >= gt->n;
 }
 
-void
-ofp_group_put_desc(const struct ofp_group_table *gt,
-		   const struct ofp_mp_room *room, struct ofp_buf *b)
+bool
+ofp_group_put_desc(const struct ofp_group_table *gt, uint32_t *from,
+		   size_t limit, const struct ofp_mp_room *room,
+		   struct ofp_buf *b)
 {
-	for (size_t i = 0; i < gt->n; i++) {
+	size_t i;
+
+	for (i = first_from(gt, *from); i < gt->n && b->len < limit; i++) {
 		const struct ofp_group *g = gt->groups[i];
 		size_t need = 8;
 
+		*from = g->id + 1;
 		for (size_t k = 0; k < g->n_buckets; k++)
 			need += 16 + 32 * g->buckets[k].n_actions;
 		if (room != NULL && room->fn != NULL)
@@ -594,6 +619,7 @@ ofp_group_put_desc(const struct ofp_group_table *gt,
 		uint16_t len = htons((uint16_t)(b->len - start));
 		memcpy(b->data + start, &len, 2);
 	}
+	return i >= gt->n;
 }
 
 void

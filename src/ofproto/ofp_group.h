@@ -122,13 +122,17 @@ struct ofp_mp_room {
 };
 
 /* Multipart bodies: GROUP stats for id (OFPG_ALL: all), GROUP_DESC, and
- * GROUP_FEATURES. ref_count(group) gives the flows using a group. */
-void ofp_group_put_stats(const struct ofp_group_table *gt, uint32_t id,
-			 uint64_t now_ns,
+ * GROUP_FEATURES. ref_count(group) gives the flows using a group. Stats
+ * and desc go by id from *from on (a cursor: 0 at first, then the id
+ * after the last group put) until b->len reaches limit (one entry may
+ * pass it); true when no group is left. */
+bool ofp_group_put_stats(const struct ofp_group_table *gt, uint32_t id,
+			 uint32_t *from, size_t limit, uint64_t now_ns,
 			 uint32_t (*ref_count)(void *, uint32_t), void *arg,
 			 const struct ofp_mp_room *room, struct ofp_buf *b);
-void ofp_group_put_desc(const struct ofp_group_table *gt,
-			const struct ofp_mp_room *room, struct ofp_buf *b);
+bool ofp_group_put_desc(const struct ofp_group_table *gt, uint32_t *from,
+			size_t limit, const struct ofp_mp_room *room,
+			struct ofp_buf *b);
 void ofp_group_put_features(struct ofp_buf *b);
 
 #endif /* PMDSWITCH_OFP_GROUP_H */

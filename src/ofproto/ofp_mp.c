@@ -5,12 +5,14 @@
  * table features and port desc. Replies larger than one message are split
  * with OFPMPF_REPLY_MORE; requests split with OFPMPF_REQ_MORE are
  * reassembled (up to OFP_MP_REQ_MAX bytes) and handled when the last part
- * arrives. Flow stats and table features replies are generated chunk by
- * chunk as the connection's tx room allows (ofp_mp_dump.h). Groups and
+ * arrives. Flow stats, table features, group desc and group stats replies
+ * are generated chunk by chunk as the connection's tx room allows
+ * (ofp_mp_dump.h). Groups and
  * meters come from the model (ofproto_gm.c).
  */
 #include <arpa/inet.h>
 #include <endian.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,7 +341,7 @@ put_one_table_features(struct ofp_buf_split *r, uint8_t id, uint32_t config)
 
 /* ofp_mp_dump_next: the tables from *t on, until out reaches limit. */
 static bool
-put_table_features(struct ofproto *ofp, unsigned int *t,
+put_table_features(struct ofproto *ofp, uint32_t *t,
 		   struct ofp_buf_split *r, size_t limit)
 {
 	while (*t < OFPROTO_N_TABLES && r->out->len < limit) {
@@ -349,6 +351,25 @@ put_table_features(struct ofproto *ofp, unsigned int *t,
 		(*t)++;
 	}
 	return *t >= OFPROTO_N_TABLES;
+}
+
+/* ofp_mp_dump_next: group stats (all groups) and group desc, by id. */
+static bool
+put_group_stats(struct ofproto *ofp, uint32_t *from, struct ofp_buf_split *r,
+		size_t limit)
+{
+	return ofproto_put_group_stats(ofp, OFPG_ALL, from, limit,
+				       &(struct ofp_mp_room){ mp_room_cb, r },
+				       r->out);
+}
+
+static bool
+put_group_desc(struct ofproto *ofp, uint32_t *from, struct ofp_buf_split *r,
+	       size_t limit)
+{
+	return ofproto_put_group_desc(ofp, from, limit,
+				      &(struct ofp_mp_room){ mp_room_cb, r },
+				      r->out);
 }
 
 /* Collects a REQ_MORE part; *complete when the request is whole (then
@@ -453,9 +474,18 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		if (err)
 			break;
 		if (type == OFPMP_GROUP) {
+			uint32_t from = 0;
+
 			/* Cached packets reach the buckets when credited. */
 			ofproto_host_sync_stats(ofp);
-			ofproto_put_group_stats(ofp, id, &room, r.out);
+			if (id == OFPG_ALL) {	/* By chunks. */
+				out->len = mark;
+				ofp_mp_dump_indexed(ofp, s, &r,
+						    put_group_stats, out);
+				return OFPERR_OK;
+			}
+			ofproto_put_group_stats(ofp, id, &from, SIZE_MAX,
+						&room, r.out);
 		} else if (type == OFPMP_METER) {
 			ofproto_put_meter_stats(ofp, id, &room, r.out);
 		} else {
@@ -466,9 +496,11 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	case OFPMP_GROUP_DESC:
 		if (blen)
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
-		else
-			ofproto_put_group_desc(ofp, &(struct ofp_mp_room){
-						       mp_room_cb, &r }, r.out);
+		else {
+			out->len = mark;	/* By chunks. */
+			ofp_mp_dump_indexed(ofp, s, &r, put_group_desc, out);
+			return OFPERR_OK;
+		}
 		break;
 	case OFPMP_GROUP_FEATURES:
 		if (blen)

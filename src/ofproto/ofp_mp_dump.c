@@ -18,7 +18,7 @@ struct ofp_mp_dump {
 	ofp_mp_dump_put *put;
 	/* Others: an index and its generator (NULL for flow stats). */
 	ofp_mp_dump_next *next;
-	unsigned int index;
+	uint32_t index;
 };
 
 struct chunk {

@@ -3,8 +3,8 @@
 #define PMDSWITCH_OFP_MP_DUMP_H
 
 /*
- * Flow stats replies (OpenFlow 1.3 OFPMP_FLOW, 1.0 OFPST_FLOW) and table
- * features (~255 KB) generated chunk by chunk, so that one request does
+ * Flow stats replies (OpenFlow 1.3 OFPMP_FLOW, 1.0 OFPST_FLOW), table
+ * features (~255 KB), group desc and group stats generated chunk by chunk, so that one request does
  * not queue its whole reply at once.
  *
  * The request takes a cursor on the model (ofproto_flow_dump: the ids of
@@ -53,10 +53,10 @@ enum ofperr ofp_mp_dump_flows(struct ofproto *ofp, struct ofp_session *s,
 			      ofp_mp_dump_put *put, struct ofp_buf *out);
 /* Appends entries from *index on (and advances it) until out->len
  * reaches limit (one entry may pass it) or none is left: true then. */
-typedef bool ofp_mp_dump_next(struct ofproto *ofp, unsigned int *index,
+typedef bool ofp_mp_dump_next(struct ofproto *ofp, uint32_t *index,
 			      struct ofp_buf_split *r, size_t limit);
-/* Another reply by chunks, from index 0 (e.g. table features, one table
- * an index); as ofp_mp_dump_flows(). */
+/* Another reply by chunks, from index 0 (table features: a table id;
+ * groups: the next group id); as ofp_mp_dump_flows(). */
 void ofp_mp_dump_indexed(struct ofproto *ofp, struct ofp_session *s,
 			 const struct ofp_buf_split *proto,
 			 ofp_mp_dump_next *next, struct ofp_buf *out);

@@ -179,23 +179,27 @@ group_refs(void *arg, uint32_t id)
 	return n;
 }
 
-void
-ofproto_put_group_stats(struct ofproto *ofp, uint32_t id,
-			const struct ofp_mp_room *room, struct ofp_buf *b)
+bool
+ofproto_put_group_stats(struct ofproto *ofp, uint32_t id, uint32_t *from,
+			size_t limit, const struct ofp_mp_room *room,
+			struct ofp_buf *b)
 {
 	pthread_mutex_lock(&ofp->mutex);
-	ofp_group_put_stats(&ofp->groups, id, ofp_time_ns(), group_refs, ofp,
-			    room, b);
+	bool done = ofp_group_put_stats(&ofp->groups, id, from, limit,
+					ofp_time_ns(), group_refs, ofp, room,
+					b);
 	pthread_mutex_unlock(&ofp->mutex);
+	return done;
 }
 
-void
-ofproto_put_group_desc(struct ofproto *ofp, const struct ofp_mp_room *room,
-		       struct ofp_buf *b)
+bool
+ofproto_put_group_desc(struct ofproto *ofp, uint32_t *from, size_t limit,
+		       const struct ofp_mp_room *room, struct ofp_buf *b)
 {
 	pthread_mutex_lock(&ofp->mutex);
-	ofp_group_put_desc(&ofp->groups, room, b);
+	bool done = ofp_group_put_desc(&ofp->groups, from, limit, room, b);
 	pthread_mutex_unlock(&ofp->mutex);
+	return done;
 }
 
 void

@@ -178,11 +178,15 @@ enum ofperr ofproto_meter_mod(struct ofproto *ofp,
 /* Multipart bodies for groups and meters (take the mutex); room->fn is
  * called before each entry so that the caller can split the reply (it
  * must not call into the ofproto). */
-void ofproto_put_group_stats(struct ofproto *ofp, uint32_t id,
+/* Group stats and desc resume from the group id *from on and stop once
+ * b->len reaches limit (ofp_group_put_stats()): true when done. */
+bool ofproto_put_group_stats(struct ofproto *ofp, uint32_t id,
+			     uint32_t *from, size_t limit,
 			     const struct ofp_mp_room *room,
 			     struct ofp_buf *b);
-void ofproto_put_group_desc(struct ofproto *ofp,
-			    const struct ofp_mp_room *room, struct ofp_buf *b);
+bool ofproto_put_group_desc(struct ofproto *ofp, uint32_t *from,
+			    size_t limit, const struct ofp_mp_room *room,
+			    struct ofp_buf *b);
 void ofproto_put_meter_config(struct ofproto *ofp, uint32_t id,
 			      const struct ofp_mp_room *room,
 			      struct ofp_buf *b);

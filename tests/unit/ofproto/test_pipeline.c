@@ -14,6 +14,7 @@
 
 #include "ofp_group.h"
 #include "ofp_meter.h"
+#include "ofp_mp_dump.h"
 #include "ofp_msg.h"
 #include "ofp_wire.h"
 #include "ofproto.h"
@@ -915,7 +916,9 @@ test_decoder_fuzz(void **state)
 }
 
 /* A GROUP_DESC reply larger than one message is split (REPLY_MORE), each
- * message within the 16-bit length. */
+ * message within the 16-bit length. It is built by chunks
+ * (ofp_mp_dump.h): groups deleted between two chunks are skipped if not
+ * sent yet, and no group is listed twice. */
 static void
 test_group_desc_split(void **state)
 {
@@ -939,7 +942,17 @@ test_group_desc_split(void **state)
 	size_t rn = hex_to_bytes("0412001000000009" "0007000000000000", req,
 				 sizeof(req));
 	assert_int_equal(ofp_msg_handle(ofp, &sess, req, rn, &out), 0);
+	/* ~310 KB: the first chunk only, about OFP_MP_DUMP_CHUNK bytes. */
+	assert_true(ofp_mp_dump_pending(&sess));
+	assert_true(out.len < OFP_MP_DUMP_CHUNK + 2048);
+	assert_int_equal(group_mod(ofp, OFPGC_DELETE, OFPGT_ALL, 1, NULL, 0),
+			 0);	/* Sent already. */
+	assert_int_equal(group_mod(ofp, OFPGC_DELETE, OFPGT_ALL, 300, NULL,
+				   0), 0);	/* Not yet: skipped. */
+	while (ofp_mp_dump_pending(&sess))
+		ofp_mp_dump_continue(ofp, &sess, &out);
 	size_t off = 0, msgs = 0, groups = 0;
+	uint32_t last_id = 0;
 	while (off < out.len) {
 		size_t len = (size_t)(out.data[off + 2] << 8 | out.data[off + 3]);
 		assert_int_equal(out.data[off + 1], OFPT_MULTIPART_REPLY);
@@ -947,6 +960,10 @@ test_group_desc_split(void **state)
 		for (size_t p = off + 16; p < off + len;) {
 			size_t el = (size_t)(out.data[p] << 8 | out.data[p + 1]);
 			assert_int_equal(el, 8 + 32 * OFP_GROUP_MAX_BUCKETS);
+			uint32_t id;
+			memcpy(&id, out.data + p + 4, 4);
+			assert_true(ntohl(id) > last_id);	/* Once each. */
+			last_id = ntohl(id);
 			groups++;
 			p += el;
 		}
@@ -954,7 +971,8 @@ test_group_desc_split(void **state)
 		msgs++;
 		assert_int_equal(more, off < out.len);
 	}
-	assert_int_equal(groups, 300);
+	assert_int_equal(groups, 299);
+	assert_int_equal(last_id, 299);
 	assert_true(msgs >= 5);
 	ofp_buf_free(&out);
 	ofp_session_destroy(ofp, &sess);
