@@ -48,6 +48,10 @@ cfg_verror(struct cfg_ctx *ctx, struct cfg_mark mark, const char *path,
 	snprintf(ctx->err, ctx->errlen, "%s:%d:%d: %s: %s", ctx->file,
 		 mark.line, mark.column,
 		 path != NULL && path[0] != '\0' ? path : "(top level)", msg);
+	/* The key path quotes the file's keys, which may hold line breaks. */
+	for (i = 0; ctx->err[i] != '\0'; i++)
+		if (ctx->err[i] == '\n' || ctx->err[i] == '\r')
+			ctx->err[i] = ' ';
 	return -EINVAL;
 }
 

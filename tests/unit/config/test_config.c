@@ -1012,6 +1012,15 @@ test_err_yaml_aliases(void **state)
 		     "    flows: [&f \"priority=0,actions=drop\", *f]\n",
 		     "bad.yaml:3:13: yaml: anchors (&f) are not supported: "
 		     "write the value out");
+	/* A key with a line break (found by the config fuzz target): the
+	 * error stays one line. */
+	expect_error("bridges:\n"
+		     "  - name: br0\n"
+		     "    ports: [{name: p, \"mo\\nde\": 1}]\n",
+		     "bad.yaml:3:23: bridges[0].ports[0].mo de: unknown key "
+		     "(expected one of: name, ofport, type, devargs, rxq, path, "
+		     "mode, peer, queues, rxq-size, txq-size, mtu, mac, "
+		     "remote-ip, local-ip, key, dst-port, ttl, tos, df)");
 	expect_error("x: &m {a: 1}\nbridges: []\n",
 		     "bad.yaml:1:4: yaml: anchors (&m) are not supported: "
 		     "write the value out");
