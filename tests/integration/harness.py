@@ -675,8 +675,30 @@ def sh(*cmd, check_rc=True):
 
 
 def _disable_ipv6(ns, ifname):
+    """Keep the kernel from sending IPv6 (router solicitations, MLD
+    reports, DAD) on a test interface: a test counts every frame. Read
+    back, and tried again while the interface's setting is not there yet."""
+    if not os.path.exists("/proc/sys/net/ipv6"):
+        return                  # no IPv6 in this kernel: nothing to send
     pre = ["ip", "netns", "exec", ns] if ns else []
-    sh(*pre, "sysctl", "-q", "-w", "net.ipv6.conf.%s.disable_ipv6=1" % ifname, check_rc=False)
+    key = "net.ipv6.conf.%s.disable_ipv6" % ifname
+    for _ in range(50):
+        sh(*pre, "sysctl", "-q", "-w", key + "=1", check_rc=False)
+        r = sh(*pre, "sysctl", "-n", key, check_rc=False)
+        if r.stdout.strip() == "1":
+            return
+        time.sleep(0.05)
+    raise TestFailure("cannot disable IPv6 on %s%s: %s"
+                      % (ifname, " (netns %s)" % ns if ns else "", r.stderr.strip()))
+
+
+def build_has_asan(build):
+    """True when the build's daemon is instrumented with AddressSanitizer."""
+    try:
+        with open(os.path.join(build, "pmdswitchd"), "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
 
 
 class VethNs:
