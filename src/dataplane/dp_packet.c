@@ -6,6 +6,7 @@
  * the difference into every checksum that covers them (RFC 1624).
  */
 #include "dp_packet.h"
+#include "dp_csum.h"
 
 #include <string.h>
 
@@ -35,19 +36,6 @@ struct hdrs {
 	uint32_t end;		/* End of the IP datagram (no padding). */
 };
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static inline bool
 is_vlan(uint16_t et)
 {
@@ -69,12 +57,12 @@ parse_ipv4(const struct dp_buf *b, struct hdrs *h)
 	if (b->len < (uint32_t)h->l3 + 20 || (ip[0] >> 4) != 4)
 		goto bad;
 	ihl = (ip[0] & 0xfu) * 4u;
-	tot = rd16(ip + 2);
+	tot = dp_rd16(ip + 2);
 	if (ihl < 20 || tot < ihl || h->l3 + tot > b->len)
 		goto bad;
 	h->end = h->l3 + tot;
 	h->nh = h->l3 + 9;
-	if ((rd16(ip + 6) & 0x1fff) != 0)
+	if ((dp_rd16(ip + 6) & 0x1fff) != 0)
 		return;		/* Not the first fragment: no L4 header. */
 	h->l4 = h->l3 + (int)ihl;
 	h->proto = ip[9];
@@ -92,7 +80,7 @@ parse_ipv6(const struct dp_buf *b, struct hdrs *h)
 
 	if (b->len < (uint32_t)h->l3 + 40 || (ip[0] >> 4) != 6)
 		goto bad;
-	end = (uint32_t)h->l3 + 40 + rd16(ip + 4);
+	end = (uint32_t)h->l3 + 40 + dp_rd16(ip + 4);
 	if (end > b->len)
 		goto bad;
 	h->end = end;
@@ -111,7 +99,7 @@ parse_ipv6(const struct dp_buf *b, struct hdrs *h)
 		} else if (nh == 44) {
 			if (off + 8 > end)
 				return;
-			if ((rd16(b->data + off + 2) & 0xfff8) != 0)
+			if ((dp_rd16(b->data + off + 2) & 0xfff8) != 0)
 				return;
 			nh = b->data[off];
 			h->nh = (int)off;
@@ -140,14 +128,14 @@ parse(const struct dp_buf *b, struct hdrs *h)
 	h->end = b->len;
 	if (b->len < 14)
 		return false;
-	et = rd16(b->data + off);
+	et = dp_rd16(b->data + off);
 	for (int i = 0; i < 4 && is_vlan(et); i++) {
 		if (b->len < off + 6)
 			return false;
 		if (h->vlan < 0)
 			h->vlan = (int)off;
 		off += 4;
-		et = rd16(b->data + off);
+		et = dp_rd16(b->data + off);
 	}
 	h->et = (int)off;
 	h->eth_type = et;
@@ -175,51 +163,29 @@ parse(const struct dp_buf *b, struct hdrs *h)
 	} else if (et == ET_ARP) {
 		const uint8_t *a = b->data + off;
 
-		if (b->len >= off + 28 && rd16(a) == 1 &&
-		    rd16(a + 2) == ET_IPV4 && a[4] == 6 && a[5] == 4)
+		if (b->len >= off + 28 && dp_rd16(a) == 1 &&
+		    dp_rd16(a + 2) == ET_IPV4 && a[4] == 6 && a[5] == 4)
 			h->l3 = (int)off;
 	}
 	return true;
-}
-
-/* One's complement sum of the 16-bit words of [off, off + n), n even,
- * off even. */
-static uint32_t
-sum16(const uint8_t *p, uint32_t n)
-{
-	uint32_t s = 0;
-
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		s += rd16(p + i);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 /* Fold a change of covered words (old sum → new sum) into a checksum. */
 static void
 csum_fix(uint8_t *cs, uint32_t old_sum, uint32_t new_sum, bool udp)
 {
-	uint16_t c = rd16(cs);
+	uint16_t c = dp_rd16(cs);
 	uint32_t s;
 
 	if (udp && c == 0)
 		return;		/* UDP over IPv4 without a checksum. */
 	s = (uint16_t)~c;
-	s += (uint16_t)~fold(old_sum);
-	s += fold(new_sum);
-	c = (uint16_t)~fold(s);
+	s += (uint16_t)~dp_csum_fold(old_sum);
+	s += dp_csum_fold(new_sum);
+	c = (uint16_t)~dp_csum_fold(s);
 	if (udp && c == 0)
 		c = 0xffff;
-	wr16(cs, c);
+	dp_wr16(cs, c);
 }
 
 static const uint32_t *
@@ -293,7 +259,7 @@ dp_packet_ipv4_csum(const uint8_t *l3)
 {
 	uint32_t ihl = (l3[0] & 0xfu) * 4u;
 
-	return (uint16_t)~fold(sum16(l3, ihl) - rd16(l3 + 10));
+	return (uint16_t)~dp_csum_fold(dp_csum_sum16(l3, ihl) - dp_rd16(l3 + 10));
 }
 
 /* Offset of the L4 checksum field, or -1 (no checksum to keep). */
@@ -333,12 +299,12 @@ dp_packet_l4_csum(const uint8_t *pkt, uint32_t len, uint32_t l3)
 	l4len = h.end - (uint32_t)h.l4;
 	if (h.eth_type == ET_IPV4) {
 		if (h.proto != 1)
-			s += sum16(pkt + h.l3 + 12, 8) + h.proto + l4len;
+			s += dp_csum_sum16(pkt + h.l3 + 12, 8) + h.proto + l4len;
 	} else {
-		s += sum16(pkt + h.l3 + 8, 32) + h.proto + l4len;
+		s += dp_csum_sum16(pkt + h.l3 + 8, 32) + h.proto + l4len;
 	}
-	s += sum16(pkt + h.l4, l4len) - rd16(pkt + cs);
-	uint16_t c = (uint16_t)~fold(s);
+	s += dp_csum_sum16(pkt + h.l4, l4len) - dp_rd16(pkt + cs);
+	uint16_t c = (uint16_t)~dp_csum_fold(s);
 
 	return (udp || h.proto == 17) && c == 0 ? 0xffff : c;
 }
@@ -368,11 +334,11 @@ rewrite(struct dp_buf *b, const struct hdrs *h, uint32_t off,
 		e = b->len;
 	/* SCTP's CRC32c covers the packet, not a pseudo header. */
 	sctp = (cs & CS_L4) && sctp_crc(b, h, &old_crc);
-	old_sum = sum16(p + a, e - a);
+	old_sum = dp_csum_sum16(p + a, e - a);
 	for (uint32_t i = 0; i < len; i++)
 		p[off + i] = (uint8_t)((p[off + i] & ~mask[i]) |
 				       (val[i] & mask[i]));
-	new_sum = sum16(p + a, e - a);
+	new_sum = dp_csum_sum16(p + a, e - a);
 	if (sctp)
 		sctp_fix(b, h, old_crc);
 	if (old_sum == new_sum)
@@ -669,8 +635,8 @@ push_mpls(struct dp_buf *b, const struct hdrs *h, uint16_t et)
 	enum dp_hdr_result r;
 
 	if (h->mpls >= 0)
-		lse = (uint32_t)rd16(b->data + h->mpls) << 16 |
-		      (uint32_t)(rd16(b->data + h->mpls + 2) & 0xfeffu);
+		lse = (uint32_t)dp_rd16(b->data + h->mpls) << 16 |
+		      (uint32_t)(dp_rd16(b->data + h->mpls + 2) & 0xfeffu);
 	else
 		/* No MPLS TTL to copy: the IP TTL, and without one 0
 		 * (OpenFlow 1.3.x 5.12.1, Table 7: the new MPLS TTL comes
@@ -679,9 +645,9 @@ push_mpls(struct dp_buf *b, const struct hdrs *h, uint16_t et)
 	r = insert(b, l3, 4);
 	if (r != DP_HDR_OK)
 		return r;
-	wr16(b->data + l3 - 2, et);
-	wr16(b->data + l3, (uint16_t)(lse >> 16));
-	wr16(b->data + l3 + 2, (uint16_t)lse);
+	dp_wr16(b->data + l3 - 2, et);
+	dp_wr16(b->data + l3, (uint16_t)(lse >> 16));
+	dp_wr16(b->data + l3 + 2, (uint16_t)lse);
 	return DP_HDR_OK;
 }
 
@@ -711,10 +677,10 @@ ttl_copy(struct dp_buf *b, const struct hdrs *h, bool out)
 	if (v4) {
 		/* The inner IPv4 header checksum. */
 		uint8_t *ip = b->data + h->mpls + 4;
-		uint32_t o = rd16(ip + 8), n;
+		uint32_t o = dp_rd16(ip + 8), n;
 
 		ip[8] = top[3];
-		n = rd16(ip + 8);
+		n = dp_rd16(ip + 8);
 		csum_fix(ip + 10, o, n, false);
 	} else {
 		b->data[inner] = top[3];
@@ -746,13 +712,13 @@ dp_packet_apply(struct dp_buf *b, const struct dp_actions *l,
 	case DP_ACTION_PUSH_VLAN: {
 		/* The new tag is the outermost one; its TCI is the old outer
 		 * tag's, or 0. */
-		uint16_t tci = h.vlan == 12 ? rd16(b->data + 14) : 0;
+		uint16_t tci = h.vlan == 12 ? dp_rd16(b->data + 14) : 0;
 		enum dp_hdr_result r = insert(b, 12, 4);
 
 		if (r != DP_HDR_OK)
 			return r;
-		wr16(b->data + 12, (uint16_t)a->arg);
-		wr16(b->data + 14, tci);
+		dp_wr16(b->data + 12, (uint16_t)a->arg);
+		dp_wr16(b->data + 14, tci);
 		return DP_HDR_OK;
 	}
 	case DP_ACTION_POP_VLAN:
@@ -766,7 +732,7 @@ dp_packet_apply(struct dp_buf *b, const struct dp_actions *l,
 		if (h.mpls < 0)
 			return DP_HDR_SKIPPED;
 		remove_bytes(b, (uint32_t)h.mpls, 4);
-		wr16(b->data + h.et, (uint16_t)a->arg);
+		dp_wr16(b->data + h.et, (uint16_t)a->arg);
 		return DP_HDR_OK;
 	case DP_ACTION_SET_MPLS_TTL:
 		if (h.mpls < 0)
@@ -801,7 +767,7 @@ dp_packet_apply(struct dp_buf *b, const struct dp_actions *l,
 		/* B-DA, B-SA = the customer's; I-TAG with I-SID 0; then the
 		 * customer frame from its C-DA. */
 		memmove(b->data + PBB_HDR_LEN, b->data, 12);
-		wr16(b->data + 12, (uint16_t)a->arg);
+		dp_wr16(b->data + 12, (uint16_t)a->arg);
 		memset(b->data + 14, 0, 4);
 		return DP_HDR_OK;
 	}
@@ -830,7 +796,7 @@ dp_packet_dscp_remark(struct dp_buf *b, uint8_t prec)
 	if (h.eth_type == ET_IPV4)
 		dscp = b->data[h.l3 + 1] >> 2;
 	else
-		dscp = (rd16(b->data + h.l3) >> 6) & 0x3f;
+		dscp = (dp_rd16(b->data + h.l3) >> 6) & 0x3f;
 	cls = dscp >> 3;
 	dp = (dscp >> 1) & 3;
 	if ((dscp & 7) == 0 && cls > 0) {

@@ -4,6 +4,7 @@
  * datapath tunnel actions (see tnl_dp.h). Byte work only: no DPDK header.
  */
 #include "tnl_dp.h"
+#include "dp_csum.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -46,11 +47,6 @@ tnl_drop_reason_name(enum tnl_drop_reason r)
 	return (unsigned)r < TNL_DROP_N ? drop_names[r] : "unknown";
 }
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static inline uint32_t
 rd32_raw(const uint8_t *p)
@@ -59,31 +55,6 @@ rd32_raw(const uint8_t *p)
 
 	memcpy(&v, p, 4);
 	return v;
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t
-sum16(const uint8_t *p, uint32_t n)
-{
-	uint32_t s = 0;
-
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		s += rd16(p + i);
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 /* ARP for the endpoint: a request becomes the reply, in place. */
@@ -98,8 +69,8 @@ rx_arp(const struct tnl_dp_endpoint *e, uint8_t *p, uint32_t len,
 		return TNL_RX_PASS;	/* The switch's parser counts it. */
 	if (rd32_raw(a + 24) != e->ip)
 		return TNL_RX_PASS;	/* For someone else. */
-	op = rd16(a + 6);
-	if (rd16(a) != 1 || rd16(a + 2) != ETYPE_IPV4 || a[4] != 6 ||
+	op = dp_rd16(a + 6);
+	if (dp_rd16(a) != 1 || dp_rd16(a + 2) != ETYPE_IPV4 || a[4] != 6 ||
 	    a[5] != 4 || (op != 1 && op != 2)) {
 		*why = TNL_DROP_BAD_ARP;
 		return TNL_RX_DROP;
@@ -111,7 +82,7 @@ rx_arp(const struct tnl_dp_endpoint *e, uint8_t *p, uint32_t len,
 	memcpy(a + 24, a + 14, 4);		/* TPA = SPA */
 	memcpy(a + 8, e->mac, 6);		/* SHA */
 	memcpy(a + 14, &e->ip, 4);		/* SPA */
-	wr16(a + 6, 2);
+	dp_wr16(a + 6, 2);
 	memcpy(p, a + 18, 6);			/* Ethernet dst = asker */
 	memcpy(p + 6, e->mac, 6);
 	return TNL_RX_ARP_REPLIED;
@@ -174,7 +145,7 @@ tnl_rx_classify(const struct tnl_dp_table *t, unsigned ep, uint8_t *data,
 	if (ep >= TNL_MAX_ENDPOINTS || !t->ep[ep].in_use || len < ETH_LEN)
 		return TNL_RX_PASS;
 	e = &t->ep[ep];
-	etype = rd16(data + 12);
+	etype = dp_rd16(data + 12);
 	if (etype == ETYPE_ARP)
 		return rx_arp(e, data, len, why);
 	if (etype != ETYPE_IPV4 || memcmp(data, e->mac, 6) != 0)
@@ -185,15 +156,15 @@ tnl_rx_classify(const struct tnl_dp_table *t, unsigned ep, uint8_t *data,
 	if (rd32_raw(ip + 16) != e->ip)
 		return TNL_RX_PASS;	/* Routed through, not to us. */
 	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
-	tot = rd16(ip + 2);
+	tot = dp_rd16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl ||
 	    len < ETH_LEN + ihl || tot > len - ETH_LEN) {
 		*why = ihl >= 20 && len < ETH_LEN + ihl ? TNL_DROP_TRUNC :
 		       TNL_DROP_BAD_OUTER;
 		return TNL_RX_DROP;
 	}
-	if (fold(sum16(ip, ihl)) != 0xffff ||
-	    (rd16(ip + 6) & 0x3fff) != 0) {
+	if (dp_csum_fold(dp_csum_sum16(ip, ihl)) != 0xffff ||
+	    (dp_rd16(ip + 6) & 0x3fff) != 0) {
 		/* Bad checksum, or a fragment (not reassembled). */
 		*why = TNL_DROP_BAD_OUTER;
 		return TNL_RX_DROP;
@@ -213,7 +184,7 @@ tnl_rx_classify(const struct tnl_dp_table *t, unsigned ep, uint8_t *data,
 		*why = TNL_DROP_OTHER_UDP;
 		return TNL_RX_DROP;
 	}
-	if (rd16(udp + 4) < UDP_LEN || rd16(udp + 4) > tot - ihl) {
+	if (dp_rd16(udp + 4) < UDP_LEN || dp_rd16(udp + 4) > tot - ihl) {
 		*why = TNL_DROP_BAD_OUTER;
 		return TNL_RX_DROP;
 	}
@@ -232,7 +203,7 @@ tnl_rx_classify(const struct tnl_dp_table *t, unsigned ep, uint8_t *data,
 		uint32_t opt = (uint32_t)(th[0] & 0x3f) * 4;
 
 		if ((th[0] >> 6) != 0 || (th[1] & GENEVE_CRIT) ||
-		    rd16(th + 2) != ETYPE_TEB) {
+		    dp_rd16(th + 2) != ETYPE_TEB) {
 			*why = TNL_DROP_BAD_TUNNEL;
 			return TNL_RX_DROP;
 		}
@@ -279,20 +250,20 @@ tnl_push_build(struct tnl_push *p, enum tnl_type type, uint8_t port,
 	p->mtu = mtu;
 	memcpy(h, eth_dst, 6);
 	memcpy(h + 6, eth_src, 6);
-	wr16(h + 12, ETYPE_IPV4);
+	dp_wr16(h + 12, ETYPE_IPV4);
 	ip[0] = 0x45;
 	ip[1] = tos;
-	wr16(ip + 6, df ? 0x4000 : 0);
+	dp_wr16(ip + 6, df ? 0x4000 : 0);
 	ip[8] = ttl;
 	ip[9] = IPPROTO_UDP_;
 	memcpy(ip + 12, &ip_src, 4);
 	memcpy(ip + 16, &ip_dst, 4);
-	p->ip_csum_base = fold(sum16(ip, 20));
-	wr16(udp + 2, udp_dst);
+	p->ip_csum_base = dp_csum_fold(dp_csum_sum16(ip, 20));
+	dp_wr16(udp + 2, udp_dst);
 	if (type == TNL_TYPE_VXLAN) {
 		th[0] = VXLAN_FLAG_I;
 	} else {
-		wr16(th + 2, ETYPE_TEB);
+		dp_wr16(th + 2, ETYPE_TEB);
 	}
 	th[4] = (uint8_t)(vni >> 16);
 	th[5] = (uint8_t)(vni >> 8);
@@ -315,10 +286,10 @@ tnl_inner_hash(const uint8_t *p, uint32_t len)
 
 	if (len < ETH_LEN)
 		return h;
-	et = rd16(p + 12);
+	et = dp_rd16(p + 12);
 	if (et == 0x8100 && len >= ETH_LEN + 4) {
-		h = mix(h, rd16(p + 14) & 0x0fff);
-		et = rd16(p + 16);
+		h = mix(h, dp_rd16(p + 14) & 0x0fff);
+		et = dp_rd16(p + 16);
 		off += 4;
 	}
 	if (et == ETYPE_IPV4 && len >= off + 20) {
@@ -329,7 +300,7 @@ tnl_inner_hash(const uint8_t *p, uint32_t len)
 		h = mix(h, rd32_raw(ip + 16));
 		h = mix(h, ip[9]);
 		if ((ip[9] == IPPROTO_UDP_ || ip[9] == IPPROTO_TCP_) &&
-		    (rd16(ip + 6) & 0x1fff) == 0 && ihl >= 20 &&
+		    (dp_rd16(ip + 6) & 0x1fff) == 0 && ihl >= 20 &&
 		    len >= off + ihl + 4)
 			h = mix(h, rd32_raw(ip + ihl));
 		return h;
@@ -367,10 +338,10 @@ tnl_push(struct dp_buf *b, const struct tnl_push *p)
 	memcpy(h, p->hdr, p->len);
 	ip = h + ETH_LEN;
 	udp = ip + 20;
-	wr16(ip + 2, (uint16_t)ip_len);
-	wr16(ip + 10, (uint16_t)~fold((uint32_t)p->ip_csum_base + ip_len));
-	wr16(udp, sport);
-	wr16(udp + 4, (uint16_t)(ip_len - 20));
+	dp_wr16(ip + 2, (uint16_t)ip_len);
+	dp_wr16(ip + 10, (uint16_t)~dp_csum_fold((uint32_t)p->ip_csum_base + ip_len));
+	dp_wr16(udp, sport);
+	dp_wr16(udp + 4, (uint16_t)(ip_len - 20));
 	b->data = h;
 	b->len += p->len;
 	b->headroom -= p->len;

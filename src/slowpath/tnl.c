@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -326,34 +327,38 @@ ip_str(uint32_t ip, char *buf, size_t len)
 	inet_ntop(AF_INET, &ip, buf, (socklen_t)len);
 }
 
+/* dst = the sum over the PMDs of one block of n_words 64-bit counters,
+ * at byte offset off of each PMD's struct pmd. */
+static void
+sum_pmd_words(struct pmd *const *pmds, unsigned n, size_t off, void *dst,
+	      size_t n_words)
+{
+	uint64_t *d = dst;
+
+	memset(d, 0, n_words * 8);
+	for (unsigned k = 0; k < n; k++) {
+		const uint64_t *src = (const uint64_t *)(const void *)
+				      ((const char *)pmds[k] + off);
+
+		for (size_t w = 0; w < n_words; w++)
+			d[w] += __atomic_load_n(&src[w], __ATOMIC_RELAXED);
+	}
+}
+
 static void
 sum_port(struct pmd *const *pmds, unsigned n, unsigned i,
 	 struct tnl_pmd_port_stats *s)
 {
-	memset(s, 0, sizeof(*s));
-	for (unsigned k = 0; k < n; k++) {
-		const uint64_t *src = (const uint64_t *)(const void *)
-				      &pmds[k]->tnl_stats.port[i];
-		uint64_t *dst = (uint64_t *)(void *)s;
-
-		for (size_t w = 0; w < sizeof(*s) / 8; w++)
-			dst[w] += __atomic_load_n(&src[w], __ATOMIC_RELAXED);
-	}
+	sum_pmd_words(pmds, n, offsetof(struct pmd, tnl_stats.port[i]), s,
+		      sizeof(*s) / 8);
 }
 
 static void
 sum_ep(struct pmd *const *pmds, unsigned n, unsigned i,
        struct tnl_pmd_ep_stats *s)
 {
-	memset(s, 0, sizeof(*s));
-	for (unsigned k = 0; k < n; k++) {
-		const uint64_t *src = (const uint64_t *)(const void *)
-				      &pmds[k]->tnl_stats.ep[i];
-		uint64_t *dst = (uint64_t *)(void *)s;
-
-		for (size_t w = 0; w < sizeof(*s) / 8; w++)
-			dst[w] += __atomic_load_n(&src[w], __ATOMIC_RELAXED);
-	}
+	sum_pmd_words(pmds, n, offsetof(struct pmd, tnl_stats.ep[i]), s,
+		      sizeof(*s) / 8);
 }
 
 static void
