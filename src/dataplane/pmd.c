@@ -907,10 +907,6 @@ tnl_rx(struct pmd *pmd, const struct tnl_dp_table *t, unsigned ep,
 	return keep;
 }
 
-/* One received burst: parse, look up (last burst's megaflow, EMC,
- * megaflow classifier), execute hits and send misses up (see the top of
- * the file). While an earlier miss is in flight, the whole burst waits
- * behind it. */
 /* Observers of received packets (sFlow, capture): one predictable branch
  * per burst while the port has none. */
 static inline void
@@ -929,6 +925,10 @@ observe_rx(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 	}
 }
 
+/* One received burst: parse, look up (last burst's megaflow, EMC,
+ * megaflow classifier), execute hits and send misses up (see the top of
+ * the file). While an earlier miss is in flight, the whole burst waits
+ * behind it. */
 static void
 process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	      struct rte_mbuf **pkts, uint16_t n)
