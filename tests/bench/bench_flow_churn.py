@@ -44,6 +44,11 @@ def main(build):
               "from cycle %d to %d; descriptors %d -> %d"
               % (args.flows, len(s), s[-1]["t"], a["rss_kb"], b["rss_kb"], grown,
                  100.0 * grown / a["rss_kb"], a["cycle"], b["cycle"], a["fds"], b["fds"]))
+        a = s[0]
+        grown = b["rss_kb"] - a["rss_kb"]
+        print("flow churn: RSS from the first cycle's end to the last: %d -> %d KiB "
+              "(%+d KiB, %+.2f%%)" % (a["rss_kb"], b["rss_kb"], grown,
+                                      100.0 * grown / a["rss_kb"]))
     else:
         info("fewer than 3 cycles: no growth figure (raise --minutes)")
     d.stop()
