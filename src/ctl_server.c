@@ -329,7 +329,8 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	X(lost_upcalls) X(exec_packets) X(tx_packets) X(tx_drops) \
 	X(action_drops) X(parked) X(park_overflows) X(rx_held) X(action_skips) \
 	X(ttl_drops) X(meter_drops) X(copy_fails) X(emc_bypassed) \
-	X(megaflow_reused) X(sflow_samples) X(sflow_sample_drops)
+	X(megaflow_reused) X(sflow_samples) X(sflow_sample_drops) \
+	X(shed_polls)
 
 /* The slowpath's counters, shown after the PMDs'. */
 #define SLOWPATH_STAT_FIELDS(X) \
@@ -482,21 +483,27 @@ cmd_pmd_rxq_show(struct pmdswitch *sw, const struct ctl_request *req,
 			double share = total ? 100.0 * (double)c /
 				       (double)total : 0.0;
 
+			uint64_t shed = __atomic_load_n(&q->shed_polls,
+							__ATOMIC_RELAXED);
+
 			if (req->json)
 				strbuf_printf(out, "%s{\"port\": \"%s\", "
 					"\"queue\": %u, \"packets\": %lu, "
-					"\"usage_percent\": %.1f}",
+					"\"usage_percent\": %.1f, "
+					"\"shed_polls\": %lu}",
 					j ? ", " : "",
 					sw->ports[q->dp_port].dev.name,
 					q->queue_id, (unsigned long)
 					__atomic_load_n(&q->packets,
 							__ATOMIC_RELAXED),
-					share);
+					share, (unsigned long)shed);
 			else
 				strbuf_printf(out, "  port: %-12s queue-id: %2u"
-					"  pmd usage: %5.1f %%\n",
+					"  pmd usage: %5.1f %%"
+					"  shed polls: %lu\n",
 					sw->ports[q->dp_port].dev.name,
-					q->queue_id, share);
+					q->queue_id, share,
+					(unsigned long)shed);
 		}
 		if (req->json)
 			strbuf_printf(out, "]}");

@@ -123,6 +123,8 @@ port_sample(struct strbuf *out, const char *name,
 	X(lost_upcalls, "Upcalls dropped because the upcall ring was full", \
 	  lost_upcalls) \
 	X(tx_packets, "Packets the PMD transmitted", tx_packets) \
+	X(shed_polls, "Rx queue poll rounds skipped because the queue's " \
+	  "bursts lost upcalls (upcall storm backoff)", shed_polls) \
 	X(busy_cycles, "TSC cycles of loop iterations that handled packets", \
 	  busy_cycles) \
 	X(idle_cycles, "TSC cycles of loop iterations that found nothing", \

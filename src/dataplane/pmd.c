@@ -265,6 +265,7 @@ upcall(struct pmd *pmd, struct rte_mbuf *m, enum pmd_upcall_kind kind,
 		return true;
 	}
 	PMD_COUNT(pmd, lost_upcalls, 1);
+	pmd->shed_lost |= pmd->shed_slot_bit;	/* Its queue backs off. */
 	rte_pktmbuf_free(m);
 	return false;
 }
@@ -532,6 +533,7 @@ park(struct pmd *pmd, struct rte_mbuf *m, const struct flow_key *key,
 		 * for a burst: a safety net): drop it. Sending it up instead
 		 * could overtake an earlier packet of its flow. */
 		PMD_COUNT(pmd, park_overflows, 1);
+		pmd->shed_lost |= UINT64_C(1) << slot;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -936,6 +938,7 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	struct burst bt;
 	const struct tnl_dp_table *tt = tnl_dp_table_get();
 
+	pmd->shed_slot_bit = UINT64_C(1) << rxq_slot(q);
 	bt.tnl = NULL;
 	if (unlikely(tt != NULL) && q->dp_port < TNL_MAX_DP_PORTS &&
 	    tt->ep_of_dp_port[q->dp_port] != 0) {
@@ -1023,6 +1026,7 @@ process_parked(struct pmd *pmd)
 		    parked_behind(sent, n_sent, p))
 			continue;
 		priv = pmd_mbuf_priv(p->m);
+		pmd->shed_slot_bit = UINT64_C(1) << p->slot;
 		mf = megaflow_lookup(pmd->megaflows, &p->key);
 		if (mf != NULL) {
 			hits++;
@@ -1142,6 +1146,7 @@ pmd_main(void *arg)
 		 * waited for them, and those before new packets. */
 		pmd->done_snapshot = __atomic_load_n(&pmd->miss_upcalls_done,
 						     __ATOMIC_ACQUIRE);
+		pmd->shed_slot_bit = 0;
 		work += process_exec_ring(pmd);
 		work += process_parked(pmd);
 		for (uint32_t i = 0; i < rxqs->n; i++) {
@@ -1157,6 +1162,18 @@ pmd_main(void *arg)
 				 * flight: leave the packets in the device's
 				 * rx ring until the waiting room drains. */
 				PMD_COUNT(pmd, rx_held, 1);
+				continue;
+			}
+			/* Upcall storm: a queue whose bursts lose upcalls is
+			 * polled less often (pmd_shed.h). One branch while
+			 * nothing is lost. */
+			if (unlikely((pmd->shed_lost | q->shed.level) != 0) &&
+			    pmd_shed_round(&q->shed, &pmd->shed_lost,
+					   UINT64_C(1) << rxq_slot(q))) {
+				PMD_COUNT(pmd, shed_polls, 1);
+				__atomic_store_n(&q->shed_polls,
+						 q->shed_polls + 1,
+						 __ATOMIC_RELAXED);
 				continue;
 			}
 

@@ -51,6 +51,7 @@
 #include "emc.h"
 #include "flow_key.h"
 #include "megaflow.h"
+#include "pmd_shed.h"
 #include "tnl_dp.h"
 
 #define PMD_BURST 32
@@ -159,6 +160,9 @@ struct pmd_rxq {
 	uint32_t last_mf_serial;	/* ... its serial then, */
 	bool last_mf_off;		/* ... whether checking it pays, */
 	uint32_t last_mf_tries;		/* ... bursts since it did not. */
+	struct pmd_shed shed;		/* Upcall storm backoff (pmd_shed.h). */
+	uint64_t shed_polls;	/* Poll rounds this queue was skipped
+				 * because its bursts lost upcalls. */
 };
 
 /* The rx queues one PMD polls (RCU-published). */
@@ -199,6 +203,8 @@ struct pmd_stats {
 					 * no classifier lookup. */
 	uint64_t sflow_samples;		/* Flow samples put on sample_ring. */
 	uint64_t sflow_sample_drops;	/* sample_ring full: sample lost. */
+	uint64_t shed_polls;	/* Rx queue poll rounds skipped: the queue's
+				 * bursts lost upcalls (pmd_shed.h). */
 };
 
 /* A miss waiting for the in-flight upcalls to be installed. */
@@ -263,6 +269,10 @@ struct pmd {
 	uint64_t release_seq;		/* Look at the waiting room again
 					 * once this upcall is done. */
 	struct pmd_stall stall[PMD_STALL_SLOTS];
+	uint64_t shed_lost;		/* Stall slots that lost upcalls since
+					 * their queue's last poll round. */
+	uint64_t shed_slot_bit;		/* The slot of the packets being
+					 * handled (0: the exec ring's). */
 	struct pmd_parked parked[PMD_PARK_MAX];
 	volatile bool stop;
 	volatile bool running;
