@@ -39,10 +39,11 @@ class OvsDpdk:
     lcore_cpu: CPU of the main lcore; pmd_cpu: CPU of the one PMD thread;
     extra: further EAL arguments (dpdk-extra); netns: a network namespace
     (made by the caller) that ovs-vswitchd runs in, so that the kernel side
-    of its bridges' LOCAL ports (taps: addresses, routes) stays private."""
+    of its bridges' LOCAL ports (taps: addresses, routes) stays private;
+    other_config: more Open_vSwitch other_config settings ("flow-limit=2000")."""
 
     def __init__(self, rundir, ports, flows, lcore_cpu=0, pmd_cpu=1, socket_mem=1024,
-                 extra="--no-pci --in-memory", netns=None):
+                 extra="--no-pci --in-memory", netns=None, other_config=()):
         self.rd = rundir
         self.ports, self.flows = ports, flows
         self.lcore_cpu, self.pmd_cpu = lcore_cpu, pmd_cpu
@@ -53,6 +54,7 @@ class OvsDpdk:
         self.pidfiles = [os.path.join(rundir, "vswitchd.pid"), os.path.join(rundir, "ovsdb.pid")]
         self.ctl = None
         self.netns = netns
+        self.other_config = list(other_config)
 
     def sh(self, *cmd, timeout=60):
         """Run one OVS tool against the private instance; its stdout.
@@ -73,7 +75,8 @@ class OvsDpdk:
                 "other_config:dpdk-lcore-mask=0x%x" % (1 << self.lcore_cpu),
                 "other_config:pmd-cpu-mask=0x%x" % (1 << self.pmd_cpu),
                 "other_config:dpdk-socket-mem=%d" % self.socket_mem,
-                "other_config:dpdk-extra=" + self.extra)
+                "other_config:dpdk-extra=" + self.extra,
+                *["other_config:" + kv for kv in self.other_config])
         wrap = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.sh(*wrap, OVS_DPDK, db, "--pidfile=" + self.pidfiles[0], "--detach",
                 "--log-file=%s/vswitchd.log" % rd)
@@ -91,6 +94,22 @@ class OvsDpdk:
         with open(self.pidfiles[0]) as f:
             self.ctl = os.path.join(rd, "ovs-vswitchd-dpdk.%s.ctl" % f.read().strip())
         return self
+
+    def add_port(self, name, ofport, settings):
+        """One more port on br0 once the rules are in (a capture read once
+        then meets the rules from its first packet)."""
+        self.sh("ovs-vsctl", "--db=" + self.db, "--timeout=60", "add-port", "br0", name,
+                "--", "set", "Interface", name, "ofport_request=%d" % ofport,
+                *settings, timeout=90)
+
+    def pmd_stats(self):
+        """The PMD threads' counters summed (dpif-netdev/pmd-stats-show), by
+        the label before the colon ("miss with success upcall", ...)."""
+        out = self.sh("ovs-appctl", "-t", self.ctl, "dpif-netdev/pmd-stats-show")
+        st = {}
+        for m in re.finditer(r"^\s+([a-z][a-z ]+):\s+(\d+)", out, re.M):
+            st[m.group(1)] = st.get(m.group(1), 0) + int(m.group(2))
+        return st
 
     def port_stats(self):
         """{port name: {"rx": packets, "tx": packets, "tx_dropped": n}} from
