@@ -305,14 +305,15 @@ put_flow_cb(const struct ofp_flow_stats_entry *e, void *arg)
 }
 
 static void
-put_one_port_stats(struct ofproto *ofp, uint32_t port, struct ofp_buf_split *r)
+put_one_port_stats(struct ofproto *ofp, const struct ofproto_port *port,
+		   struct ofp_buf_split *r)
 {
 	struct ofproto_port_stats st;
 
-	ofproto_host_port_stats(ofp, port, &st);
+	ofproto_host_port_stats(ofp, port->ofport, &st);
 	ofp_buf_split_room(r, sizeof(struct ofp10_port_stats));
 	struct ofp10_port_stats *p = ofp_buf_put_zeros(r->out, sizeof(*p));
-	p->port_no = htons(ofp10_port_from_13(port));
+	p->port_no = htons(ofp10_port_from_13(port->ofport));
 	p->rx_packets = htobe64(st.rx_packets);
 	p->tx_packets = htobe64(st.tx_packets);
 	p->rx_bytes = htobe64(st.rx_bytes);
@@ -323,29 +324,54 @@ put_one_port_stats(struct ofproto *ofp, uint32_t port, struct ofp_buf_split *r)
 	p->tx_errors = htobe64(st.tx_errors);
 }
 
+/* ofp_mp_dump_next: port stats of every port, by number. */
+static bool
+put_all_port_stats(struct ofproto *ofp, uint32_t *from,
+		   struct ofp_buf_split *r, size_t limit)
+{
+	return ofp_mp_dump_ports(ofp, from, r, limit, put_one_port_stats);
+}
+
+/* Port stats of one port (put into *r), or of all (*all: by chunks). */
 static enum ofperr
 put_port_stats(struct ofproto *ofp, const uint8_t *body, size_t blen,
-	       struct ofp_buf_split *r)
+	       struct ofp_buf_split *r, bool *all)
 {
-	struct ofproto_port *ports;
+	struct ofproto_port port;
 	uint16_t want;
 
+	*all = false;
 	if (blen != 8)
 		return OFPERR_BAD_REQUEST_BAD_LEN;
 	memcpy(&want, body, 2);
 	want = ntohs(want);
-	if (want != OFPP10_NONE) {
-		uint32_t p = ofp10_port_to_13(want);
-		if (!ofproto_port_exists(ofp, p))
-			return OFPERR_BAD_REQUEST_BAD_PORT;
-		put_one_port_stats(ofp, p, r);
+	if (want == OFPP10_NONE) {
+		*all = true;
 		return OFPERR_OK;
 	}
-	size_t n = ofproto_ports_snapshot(ofp, &ports);
-	for (size_t i = 0; i < n; i++)
-		put_one_port_stats(ofp, ports[i].ofport, r);
-	free(ports);
+	if (!ofproto_port_get(ofp, ofp10_port_to_13(want), &port))
+		return OFPERR_BAD_REQUEST_BAD_PORT;
+	put_one_port_stats(ofp, &port, r);
 	return OFPERR_OK;
+}
+
+static void
+put_one_port_desc(struct ofproto *ofp, const struct ofproto_port *port,
+		  struct ofp_buf_split *r)
+{
+	(void)ofp;
+	if (port->ofport >= OFPP10_MAX)
+		return;
+	ofp_buf_split_room(r, sizeof(struct ofp10_phy_port));
+	put_phy_port(r->out, port);
+}
+
+/* ofp_mp_dump_next: port desc, by number. */
+static bool
+put_port_desc(struct ofproto *ofp, uint32_t *from, struct ofp_buf_split *r,
+	      size_t limit)
+{
+	return ofp_mp_dump_ports(ofp, from, r, limit, put_one_port_desc);
 }
 
 static enum ofperr
@@ -424,9 +450,18 @@ handle_stats(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		t->matched_count = htobe64(matches);
 		break;
 	}
-	case OFPST10_PORT:
-		err = put_port_stats(ofp, body, blen, &r);
+	case OFPST10_PORT: {
+		bool all;
+
+		err = put_port_stats(ofp, body, blen, &r, &all);
+		if (!err && all) {	/* By chunks. */
+			out->len = mark;
+			ofp_mp_dump_indexed(ofp, s, &r, put_all_port_stats,
+					    out);
+			return OFPERR_OK;
+		}
 		break;
+	}
 	case OFPST10_QUEUE: {
 		uint16_t port;
 
@@ -441,23 +476,14 @@ handle_stats(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 			err = OFPERR_QUEUE_OP_BAD_PORT;
 		break;	/* No queues. */
 	}
-	case OFPST10_PORT_DESC: {
-		struct ofproto_port *ports;
-
+	case OFPST10_PORT_DESC:
 		if (blen != 0 && blen != 8) {
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
 			break;
 		}
-		size_t n = ofproto_ports_snapshot(ofp, &ports);
-		for (size_t i = 0; i < n; i++) {
-			if (ports[i].ofport >= OFPP10_MAX)
-				continue;
-			ofp_buf_split_room(&r, sizeof(struct ofp10_phy_port));
-			put_phy_port(out, &ports[i]);
-		}
-		free(ports);
-		break;
-	}
+		out->len = mark;	/* By chunks. */
+		ofp_mp_dump_indexed(ofp, s, &r, put_port_desc, out);
+		return OFPERR_OK;
 	case OFPST10_VENDOR:
 		err = OFPERR_BAD_REQUEST_BAD_EXPERIMENTER;
 		break;

@@ -226,14 +226,24 @@ ofp_meter_table_del(struct ofp_meter_table *mt, uint32_t id, uint32_t **ids)
 	return n;
 }
 
-void
+size_t
+ofp_meter_first_from(const struct ofp_meter_table *mt, uint32_t from)
+{
+	return meter_pos(mt, from);
+}
+
+bool
 ofp_meter_put_config(const struct ofp_meter_table *mt, uint32_t id,
+		     uint32_t *from, size_t limit,
 		     void (*room)(void *arg, size_t need), void *arg,
 		     struct ofp_buf *b)
 {
-	for (size_t i = 0; i < mt->n; i++) {
+	size_t i;
+
+	for (i = meter_pos(mt, *from); i < mt->n && b->len < limit; i++) {
 		const struct ofproto_meter_config *c = &mt->meters[i].cfg;
 
+		*from = c->meter_id + 1;
 		if (id != OFPM_ALL && c->meter_id != id)
 			continue;
 		if (room != NULL)
@@ -244,6 +254,7 @@ ofp_meter_put_config(const struct ofp_meter_table *mt, uint32_t id,
 		for (size_t k = 0; k < c->n_bands; k++)
 			put_band(&c->bands[k], b);
 	}
+	return i >= mt->n;
 }
 
 void

@@ -67,8 +67,14 @@ void ofp_meter_table_set(struct ofp_meter_table *mt,
 size_t ofp_meter_table_del(struct ofp_meter_table *mt, uint32_t id,
 			   uint32_t **ids);
 
-/* Multipart bodies. room (may be NULL) is called before each entry. */
-void ofp_meter_put_config(const struct ofp_meter_table *mt, uint32_t id,
+/* Index of the first meter whose id is >= from. */
+size_t ofp_meter_first_from(const struct ofp_meter_table *mt, uint32_t from);
+/* Multipart bodies. room (may be NULL) is called before each entry.
+ * METER_CONFIG for id (OFPM_ALL: all) goes by id from *from on (a cursor:
+ * 0 at first, then the id after the last meter put) until b->len reaches
+ * limit (one entry may pass it); true when no meter is left. */
+bool ofp_meter_put_config(const struct ofp_meter_table *mt, uint32_t id,
+			  uint32_t *from, size_t limit,
 			  void (*room)(void *arg, size_t need), void *arg,
 			  struct ofp_buf *b);
 void ofp_meter_put_features(uint32_t max_meters, struct ofp_buf *b);

@@ -5,10 +5,10 @@
  * table features and port desc. Replies larger than one message are split
  * with OFPMPF_REPLY_MORE; requests split with OFPMPF_REQ_MORE are
  * reassembled (up to OFP_MP_REQ_MAX bytes) and handled when the last part
- * arrives. Flow stats, table features, group desc and group stats replies
- * are generated chunk by chunk as the connection's tx room allows
- * (ofp_mp_dump.h). Groups and
- * meters come from the model (ofproto_gm.c).
+ * arrives. Flow stats, table features, group desc, group stats, meter
+ * config, meter stats, port desc and port stats replies are generated
+ * chunk by chunk as the connection's tx room allows (ofp_mp_dump.h).
+ * Groups and meters come from the model (ofproto_gm.c).
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -116,15 +116,16 @@ put_table_stats(struct ofproto *ofp, struct ofp_buf_split *r)
 }
 
 static void
-put_one_port_stats(struct ofproto *ofp, uint32_t port, struct ofp_buf_split *r)
+put_one_port_stats(struct ofproto *ofp, const struct ofproto_port *port,
+		   struct ofp_buf_split *r)
 {
 	struct ofproto_port_stats st;
 
 	memset(&st, 0, sizeof(st));
-	ofproto_host_port_stats(ofp, port, &st);
+	ofproto_host_port_stats(ofp, port->ofport, &st);
 	ofp_buf_split_room(r, sizeof(struct ofp13_port_stats));
 	struct ofp13_port_stats *p = ofp_buf_put_zeros(r->out, sizeof(*p));
-	p->port_no = htonl(port);
+	p->port_no = htonl(port->ofport);
 	p->rx_packets = htobe64(st.rx_packets);
 	p->tx_packets = htobe64(st.tx_packets);
 	p->rx_bytes = htobe64(st.rx_bytes);
@@ -136,41 +137,52 @@ put_one_port_stats(struct ofproto *ofp, uint32_t port, struct ofp_buf_split *r)
 	p->duration_sec = htonl((uint32_t)st.duration_sec);
 }
 
+/* ofp_mp_dump_next: port stats of every port, by number. */
+static bool
+put_all_port_stats(struct ofproto *ofp, uint32_t *from,
+		   struct ofp_buf_split *r, size_t limit)
+{
+	return ofp_mp_dump_ports(ofp, from, r, limit, put_one_port_stats);
+}
+
+/* Port stats of one port (put into *r), or of all (*all: by chunks). */
 static enum ofperr
 put_port_stats(struct ofproto *ofp, const uint8_t *body, size_t blen,
-	       struct ofp_buf_split *r)
+	       struct ofp_buf_split *r, bool *all)
 {
-	struct ofproto_port *ports;
+	struct ofproto_port port;
 	uint32_t want;
 
+	*all = false;
 	if (blen != sizeof(struct ofp13_port_stats_request))
 		return OFPERR_BAD_REQUEST_BAD_LEN;
 	memcpy(&want, body, 4);
 	want = ntohl(want);
-	if (want != OFPP13_ANY) {
-		if (!ofproto_port_exists(ofp, want))
-			return OFPERR_BAD_REQUEST_BAD_PORT;
-		put_one_port_stats(ofp, want, r);
+	if (want == OFPP13_ANY) {
+		*all = true;
 		return OFPERR_OK;
 	}
-	size_t n = ofproto_ports_snapshot(ofp, &ports);
-	for (size_t i = 0; i < n; i++)
-		put_one_port_stats(ofp, ports[i].ofport, r);
-	free(ports);
+	if (!ofproto_port_get(ofp, want, &port))
+		return OFPERR_BAD_REQUEST_BAD_PORT;
+	put_one_port_stats(ofp, &port, r);
 	return OFPERR_OK;
 }
 
 static void
-put_port_desc(struct ofproto *ofp, struct ofp_buf_split *r)
+put_one_port_desc(struct ofproto *ofp, const struct ofproto_port *port,
+		  struct ofp_buf_split *r)
 {
-	struct ofproto_port *ports;
-	size_t n = ofproto_ports_snapshot(ofp, &ports);
+	(void)ofp;
+	ofp_buf_split_room(r, sizeof(struct ofp13_port));
+	ofp13_put_port(r->out, port);
+}
 
-	for (size_t i = 0; i < n; i++) {
-		ofp_buf_split_room(r, sizeof(struct ofp13_port));
-		ofp13_put_port(r->out, &ports[i]);
-	}
-	free(ports);
+/* ofp_mp_dump_next: port desc, by number. */
+static bool
+put_port_desc(struct ofproto *ofp, uint32_t *from, struct ofp_buf_split *r,
+	      size_t limit)
+{
+	return ofp_mp_dump_ports(ofp, from, r, limit, put_one_port_desc);
 }
 
 /* Queue stats: port (ANY or a port) and queue id; we have no queues. */
@@ -372,6 +384,25 @@ put_group_desc(struct ofproto *ofp, uint32_t *from, struct ofp_buf_split *r,
 				      r->out);
 }
 
+/* ofp_mp_dump_next: meter stats and meter config of all meters, by id. */
+static bool
+put_meter_stats(struct ofproto *ofp, uint32_t *from, struct ofp_buf_split *r,
+		size_t limit)
+{
+	return ofproto_put_meter_stats(ofp, OFPM_ALL, from, limit,
+				       &(struct ofp_mp_room){ mp_room_cb, r },
+				       r->out);
+}
+
+static bool
+put_meter_config(struct ofproto *ofp, uint32_t *from,
+		 struct ofp_buf_split *r, size_t limit)
+{
+	return ofproto_put_meter_config(ofp, OFPM_ALL, from, limit,
+					&(struct ofp_mp_room){ mp_room_cb, r },
+					r->out);
+}
+
 /* Collects a REQ_MORE part; *complete when the request is whole (then
  * body and blen point at all of it). */
 static enum ofperr
@@ -458,9 +489,18 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 		else
 			put_table_stats(ofp, &r);
 		break;
-	case OFPMP_PORT_STATS:
-		err = put_port_stats(ofp, body, blen, &r);
+	case OFPMP_PORT_STATS: {
+		bool all;
+
+		err = put_port_stats(ofp, body, blen, &r, &all);
+		if (!err && all) {	/* By chunks. */
+			out->len = mark;
+			ofp_mp_dump_indexed(ofp, s, &r, put_all_port_stats,
+					    out);
+			return OFPERR_OK;
+		}
 		break;
+	}
 	case OFPMP_QUEUE:
 		err = check_queue_req(ofp, body, blen);
 		break;
@@ -486,10 +526,24 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 			}
 			ofproto_put_group_stats(ofp, id, &from, SIZE_MAX,
 						&room, r.out);
-		} else if (type == OFPMP_METER) {
-			ofproto_put_meter_stats(ofp, id, &room, r.out);
+		} else if (id == OFPM_ALL) {	/* By chunks. */
+			out->len = mark;
+			ofp_mp_dump_indexed(ofp, s, &r,
+					    type == OFPMP_METER ?
+					    put_meter_stats : put_meter_config,
+					    out);
+			return OFPERR_OK;
 		} else {
-			ofproto_put_meter_config(ofp, id, &room, r.out);
+			uint32_t from = 0;
+
+			if (type == OFPMP_METER)
+				ofproto_put_meter_stats(ofp, id, &from,
+							SIZE_MAX, &room,
+							r.out);
+			else
+				ofproto_put_meter_config(ofp, id, &from,
+							 SIZE_MAX, &room,
+							 r.out);
 		}
 		break;
 	}
@@ -517,8 +571,11 @@ ofp_mp_handle(struct ofproto *ofp, struct ofp_session *s, const uint8_t *msg,
 	case OFPMP_PORT_DESC:
 		if (blen)
 			err = OFPERR_BAD_REQUEST_BAD_LEN;
-		else
-			put_port_desc(ofp, &r);
+		else {
+			out->len = mark;	/* By chunks. */
+			ofp_mp_dump_indexed(ofp, s, &r, put_port_desc, out);
+			return OFPERR_OK;
+		}
 		break;
 	case OFPMP_TABLE_FEATURES:
 		if (blen && s->role == OFPCR_ROLE_SLAVE)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Flow stats replies built chunk by chunk: see ofp_mp_dump.h.
+ * Multipart replies built chunk by chunk: see ofp_mp_dump.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -106,6 +106,30 @@ ofp_mp_dump_indexed(struct ofproto *ofp, struct ofp_session *s,
 		dump_free(d);
 	else
 		s->mp_dump = d;
+}
+
+bool
+ofp_mp_dump_ports(struct ofproto *ofp, uint32_t *index,
+		  struct ofp_buf_split *r, size_t limit,
+		  ofp_mp_dump_port_put *put)
+{
+	struct ofproto_port batch[16];
+
+	for (;;) {
+		size_t n = ofproto_ports_from(ofp, *index, batch,
+					      sizeof(batch) / sizeof(batch[0]));
+
+		if (n == 0)
+			return true;
+		for (size_t i = 0; i < n; i++) {
+			if (r->out->len >= limit)
+				return false;
+			put(ofp, &batch[i], r);
+			if (batch[i].ofport == UINT32_MAX)
+				return true;
+			*index = batch[i].ofport + 1;
+		}
+	}
 }
 
 bool

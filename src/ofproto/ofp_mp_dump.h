@@ -3,9 +3,11 @@
 #define PMDSWITCH_OFP_MP_DUMP_H
 
 /*
- * Flow stats replies (OpenFlow 1.3 OFPMP_FLOW, 1.0 OFPST_FLOW), table
- * features (~255 KB), group desc and group stats generated chunk by chunk, so that one request does
- * not queue its whole reply at once.
+ * Multipart replies whose size a peer or the configuration controls,
+ * generated chunk by chunk so that one request does not queue its whole
+ * reply at once: flow stats (OpenFlow 1.3 OFPMP_FLOW, 1.0 OFPST_FLOW),
+ * table features (~255 KB), group desc and group stats, meter config and
+ * meter stats, port desc and port stats (1.3 and 1.0).
  *
  * The request takes a cursor on the model (ofproto_flow_dump: the ids of
  * the selected rules, 8 bytes a rule) and appends a first chunk of about
@@ -34,6 +36,7 @@ struct ofp_buf;
 struct ofp_buf_split;
 struct ofp_rule_filter;
 struct ofp_flow_stats_entry;
+struct ofproto_port;
 
 /* Bytes of replies appended per chunk (one more entry may pass it). */
 #define OFP_MP_DUMP_CHUNK (64 * 1024)
@@ -56,10 +59,20 @@ enum ofperr ofp_mp_dump_flows(struct ofproto *ofp, struct ofp_session *s,
 typedef bool ofp_mp_dump_next(struct ofproto *ofp, uint32_t *index,
 			      struct ofp_buf_split *r, size_t limit);
 /* Another reply by chunks, from index 0 (table features: a table id;
- * groups: the next group id); as ofp_mp_dump_flows(). */
+ * groups, meters, ports: the next id or number); as ofp_mp_dump_flows(). */
 void ofp_mp_dump_indexed(struct ofproto *ofp, struct ofp_session *s,
 			 const struct ofp_buf_split *proto,
 			 ofp_mp_dump_next *next, struct ofp_buf *out);
+/* Puts one port's entry (port desc, port stats) into r. */
+typedef void ofp_mp_dump_port_put(struct ofproto *ofp,
+				  const struct ofproto_port *port,
+				  struct ofp_buf_split *r);
+/* An ofp_mp_dump_next over the ports, by number: *index is the next port
+ * number; the ports are copied a few at a time, put() runs without the
+ * model's mutex. */
+bool ofp_mp_dump_ports(struct ofproto *ofp, uint32_t *index,
+		       struct ofp_buf_split *r, size_t limit,
+		       ofp_mp_dump_port_put *put);
 /* True while a dump of s has chunks left. */
 bool ofp_mp_dump_pending(const struct ofp_session *s);
 /* Appends the next chunk of s's dump (nothing when none is pending). */

@@ -339,6 +339,20 @@ ofproto_ports_snapshot(struct ofproto *ofp, struct ofproto_port **out)
 	return n;
 }
 
+size_t
+ofproto_ports_from(struct ofproto *ofp, uint32_t from,
+		   struct ofproto_port *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&ofp->mutex);
+	for (size_t i = 0; i < ofp->n_ports && n < max; i++)
+		if (ofp->ports[i].ofport >= from)
+			out[n++] = ofp->ports[i];
+	pthread_mutex_unlock(&ofp->mutex);
+	return n;
+}
+
 bool
 ofproto_port_get(struct ofproto *ofp, uint32_t ofport,
 		 struct ofproto_port *out)

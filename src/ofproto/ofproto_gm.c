@@ -202,32 +202,45 @@ ofproto_put_group_desc(struct ofproto *ofp, uint32_t *from, size_t limit,
 	return done;
 }
 
-void
-ofproto_put_meter_config(struct ofproto *ofp, uint32_t id,
-			 const struct ofp_mp_room *room, struct ofp_buf *b)
+bool
+ofproto_put_meter_config(struct ofproto *ofp, uint32_t id, uint32_t *from,
+			 size_t limit, const struct ofp_mp_room *room,
+			 struct ofp_buf *b)
 {
 	pthread_mutex_lock(&ofp->mutex);
-	ofp_meter_put_config(&ofp->meters, id, room ? room->fn : NULL,
-			     room ? room->arg : NULL, b);
+	bool done = ofp_meter_put_config(&ofp->meters, id, from, limit,
+					 room ? room->fn : NULL,
+					 room ? room->arg : NULL, b);
 	pthread_mutex_unlock(&ofp->mutex);
+	return done;
 }
 
-void
-ofproto_put_meter_stats(struct ofproto *ofp, uint32_t id,
-			const struct ofp_mp_room *room, struct ofp_buf *b)
+/* The meters (and their flow counts) are copied under the mutex, about
+ * as many as fit before limit; the datapath's counters are read and the
+ * entries written after it is released. */
+bool
+ofproto_put_meter_stats(struct ofproto *ofp, uint32_t id, uint32_t *from,
+			size_t limit, const struct ofp_mp_room *room,
+			struct ofp_buf *b)
 {
+	size_t budget = limit > b->len ? limit - b->len : 0;
+	size_t n = 0, est = 0, i;
 	struct ofp_meter *snap;
 	uint32_t *flows;
-	size_t n = 0;
 
 	pthread_mutex_lock(&ofp->mutex);
-	snap = malloc((ofp->meters.n ? ofp->meters.n : 1) * sizeof(*snap));
-	flows = calloc(ofp->meters.n ? ofp->meters.n : 1, sizeof(*flows));
-	for (size_t i = 0; snap && flows && i < ofp->meters.n; i++) {
+	size_t first = ofp_meter_first_from(&ofp->meters, *from);
+	size_t cap = ofp->meters.n - first;
+	snap = malloc((cap ? cap : 1) * sizeof(*snap));
+	flows = calloc(cap ? cap : 1, sizeof(*flows));
+	if (snap == NULL || flows == NULL)
+		abort();	/* Control-path memory, like ofp_buf. */
+	for (i = first; i < ofp->meters.n && est < budget; i++) {
 		const struct ofp_meter *m = &ofp->meters.meters[i];
 		uint32_t mid = m->cfg.meter_id;
 		struct id_list l = { &mid, 1 };
 
+		*from = mid + 1;
 		if (id != OFPM_ALL && mid != id)
 			continue;
 		snap[n] = *m;
@@ -235,11 +248,13 @@ ofproto_put_meter_stats(struct ofproto *ofp, uint32_t id,
 			for (size_t k = 0; k < ofp->tables[t].n_rules; k++)
 				flows[n] += uses_meter(ofp->tables[t].rules[k],
 						       &l);
+		est += 40 + 16 * m->cfg.n_bands;
 		n++;
 	}
+	bool done = i >= ofp->meters.n;
 	pthread_mutex_unlock(&ofp->mutex);
 	uint64_t now = ofp_time_ns();
-	for (size_t i = 0; snap && flows && i < n; i++) {
+	for (i = 0; i < n; i++) {
 		struct ofproto_meter_stats st;
 
 		memset(&st, 0, sizeof(st));
@@ -252,6 +267,7 @@ ofproto_put_meter_stats(struct ofproto *ofp, uint32_t id,
 	}
 	free(snap);
 	free(flows);
+	return done;
 }
 
 uint32_t

@@ -151,6 +151,9 @@ size_t ofproto_aggregate_flows(struct ofproto *ofp, uint8_t table_id,
 /* Snapshot of the ports, sorted by number. *out is malloc'ed. */
 size_t ofproto_ports_snapshot(struct ofproto *ofp,
 			      struct ofproto_port **out);
+/* Copies up to max ports numbered from on (by number) into out. */
+size_t ofproto_ports_from(struct ofproto *ofp, uint32_t from,
+			  struct ofproto_port *out, size_t max);
 bool ofproto_port_exists(struct ofproto *ofp, uint32_t ofport);
 bool ofproto_port_get(struct ofproto *ofp, uint32_t ofport,
 		      struct ofproto_port *out);
@@ -187,10 +190,13 @@ bool ofproto_put_group_stats(struct ofproto *ofp, uint32_t id,
 bool ofproto_put_group_desc(struct ofproto *ofp, uint32_t *from,
 			    size_t limit, const struct ofp_mp_room *room,
 			    struct ofp_buf *b);
-void ofproto_put_meter_config(struct ofproto *ofp, uint32_t id,
+/* Meter config and stats the same way, by meter id. */
+bool ofproto_put_meter_config(struct ofproto *ofp, uint32_t id,
+			      uint32_t *from, size_t limit,
 			      const struct ofp_mp_room *room,
 			      struct ofp_buf *b);
-void ofproto_put_meter_stats(struct ofproto *ofp, uint32_t id,
+bool ofproto_put_meter_stats(struct ofproto *ofp, uint32_t id,
+			     uint32_t *from, size_t limit,
 			     const struct ofp_mp_room *room,
 			     struct ofp_buf *b);
 uint32_t ofproto_max_meters(struct ofproto *ofp);

@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include "ofp_group.h"
+#include "ofp_limits.h"
 #include "ofp_meter.h"
 #include "ofp_mp_dump.h"
 #include "ofp_msg.h"
@@ -979,6 +980,103 @@ test_group_desc_split(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* Walks the MULTIPART_REPLY messages of a meter config (id at +4) or
+ * meter stats (id at +0, length at +4) reply in out: each meter once, in
+ * order, REPLY_MORE on every message but the last; returns the meters. */
+static size_t
+check_meter_reply(const struct ofp_buf *out, uint16_t mp_type, size_t *msgs)
+{
+	size_t off = 0, meters = 0;
+	uint32_t last_id = 0;
+
+	*msgs = 0;
+	while (off < out->len) {
+		const uint8_t *m = out->data + off;
+		size_t len = (size_t)(m[2] << 8 | m[3]);
+		bool stats = mp_type == OFPMP_METER;
+
+		assert_int_equal(m[1], OFPT_MULTIPART_REPLY);
+		assert_int_equal(m[8] << 8 | m[9], mp_type);
+		for (size_t p = off + 16; p < off + len;) {
+			const uint8_t *e = out->data + p;
+			size_t el = stats ? (size_t)(e[4] << 8 | e[5]) :
+					    (size_t)(e[0] << 8 | e[1]);
+			uint32_t id;
+
+			memcpy(&id, e + (stats ? 0 : 4), 4);
+			assert_int_equal(el, stats ? 40 + 16 * 4 : 8 + 16 * 4);
+			assert_true(ntohl(id) > last_id);	/* Once each. */
+			last_id = ntohl(id);
+			meters++;
+			p += el;
+		}
+		off += len;
+		(*msgs)++;
+		assert_int_equal(m[11] & 1, off < out->len);	/* MORE */
+	}
+	return meters;
+}
+
+/* METER_CONFIG and METER stats of a big meter table are built by chunks
+ * (ofp_mp_dump.h): the first call queues about one chunk, the rest comes
+ * as the connection asks; meters deleted before they are sent are
+ * skipped, none is listed twice. */
+static void
+test_meter_dump_chunks(void **state)
+{
+	struct ofproto_meter_band bands[4];
+	const uint32_t n_meters = 3000;
+	struct ofproto *ofp = new_ofp();
+	struct ofp_session sess;
+	struct ofp_buf out = OFP_BUF_INIT;
+	uint8_t hello[16], req[24];
+	static const char *const reqs[] = {
+		"041200180000000a" "000a000000000000" "ffffffff00000000",
+		"041200180000000b" "0009000000000000" "ffffffff00000000",
+	};
+
+	(void)state;
+	ofp_limit_set_max(OFP_LIMIT_METERS, 2 * n_meters);
+	ofproto_set_max_meters(ofp, n_meters);
+	for (size_t i = 0; i < 4; i++)
+		bands[i] = (struct ofproto_meter_band){
+			OFPROTO_METER_BAND_DROP, (uint32_t)(100 + i), 0, 0 };
+	for (uint32_t id = 1; id <= n_meters; id++)
+		assert_int_equal(meter_mod(ofp, OFPMC_ADD, OFPMF_KBPS, id,
+					   bands, 4), 0);
+	ofp_session_init(&sess, "test");
+	size_t hn = hex_to_bytes("04000010000000010001000800000010", hello,
+				 sizeof(hello));
+	assert_int_equal(ofp_msg_handle(ofp, &sess, hello, hn, &out), 0);
+	for (size_t k = 0; k < 2; k++) {
+		uint16_t mp_type = k == 0 ? OFPMP_METER_CONFIG : OFPMP_METER;
+		size_t msgs;
+
+		ofp_buf_clear(&out);
+		size_t rn = hex_to_bytes(reqs[k], req, sizeof(req));
+		assert_int_equal(ofp_msg_handle(ofp, &sess, req, rn, &out), 0);
+		/* 216 / 312 KB in all: the first chunk only. */
+		assert_true(ofp_mp_dump_pending(&sess));
+		assert_true(out.len < OFP_MP_DUMP_CHUNK + 2048);
+		if (k == 1)	/* Not sent yet: skipped. */
+			assert_int_equal(meter_mod(ofp, OFPMC_DELETE, 0,
+						   n_meters, NULL, 0), 0);
+		while (ofp_mp_dump_pending(&sess)) {
+			size_t before = out.len;
+
+			ofp_mp_dump_continue(ofp, &sess, &out);
+			assert_true(out.len - before < OFP_MP_DUMP_CHUNK + 2048);
+		}
+		size_t meters = check_meter_reply(&out, mp_type, &msgs);
+		assert_int_equal(meters, k == 0 ? n_meters : n_meters - 1);
+		assert_true(msgs >= 4);
+	}
+	ofp_buf_free(&out);
+	ofp_session_destroy(ofp, &sess);
+	ofproto_destroy(ofp);
+	ofp_limit_set_max(OFP_LIMIT_METERS, 0);
+}
+
 static void
 test_table_mod(void **state)
 {
@@ -1263,6 +1361,7 @@ main(void)
 		cmocka_unit_test(test_mask_property),
 		cmocka_unit_test(test_decoder_fuzz),
 		cmocka_unit_test(test_group_desc_split),
+		cmocka_unit_test(test_meter_dump_chunks),
 		cmocka_unit_test(test_table_mod),
 		cmocka_unit_test(test_api_additions),
 		cmocka_unit_test(test_probe_has_no_side_effects),
