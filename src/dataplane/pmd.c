@@ -1166,8 +1166,9 @@ pmd_main(void *arg)
 			}
 			/* Upcall storm: a queue whose bursts lose upcalls is
 			 * polled less often (pmd_shed.h). One branch while
-			 * nothing is lost. */
-			if (unlikely((pmd->shed_lost | q->shed.level) != 0) &&
+			 * its slot has lost nothing. */
+			if (unlikely(((pmd->shed_lost >> rxq_slot(q)) & 1) |
+				     q->shed.level) &&
 			    pmd_shed_round(&q->shed, &pmd->shed_lost,
 					   UINT64_C(1) << rxq_slot(q))) {
 				PMD_COUNT(pmd, shed_polls, 1);

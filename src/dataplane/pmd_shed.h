@@ -13,9 +13,9 @@
  * How the pieces fit: the PMD keeps one bit per stall slot (pmd.h,
  * PMD_STALL_SLOTS: a hash of port and queue) in pmd->shed_lost, set when
  * an upcall of a packet of that slot is lost. Each poll round of a queue
- * first passes through pmd_shed_round() -- only while a bit is set or the
- * queue is backing off, so the cached fast path pays one predictable
- * branch per queue and round. A burst that lost upcalls makes the queue
+ * first passes through pmd_shed_round() -- only while its slot's bit is set
+ * or the queue is backing off, so the cached fast path pays one
+ * predictable branch per queue and round (on fields already loaded). A burst that lost upcalls makes the queue
  * skip 1 round, then, after one probing poll whose burst lost upcalls
  * again, 2, 4, ... up to PMD_SHED_MAX_SKIP rounds; the first probing burst
  * that loses none puts it back to every round. Losses of the slot while
