@@ -37,6 +37,10 @@ PACKAGES=(build-essential gcc meson ninja-build pkg-config dpdk dpdk-dev
 	# interop-ovs-differential: Open vSwitch's userspace datapath as the reference;
 	# interop-tunnels-*: OVS as the remote VTEP where the kernel has no geneve
 	openvswitch-switch
+	# interop-tunnels-geneve: a small VM with Debian's kernel (its geneve module) as
+	# the remote VTEP where the host kernel has none (tests/interop/kernel_vm.py
+	# downloads linux-image-amd64's kernel package itself, without installing it)
+	qemu-system-x86 busybox-static
 	# the package test (tests/package): build, lint, verify the unit, man pages
 	debhelper lintian systemd man-db
 	# the fuzz suite (build-fuzz): clang with libFuzzer and the sanitizers

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """Interop: VXLAN and GENEVE tunnel ports against independent VTEPs: the
-Linux kernel's tunnel devices, or Open vSwitch's userspace datapath (native
-tunnelling) where the kernel has no device of the mode's type (many kernels
-have no geneve module).
+Linux kernel's tunnel devices (the host's, or those of Debian's kernel in
+a small VM where the host kernel has no device of the mode's type: many
+kernels have no geneve module), or Open vSwitch's userspace datapath
+(native tunnelling).
 
 usage: test_tunnels.py BUILD_DIR vxlan|geneve
-environment: PMDSWITCH_TUNNEL_PEER=kernel|ovs forces the peer (default:
-the kernel when it can make the device, else OVS).
+environment: PMDSWITCH_TUNNEL_PEER=kernel|vm|ovs forces the peer (default:
+the host kernel when it can make the device, else the VM when
+qemu-system-x86_64 is installed, else OVS).
 
 Underlay: netns U (192.0.2.2/24) behind a veth whose root end is the
 switch's net_af_packet port p0 (ofport 1), the switch's tunnel endpoint
@@ -23,6 +25,10 @@ output, matched on tun_id / tun_src on input). In vxlan mode a geneve port
 gx (ofport 11, VNI 200, no kernel peer) carries 10.1.0.0/24 too, so that
 tshark sees the switch's GENEVE encapsulation even on a kernel without
 geneve.
+With the VM peer (kernel_vm.py), U holds a bridge of its veth end and a
+tap device, the NIC of a VM booting Debian's linux-image-amd64 (KVM, or
+TCG where /dev/kvm is not hardware virtualisation); the VM's eth0 carries
+192.0.2.2/24 and the tunnel devices above are the VM kernel's.
 With the OVS peer (ovs_vtep.py), U runs ovs-vswitchd (netdev datapath):
 br-phy holds U's veth end and carries 192.0.2.2 on its LOCAL port;
 br-int's tunnel ports of the same VNIs / UDP ports are cross-connected
@@ -39,6 +45,7 @@ when neither the kernel nor OVS can be the peer.
 
 import hashlib
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -47,10 +54,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from interop_lib import CtlDaemon  # noqa: E402
+from interop_lib import CtlDaemon  # noqa: E402  (puts harness on the path)
+import kernel_vm  # noqa: E402
 from ovs_vtep import OvsVtep  # noqa: E402
-from harness import (Port, TestSkip, VethNs, check, info, on_cleanup, run,  # noqa: E402
-                     sh, tempdir, wait_for)
+from harness import (Port, TestFailure, TestSkip, VethNs, check, info,  # noqa: E402
+                     on_cleanup, run, sh, tempdir, wait_for)
 
 SW_IP = "192.0.2.1"
 VTEP_IP = "192.0.2.2"
@@ -93,33 +101,102 @@ def nsx(ns, *cmd, check_rc=True):
     return sh("ip", "netns", "exec", ns, *cmd, check_rc=check_rc)
 
 
-def ping(ns, dst, count, timeout):
-    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable,
-                        os.path.join(HERE, "interop_lib.py"), "ping", dst,
-                        str(count), str(timeout)],
-                       capture_output=True, text=True)
-    return r.returncode == 0, r.stdout + r.stderr
+class NsSide:
+    """One side of the overlay in a network namespace: H, or U with the
+    host kernel's or OVS's VTEP. The checks use a side only through these
+    methods, so that the VM side (VmSide) runs the same checks."""
+
+    def __init__(self, ns, ifname):
+        self.ns, self.ifname, self.name = ns, ifname, ns
+
+    def sh(self, *cmd, check_rc=True):
+        """(rc, output) of a command on this side."""
+        r = nsx(self.ns, *cmd, check_rc=check_rc)
+        return r.returncode, r.stdout + r.stderr
+
+    def ping(self, dst, count, timeout):
+        r = subprocess.run(["ip", "netns", "exec", self.ns, sys.executable,
+                            os.path.join(HERE, "interop_lib.py"), "ping", dst,
+                            str(count), str(timeout)],
+                           capture_output=True, text=True)
+        return r.returncode == 0, r.stdout + r.stderr
+
+    def tcp_server(self, ip, port):
+        """Starts a server that takes one connection; returns a function
+        that waits for its end and gives "bytes:sha256" ("" on failure)."""
+        srv = subprocess.Popen(["ip", "netns", "exec", self.ns, sys.executable,
+                                os.path.abspath(__file__), "tcp-server", ip,
+                                str(port)], stdout=subprocess.PIPE, text=True)
+        on_cleanup(lambda: srv.poll() is None and srv.kill())
+        check(srv.stdout.readline().strip() == "ready", "TCP server ready")
+
+        def result():
+            try:
+                return srv.communicate(timeout=40)[0].strip()
+            except subprocess.TimeoutExpired:
+                srv.kill()
+                return ""
+        return result
+
+    def tcp_client(self, ip, port):
+        """Sends TCP_BYTES to ip:port; "bytes:sha256" of what it sent, ""
+        on failure."""
+        cli = subprocess.run(["ip", "netns", "exec", self.ns, sys.executable,
+                              os.path.abspath(__file__), "tcp-client", ip,
+                              str(port)], capture_output=True, text=True, timeout=40)
+        return cli.stdout.strip() if cli.returncode == 0 else ""
 
 
-def tcp_transfer(server_ns, server_ip, client_ns, port):
-    """TCP_BYTES from the client to the server; true when the server got
-    them all, byte for byte (SHA-256 compared)."""
-    srv = subprocess.Popen(["ip", "netns", "exec", server_ns, sys.executable,
-                            os.path.abspath(__file__), "tcp-server", server_ip,
-                            str(port)], stdout=subprocess.PIPE, text=True)
-    on_cleanup(lambda: srv.poll() is None and srv.kill())
-    check(srv.stdout.readline().strip() == "ready", "TCP server ready")
-    cli = subprocess.run(["ip", "netns", "exec", client_ns, sys.executable,
-                          os.path.abspath(__file__), "tcp-client", server_ip,
-                          str(port)], capture_output=True, text=True, timeout=40)
-    try:
-        got = srv.communicate(timeout=40)[0].strip()
-    except subprocess.TimeoutExpired:
-        srv.kill()
-        got = ""
-    want = cli.stdout.strip()
-    info("tcp %s -> %s: sent %s, received %s" % (client_ns, server_ip, want, got))
-    return cli.returncode == 0 and want != "" and got == want
+class VmSide:
+    """U's side played by the kernel of a VM (kernel_vm.py): commands run
+    with the VM's busybox and iproute2."""
+
+    def __init__(self, vm, ifname):
+        self.vm, self.ifname, self.name = vm, ifname, "the VM"
+
+    def sh(self, *cmd, check_rc=True, timeout=20):
+        line = " ".join(shlex.quote(c) for c in cmd)
+        rc, out = self.vm.sh(line, timeout)
+        if check_rc and rc != 0:
+            raise TestFailure("in the VM: %s: status %d: %s" % (line, rc, out.strip()))
+        return rc, out
+
+    def ping(self, dst, count, timeout):
+        # Busybox ping with a deadline (-w) exits 0 only when all came back.
+        rc, out = self.vm.sh("ping -c %d -i 0.2 -w %d %s" % (count, max(1, int(timeout)), dst),
+                             timeout + 10)
+        return rc == 0, out
+
+    _SUM = "echo $(wc -c < {f}):$(sha256sum < {f} | cut -d' ' -f1)"
+
+    def tcp_server(self, ip, port):
+        f = "/tmp/rx%d" % port
+        self.vm.check_sh("rm -f {f} {f}.rc; (timeout 40 nc -l -p {p} > {f}; echo $? > {f}.rc)"
+                         " < /dev/null > /dev/null 2>&1 &".format(f=f, p=port))
+
+        def result():
+            rc, _ = self.vm.sh("i=0; while [ ! -s {f}.rc ] && [ $i -lt 400 ]; do "
+                               "sleep 0.1; i=$((i+1)); done; [ \"$(cat {f}.rc)\" = 0 ]"
+                               .format(f=f), 60)
+            return self.vm.check_sh(self._SUM.format(f=f)).strip() if rc == 0 else ""
+        return result
+
+    def tcp_client(self, ip, port):
+        f = "/tmp/tx%d" % port
+        rc, out = self.vm.sh("dd if=/dev/urandom of={f} bs=1000 count={n} 2>/dev/null && "
+                             "timeout 40 nc {ip} {p} < {f} > /dev/null".format(
+                                 f=f, n=TCP_BYTES // 1000, ip=ip, p=port), 60)
+        return self.vm.check_sh(self._SUM.format(f=f)).strip() if rc == 0 else ""
+
+
+def tcp_transfer(server, server_ip, client, port):
+    """TCP_BYTES from the client side to the server side; true when the
+    server got them all, byte for byte (SHA-256 compared)."""
+    result = server.tcp_server(server_ip, port)
+    want = client.tcp_client(server_ip, port)
+    got = result()
+    info("tcp %s -> %s: sent %s, received %s" % (client.name, server_ip, want, got))
+    return want != "" and got == want
 
 
 def _tcp_server(ip, port):
@@ -176,10 +253,15 @@ def kernel_can(u):
 
 def choose_peer(u):
     want = os.environ.get("PMDSWITCH_TUNNEL_PEER", "")
-    if want not in ("", "kernel", "ovs"):
-        raise TestSkip("PMDSWITCH_TUNNEL_PEER must be kernel or ovs, not %r" % want)
+    if want not in ("", "kernel", "vm", "ovs"):
+        raise TestSkip("PMDSWITCH_TUNNEL_PEER must be kernel, vm or ovs, not %r" % want)
     if want == "kernel" or (want == "" and kernel_can(u)):
         return "kernel"
+    if want == "vm" or (want == "" and kernel_vm.qemu_available()):
+        if not kernel_vm.qemu_available():
+            raise TestSkip("no VM peer: qemu-system-x86_64 is not installed "
+                           "(Debian package qemu-system-x86)")
+        return "vm"
     missing = [t for t in ("ovs-vswitchd", "ovsdb-server", "ovsdb-tool", "ovs-vsctl",
                            "ovs-appctl", "ovs-ofctl") if shutil.which(t) is None]
     if missing:
@@ -205,22 +287,41 @@ def setup_ovs_vteps(u, tmp):
     return ovs
 
 
-def setup_kernel_vteps(u):
-    nsx(u.ns, "ip", "addr", "add", VTEP_IP + "/24", "dev", u.ns_if)
+def setup_kernel_vteps(side):
+    """The kernel's tunnel devices on a side (U's kernel or the VM's)."""
+    side.sh("ip", "link", "set", side.ifname, "up")
+    side.sh("ip", "addr", "add", VTEP_IP + "/24", "dev", side.ifname)
     for dev, vni, addr, dport in VTEPS:
         kind = KIND
         args = ["ip", "link", "add", dev, "type", kind, "id", str(vni),
                 "remote", SW_IP, "dstport", str(dport)]
         if kind == "vxlan":
-            args += ["local", VTEP_IP, "dev", u.ns_if]
-        r = nsx(u.ns, *args, check_rc=False)
-        if r.returncode != 0:
+            args += ["local", VTEP_IP, "dev", side.ifname]
+        rc, out = side.sh(*args, check_rc=False)
+        if rc != 0:
             raise TestSkip("the kernel cannot make a %s device here: %s"
-                           % (kind, r.stderr.strip()))
-        nsx(u.ns, "ip", "link", "set", dev, "mtu", str(MTU), "up")
-        nsx(u.ns, "ip", "addr", "add", addr + "/24", "dev", dev)
-        nsx(u.ns, "sysctl", "-q", "-w",
-            "net.ipv6.conf.%s.disable_ipv6=1" % dev, check_rc=False)
+                           % (kind, out.strip()))
+        side.sh("ip", "link", "set", dev, "mtu", str(MTU), "up")
+        side.sh("ip", "addr", "add", addr + "/24", "dev", dev)
+        side.sh("sysctl", "-q", "-w",
+                "net.ipv6.conf.%s.disable_ipv6=1" % dev, check_rc=False)
+
+
+def setup_vm(u, tmp, build):
+    """The VM whose NIC is a tap bridged with U's veth end in U."""
+    image = kernel_vm.build_image(os.path.join(build, "interop-vm"))
+    for cmd in (("ip", "tuntap", "add", "vmtap", "mode", "tap"),
+                ("ip", "link", "add", "vmbr", "type", "bridge"),
+                ("ip", "link", "set", u.ns_if, "master", "vmbr"),
+                ("ip", "link", "set", "vmtap", "master", "vmbr")):
+        nsx(u.ns, *cmd)
+    for dev in ("vmbr", "vmtap"):
+        nsx(u.ns, "sysctl", "-q", "-w", "net.ipv6.conf.%s.disable_ipv6=1" % dev,
+            check_rc=False)
+        nsx(u.ns, "ip", "link", "set", dev, "up")
+        offloads_off(u.ns, dev)
+    vm = kernel_vm.KernelVm(image, tmp, netns=u.ns).start("vmtap")
+    return VmSide(vm, "eth0")
 
 
 def offloads_off(ns, ifname):
@@ -240,12 +341,12 @@ def port_of(ts, name):
     return [p for p in ts["ports"] if p["name"] == name][0]
 
 
-def warm_up(h_ns, dst):
+def warm_up(side, dst):
     """The first packets wait for ARP on both sides: ping until one echo
     comes back (each try is one echo)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        ok, out = ping(h_ns, dst, 1, 2)
+        ok, out = side.ping(dst, 1, 2)
         if ok:
             return True
     return False
@@ -260,16 +361,25 @@ def main(build):
     h = VethNs("th").setup()
     peer = choose_peer(u)
     ovs = None
+    hs = NsSide(h.ns, h.ns_if)
     if peer == "ovs":
         ovs = setup_ovs_vteps(u, tmp)
+        us = NsSide(u.ns, u.ns_if)
+    elif peer == "vm":
+        us = setup_vm(u, tmp, build)
+        setup_kernel_vteps(us)
     else:
-        setup_kernel_vteps(u)
+        us = NsSide(u.ns, u.ns_if)
+        setup_kernel_vteps(us)
     info("peer VTEP: %s %s" % (peer, KIND))
     for v in (u, h):
         offloads_off(None, v.host_if)
         offloads_off(v.ns, v.ns_if)
-    for dev in ("t0", "t1", "t9") + (("br-phy",) if ovs else ()):
-        offloads_off(u.ns, dev)
+    # (The VM's NIC has its offloads off in qemu: the VM's kernel sends
+    # its tunnel devices' frames segmented and checksummed.)
+    if peer != "vm":
+        for dev in ("t0", "t1", "t9") + (("br-phy",) if ovs else ()):
+            offloads_off(u.ns, dev)
     nsx(h.ns, "ip", "link", "set", h.ns_if, "mtu", str(MTU))
     for a in ("10.0.0.1/24", "10.1.0.1/24", "10.2.0.1/24"):
         nsx(h.ns, "ip", "addr", "add", a, "dev", h.ns_if)
@@ -283,7 +393,10 @@ def main(build):
     d = CtlDaemon(build, tmp, ports=[
         Port("p0", 1, "net_af_packet0,iface=%s" % u.host_if),
         Port("p1", 2, "net_af_packet1,iface=%s" % h.host_if),
-    ], flows=FLOWS, extra_yaml=TUNNEL_YAML).start()
+    ], flows=FLOWS, extra_yaml=TUNNEL_YAML,
+        # Step 5 reads the pushes of megaflows from steps 1-3: they must
+        # not idle out while a slow peer (the VM under TCG) takes its time.
+        datapath={"megaflow-idle-ms": 300000}).start()
 
     names = ["t0", "tf"] + (["gx"] if MODE == "vxlan" else [])
     ts = tunnel_show(d)
@@ -296,16 +409,16 @@ def main(build):
     # receives: make it ask by ARP first, before any reaches it (the echo
     # itself is lost, OVS drops the packet that missed its cache).
     if ovs:
-        ping(u.ns, "10.0.0.1", 1, 2)
+        us.ping("10.0.0.1", 1, 2)
         wait_for(lambda: tunnel_show(d)["endpoints"][0]["arp_replied"] >= 1, 10,
                  what="the switch's ARP reply to OVS")
 
     # 1. Ping over each tunnel (ARP on the underlay resolved first).
     for dst, name in (("10.0.0.2", "%s VNI 100" % KIND),
                       ("10.2.0.2", "%s VNI 300 from the flow" % KIND)):
-        check(warm_up(h.ns, dst), "first echo over %s" % name,
+        check(warm_up(hs, dst), "first echo over %s" % name,
               d.log_tail() + (ovs.log_tail() if ovs else ""))
-        ok, out = ping(h.ns, dst, 5, 10)
+        ok, out = hs.ping(dst, 5, 10)
         check(ok, "5 pings over %s" % name, out)
     ts = tunnel_show(d)
     neigh = [n for n in ts["neighbours"] if n["ip"] == VTEP_IP]
@@ -321,34 +434,34 @@ def main(build):
     # (checked below). And OVS drops the packet that misses its neighbour
     # cache where the kernel queues it: the first echo may go unanswered.
     if not ovs:
-        nsx(u.ns, "ip", "neigh", "flush", "dev", u.ns_if)
+        us.sh("ip", "neigh", "flush", "dev", us.ifname)
     for dst in ("10.0.0.1", "10.2.0.1"):
         if ovs:
-            check(warm_up(u.ns, dst), "first echo from the OVS side to %s" % dst,
+            check(warm_up(us, dst), "first echo from the OVS side to %s" % dst,
                   ovs.log_tail())
-        ok, out = ping(u.ns, dst, 3, 10)
+        ok, out = us.ping(dst, 3, 10)
         check(ok, "3 pings from the %s VTEP's side to %s" % (peer, dst), out)
     ts = tunnel_show(d)
     check(ts["endpoints"][0]["arp_replied"] >= 1,
           "the switch answered the %s's ARP for %s" % (peer, SW_IP), str(ts))
-    neigh = ovs.arp_table() if ovs else nsx(u.ns, "ip", "neigh", "show", SW_IP).stdout
+    neigh = ovs.arp_table() if ovs else us.sh("ip", "neigh", "show", SW_IP)[1]
     check(ts["endpoints"][0]["mac"] in neigh and SW_IP in neigh,
           "the %s VTEP has the switch's MAC for %s" % (peer, SW_IP), neigh)
 
     # 3. TCP both ways over each tunnel.
     port = 7000
     for near, far in (("10.0.0.1", "10.0.0.2"), ("10.2.0.1", "10.2.0.2")):
-        check(tcp_transfer(u.ns, far, h.ns, port), "TCP %s -> %s" % (near, far))
-        check(tcp_transfer(h.ns, near, u.ns, port + 1), "TCP %s -> %s" % (far, near))
+        check(tcp_transfer(us, far, hs, port), "TCP %s -> %s" % (near, far))
+        check(tcp_transfer(hs, near, us, port + 1), "TCP %s -> %s" % (far, near))
         port += 2
 
     # 4. A VNI no tunnel port takes: dropped and counted.
     before = tunnel_show(d)["endpoints"][0]["drops"]["unknown_vni"]
-    ping(u.ns, "10.9.0.1", 2, 2)        # ARP requests over VNI 999.
+    us.ping("10.9.0.1", 2, 2)           # ARP requests over VNI 999.
     wait_for(lambda: tunnel_show(d)["endpoints"][0]["drops"]["unknown_vni"] > before,
              10, what="unknown_vni drops")
     if MODE == "vxlan":
-        ping(h.ns, "10.1.0.2", 2, 2)    # ARP into gx: GENEVE on the wire.
+        hs.ping("10.1.0.2", 2, 2)       # ARP into gx: GENEVE on the wire.
     ts = tunnel_show(d)
     for name in ("t0", "tf"):
         p = port_of(ts, name)
@@ -373,7 +486,7 @@ def main(build):
     ts = tunnel_show(d)
     check(port_of(ts, "t0")["key"] == "101", "reload changed t0's key", str(ts))
     before = ts["endpoints"][0]["drops"]["unknown_vni"]
-    ok, out = ping(u.ns, "10.0.0.1", 1, 2)
+    ok, out = us.ping("10.0.0.1", 1, 2)
     check(not ok, "no echo over VNI 100 after the reload", out)
     wait_for(lambda: tunnel_show(d)["endpoints"][0]["drops"]["unknown_vni"] > before,
              10, what="unknown_vni drops after the reload")
