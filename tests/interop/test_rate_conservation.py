@@ -15,6 +15,11 @@ such a suite is the offered rate's (the traffic generator's) and not ours.
 
 How: veth pairs in the root namespace, the daemon's net_pcap iface= port
 on end a, a packet socket of this test on end b (as test_first_packet.py).
+First the failure mode itself, made deterministic: the daemon is stopped
+(SIGSTOP: its PMD is not scheduled, as on a busy machine) while STALL
+frames arrive on port 1, then continued: all of them must come out of
+port 2 (the kernel ring in front of the port holds them; libpcap's
+default ring held 8).
 N frames are sent from port 1's far end at a steady pace well above the
 band rate (10 packet/s), then counted at ports 2 and 3 after the switch
 went quiet:
@@ -32,6 +37,7 @@ went quiet:
 
 import os
 import random
+import signal
 import socket
 import struct
 import sys
@@ -47,6 +53,7 @@ from harness import (Port, TestFailure, check, csum, info, run, tempdir,  # noqa
 from test_conformance import Veth  # noqa: E402
 
 N = int(os.environ.get("RATE_CONSERVATION_FRAMES", "600"))
+STALL = 300
 BAND_PPS = 10
 DSCP_IN, DSCP_REMARKED = 24, 16      # CS3 one drop precedence up: CS2
 
@@ -226,6 +233,27 @@ def main(build):
     cols = [Collector(v2), Collector(v3)]
     failures = []
     try:
+        # The PMD not scheduled for a while: nothing may be lost.
+        inst = [p.OFPInstructionActions(ofp.OFPIT_APPLY_ACTIONS, [p.OFPActionOutput(2)])]
+        cl.send(p.OFPFlowMod(cl.dp, table_id=0, priority=10, match=p.OFPMatch(in_port=1),
+                             instructions=inst, command=ofp.OFPFC_ADD))
+        cl.barrier()
+        ph = Phase(cl, d, cols)
+        os.kill(d.proc.pid, signal.SIGSTOP)
+        try:
+            secs = send_paced(v1, [udp_frame(4000, 5000, size=200, tag=i + 1)
+                                   for i in range(STALL)])
+        finally:
+            os.kill(d.proc.pid, signal.SIGCONT)
+        quiet(cols, STALL)
+        got = cols[0].take()
+        info("stalled PMD: %d frames in %.1f s while the daemon was stopped, %d came out"
+             % (STALL, secs, len(got)))
+        why = ph.ports(STALL, {2: len(got), 3: len(cols[1].take())})
+        if sorted(frame_tag(f) for f in got) != list(range(1, STALL + 1)):
+            why.append("%d of %d frames came out" % (len(got), STALL))
+        failures += ["stall: " + w for w in why]
+
         # Remark band: everything arrives, the excess remarked.
         why, kept, remarked, n_band = meter_phase(
             cl, d, v1, cols, 1, p.OFPMeterBandDscpRemark(rate=BAND_PPS, burst_size=0,
