@@ -146,6 +146,8 @@ struct pmd_rxq {
 	uint16_t dpdk_port_id;
 	uint16_t queue_id;
 	uint32_t ofport;
+	struct pmd_shed shed;	/* Upcall storm backoff (pmd_shed.h), in
+				 * the padding before `packets`. */
 	uint64_t packets;	/* Received on this queue by its PMD. */
 	uint64_t cycles;	/* Cycles spent on this queue's bursts. */
 	uint64_t cycles_base;	/* Control thread: cycles at the last
@@ -160,7 +162,6 @@ struct pmd_rxq {
 	uint32_t last_mf_serial;	/* ... its serial then, */
 	bool last_mf_off;		/* ... whether checking it pays, */
 	uint32_t last_mf_tries;		/* ... bursts since it did not. */
-	struct pmd_shed shed;		/* Upcall storm backoff (pmd_shed.h). */
 	uint64_t shed_polls;	/* Poll rounds this queue was skipped
 				 * because its bursts lost upcalls. */
 };

@@ -30,6 +30,7 @@
  * counters beside them are read by other threads (relaxed atomics).
  */
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,11 +39,14 @@
  * drained at a few hundred thousand upcalls a second) never runs dry while
  * the storm queue is skipped: the slowpath stays fully fed. */
 #define PMD_SHED_MAX_SKIP 64
+static_assert(PMD_SHED_MAX_SKIP <= UINT8_MAX, "a level fits in uint8_t");
 
+/* Three bytes: it sits in the first cache line of struct pmd_rxq, beside
+ * the fields every poll reads. */
 struct pmd_shed {
-	uint16_t level;		/* Rounds skipped after the last lossy burst
+	uint8_t level;		/* Rounds skipped after the last lossy burst
 				 * (0: polled every round). */
-	uint16_t left;		/* Rounds still to skip. */
+	uint8_t left;		/* Rounds still to skip. */
 	bool probed;		/* Polled once since the last skip. */
 };
 
@@ -70,9 +74,9 @@ pmd_shed_round(struct pmd_shed *s, uint64_t *lost, uint64_t bit)
 	}
 	*lost &= ~bit;
 	next = s->level == 0 ? 1u : 2u * s->level;
-	s->level = (uint16_t)(next > PMD_SHED_MAX_SKIP ? PMD_SHED_MAX_SKIP :
-			      next);
-	s->left = (uint16_t)(s->level - 1u);
+	s->level = (uint8_t)(next > PMD_SHED_MAX_SKIP ? PMD_SHED_MAX_SKIP :
+			     next);
+	s->left = (uint8_t)(s->level - 1u);
 	s->probed = false;
 	return true;
 }
