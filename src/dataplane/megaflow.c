@@ -44,6 +44,7 @@
 
 #include "dp_mem.h"
 #include "megaflow.h"
+#include "tnl_encap.h"
 
 #define MF_CACHE_LINE 64
 #define MF_BURST_MAX 32
@@ -450,6 +451,7 @@ megaflow_insert(struct megaflow_table *t, const struct flow_key *key,
 	struct mf_subtable *st;
 	struct megaflow *mf, **bucket;
 	uint32_t seed, hash = 0, slot;
+	int push_off;
 
 	if (existing != NULL)
 		*existing = NULL;
@@ -497,9 +499,12 @@ megaflow_insert(struct megaflow_table *t, const struct flow_key *key,
 		mf->actions = *actions;
 	else
 		memset(&mf->actions, 0, sizeof(mf->actions));
+	push_off = tnl_encap_fast_offset(&mf->actions);
+	mf->fast_push = (uint16_t)(push_off + 1);	/* 0: none. */
 	mf->fast_output = mf->actions.n == 1 &&
 		mf->actions.a[0].type == DP_ACTION_OUTPUT ?
-		mf->actions.a[0].arg : MEGAFLOW_NO_FAST_OUTPUT;
+		mf->actions.a[0].arg :
+		push_off >= 0 ? mf->actions.a[1].arg : MEGAFLOW_NO_FAST_OUTPUT;
 	__atomic_store_n(&mf->n_packets, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mf->n_bytes, 0, __ATOMIC_RELAXED);
 	mf->created_ms = now_ms();

@@ -44,7 +44,8 @@
  * went through (the slowpath checks it at build time). */
 #define MEGAFLOW_MAX_COOKIES 16
 
-/* megaflow.fast_output when the actions are not exactly one output. */
+/* megaflow.fast_output when the actions are not exactly one output
+ * (after a tunnel push, see fast_push). */
 #define MEGAFLOW_NO_FAST_OUTPUT UINT32_MAX
 
 /* Laid out for the lookup: the first cache line holds everything a hit
@@ -71,10 +72,14 @@ struct megaflow {
 	uint64_t n_packets;
 	uint64_t n_bytes;
 	uint64_t last_used_ms;		/* Monotonic ms of the last hit. */
-	/* DP port of the only action when the actions are one OUTPUT, else
+	/* DP port of the only action when the actions are one OUTPUT (or
+	 * a tunnel push and one OUTPUT: fast_push), else
 	 * MEGAFLOW_NO_FAST_OUTPUT: the PMD's bulk path. */
 	uint32_t fast_output;
 	bool live;
+	/* The actions are a tunnel push then one output (fast_output):
+	 * the push template's data offset + 1 (tnl_encap.h), else 0. */
+	uint16_t fast_push;
 	uint32_t live_pos;		/* Writer only: index in the live list. */
 
 	struct flow_key key;		/* Masked key. */

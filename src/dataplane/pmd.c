@@ -34,6 +34,7 @@
 #include "flow_parse.h"
 #include "pmd_observe.h"
 #include "tnl_dp.h"
+#include "tnl_encap.h"
 
 _Static_assert(TNL_MAX_DP_PORTS == PMD_MAX_PORTS, "one underlay map entry "
 	       "per datapath port");
@@ -784,8 +785,49 @@ burst_lookup(struct pmd *pmd, struct burst *bt)
 	}
 }
 
+/* The encapsulation fast path (tnl_encap.h): prepend the run's outer
+ * header to m. false: m was dropped (counted) and freed. */
+static inline bool
+tnl_encap_mbuf(struct pmd *pmd, struct rte_mbuf *m, const struct tnl_encap *e,
+	       uint32_t hash)
+{
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (unlikely(m->nb_segs != 1 || m->data_off < TNL_OUTER_LEN ||
+		     len > e->max_len)) {
+		if (m->nb_segs != 1)
+			PMD_COUNT(pmd, action_drops, 1);
+		else
+			TNL_COUNT(pmd->tnl_stats.port[e->port].drops[
+				  len > e->max_len ? TNL_DROP_MTU :
+				  TNL_DROP_NO_ROOM], 1);
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	m->data_off = (uint16_t)(m->data_off - TNL_OUTER_LEN);
+	m->data_len = (uint16_t)(len + TNL_OUTER_LEN);
+	m->pkt_len = len + TNL_OUTER_LEN;
+	tnl_encap_write(rte_pktmbuf_mtod(m, uint8_t *), e->hdr, e->csum_base,
+			len, hash);
+	return true;
+}
+
+/* A run of encapsulated packets: the tunnel port's tx counters. */
+static inline void
+tnl_encap_count(struct pmd *pmd, const struct tnl_encap *e, uint32_t n,
+		uint64_t bytes)
+{
+	struct tnl_pmd_port_stats *st = &pmd->tnl_stats.port[e->port];
+
+	if (n != 0) {
+		TNL_COUNT(st->tx_packets, n);
+		TNL_COUNT(st->tx_bytes, bytes);
+	}
+}
+
 /* Execute the hits, in order: runs of one megaflow are counted once,
- * single-output megaflows go straight into the tx batch, the others
+ * single-output megaflows go straight into the tx batch (tunnel push
+ * megaflows too, after their outer header, see tnl_encap.h), the others
  * through the action interpreter; misses go up (or wait). */
 static inline void
 burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
@@ -797,6 +839,13 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 	struct pmd_tx_batch *b = NULL;	/* The batch of tx_port ... */
 	uint32_t tx_port = PMD_NO_TX_PORT;	/* ... a valid port. */
 	uint16_t bn = 0;		/* b->n while b is cached. */
+	/* The run's push template (run_enc), what it sent, and the last
+	 * flow hash taken (of packet enc_hash_i). */
+	struct tnl_encap enc = { 0 };
+	bool run_enc = false;
+	uint32_t enc_pkts = 0, enc_hash = 0;
+	uint64_t enc_bytes = 0;
+	int enc_hash_i = -2;
 
 	for (uint16_t i = 0; i < bt->n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -810,12 +859,41 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 		if (mf != run) {
 			if (run != NULL)
 				megaflow_hit(pmd, run, run_pkts, run_bytes);
+			if (unlikely(run_enc))
+				tnl_encap_count(pmd, &enc, enc_pkts,
+						enc_bytes);
 			run = mf;
 			run_pkts = 0;
 			run_bytes = 0;
+			run_enc = mf->fast_push != 0;
+			if (unlikely(run_enc)) {
+				tnl_encap_load(&enc, &mf->actions,
+					       mf->fast_push - 1u);
+				enc_pkts = 0;
+				enc_bytes = 0;
+			}
 		}
 		run_pkts++;
 		run_bytes += rte_pktmbuf_pkt_len(m);
+		if (unlikely(run_enc)) {
+			/* The flow hash: the EMC's when it hashed this
+			 * packet, the previous packet's for a train, else
+			 * the same function now. */
+			uint32_t h;
+
+			if (bt->probe && !bt->reuse[i])
+				h = bt->hashes[i];
+			else if (bt->same[i] && enc_hash_i == (int)i - 1)
+				h = enc_hash;
+			else
+				h = emc_hash_map(&bt->keys[i], bt->maps[i]);
+			enc_hash = h;
+			enc_hash_i = i;
+			if (unlikely(!tnl_encap_mbuf(pmd, m, &enc, h)))
+				continue;
+			enc_pkts++;
+			enc_bytes += rte_pktmbuf_pkt_len(m);
+		}
 		if (likely(b != NULL && mf->fast_output == tx_port)) {
 			b->pkts[bn++] = m;
 			if (unlikely(bn == PMD_BURST)) {
@@ -843,6 +921,11 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 				b = NULL;
 				tx_port = PMD_NO_TX_PORT;
 			}
+			if (unlikely(run_enc)) {
+				/* Pushed; its port is gone: counted. */
+				tx_enqueue(pmd, mf->fast_output, m);
+				continue;
+			}
 			struct pmd_mbuf_priv *priv = pmd_mbuf_priv(m);
 
 			priv->in_port = bt->keys[i].in_port;
@@ -854,6 +937,8 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 		b->n = bn;
 	if (run != NULL)
 		megaflow_hit(pmd, run, run_pkts, run_bytes);
+	if (unlikely(run_enc))
+		tnl_encap_count(pmd, &enc, enc_pkts, enc_bytes);
 }
 
 /* A burst from the underlay port of endpoint ep: pop the tunnel packets

@@ -5,6 +5,7 @@
  */
 #include "tnl_dp.h"
 #include "dp_csum.h"
+#include "tnl_encap.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -324,27 +325,20 @@ tnl_inner_hash(const uint8_t *p, uint32_t len)
 enum dp_hdr_result
 tnl_push(struct dp_buf *b, const struct tnl_push *p)
 {
-	uint32_t ip_len = b->len + p->len - ETH_LEN;
-	uint8_t *h, *ip, *udp;
-	uint16_t sport;
+	uint8_t *h;
 
-	if (ip_len > p->mtu || ip_len > 0xffff)
+	if (p->len != TNL_OUTER_LEN ||
+	    b->len + TNL_ENCAP_IP_OVERHEAD > p->mtu ||
+	    b->len + TNL_ENCAP_IP_OVERHEAD > 0xffff)
 		return DP_HDR_SKIPPED;
-	if (b->headroom < p->len)
+	if (b->headroom < TNL_OUTER_LEN)
 		return DP_HDR_NO_ROOM;
-	sport = (uint16_t)(0xc000u | (tnl_inner_hash(b->data, b->len) &
-				      0x3fffu));
-	h = b->data - p->len;
-	memcpy(h, p->hdr, p->len);
-	ip = h + ETH_LEN;
-	udp = ip + 20;
-	dp_wr16(ip + 2, (uint16_t)ip_len);
-	dp_wr16(ip + 10, (uint16_t)~dp_csum_fold((uint32_t)p->ip_csum_base + ip_len));
-	dp_wr16(udp, sport);
-	dp_wr16(udp + 4, (uint16_t)(ip_len - 20));
+	h = b->data - TNL_OUTER_LEN;
+	tnl_encap_write(h, p->hdr, p->ip_csum_base, b->len,
+			tnl_inner_hash(b->data, b->len));
 	b->data = h;
-	b->len += p->len;
-	b->headroom -= p->len;
+	b->len += TNL_OUTER_LEN;
+	b->headroom -= TNL_OUTER_LEN;
 	return DP_HDR_OK;
 }
 

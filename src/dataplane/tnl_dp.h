@@ -17,10 +17,13 @@
  *
  * Transmit: a megaflow's DP_ACTION_TNL_PUSH carries a prebuilt outer
  * header (struct tnl_push, built by the slowpath from the route and the
- * neighbour cache); tnl_push() prepends it and fills the per-packet
+ * neighbour cache). A megaflow that is just the push and one output runs
+ * on the PMD's encapsulation fast path (tnl_encap.h); in any other list
+ * the interpreter's tnl_push() prepends it. Both fill the same per-packet
  * fields: IPv4 total length and checksum (from a precomputed partial
- * sum), UDP length, and a UDP source port from the inner flow's hash (so
- * ECMP on the underlay keeps a flow on one path). The outer UDP checksum
+ * sum), UDP length, and a UDP source port from a hash of the inner flow
+ * (so ECMP on the underlay keeps a flow on one path: the fast path takes
+ * the flow key's cache hash, tnl_push() tnl_inner_hash()). The outer UDP checksum
  * is 0 (allowed over IPv4 by RFC 7348 and RFC 8926). A frame whose outer
  * packet would exceed the underlay MTU is dropped and counted
  * (TNL_DROP_MTU): no fragmentation. DP_ACTION_TNL_DROP is what a

@@ -10,7 +10,11 @@
  * whole Ethernet header or more and lies inside the frame; an ARP reply
  * built in place keeps the frame's length; pushing the popped inner frame
  * again with the port's header gives a frame that classifies as the same
- * tunnel and VNI.
+ * tunnel and VNI, and the encapsulation fast path (tnl_encap.h) writes
+ * the same bytes as tnl_push(). The input's first bytes as a datapath
+ * action list: the fast path's check (tnl_encap_fast_offset()) accepts
+ * only a whole template, and the header written from it (into a buffer of
+ * exactly its size) carries a correct IPv4 checksum.
  */
 #include <arpa/inet.h>
 #include <stddef.h>
@@ -19,6 +23,7 @@
 #include <string.h>
 
 #include "dataplane/tnl_dp.h"
+#include "dataplane/tnl_encap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,6 +48,45 @@ table_init(void)
 		.type = TNL_TYPE_GENEVE, .udp_dst = htons(6081), .vni = 200,
 		.remote_ip = inet_addr("192.0.2.2"), .in_port = 11 };
 	t.n_ports = 3;
+}
+
+/* The input as an action list (zero padded): a list the fast path takes
+ * has its template inside the data in use, and the header from it is
+ * whole. */
+static void
+fuzz_fast_offset(const uint8_t *data, size_t size)
+{
+	struct dp_actions l;
+	struct tnl_encap e;
+	uint8_t *h, ip[20];
+	int off;
+
+	memset(&l, 0, sizeof(l));
+	memcpy(&l, data, size < sizeof(l) ? size : sizeof(l));
+	off = tnl_encap_fast_offset(&l);
+	if (off < 0)
+		return;
+	if (l.n != 2 || l.data_len > DP_ACTIONS_DATA ||
+	    (size_t)off + offsetof(struct tnl_push, hdr) + TNL_OUTER_LEN >
+		    l.data_len)
+		abort();
+	tnl_encap_load(&e, &l, (uint32_t)off);
+	if (e.port >= TNL_MAX_PORTS ||
+	    e.max_len + TNL_ENCAP_IP_OVERHEAD > 0xffff)
+		abort();
+	h = malloc(TNL_OUTER_LEN);
+	if (h == NULL)
+		return;
+	memcpy(ip, e.hdr + 14, 20);
+	ip[2] = ip[3] = ip[10] = ip[11] = 0;
+	tnl_encap_write(h, e.hdr, e.csum_base, e.max_len, (uint32_t)size);
+	/* A template whose base matches its header: a valid checksum. */
+	if ((e.csum_base == dp_csum_fold(dp_csum_sum16(ip, 20)) &&
+	     dp_csum_fold(dp_csum_sum16(h + 14, 20)) != 0xffff) ||
+	    dp_rd16(h + 16) != e.max_len + TNL_ENCAP_IP_OVERHEAD ||
+	    (h[34] & 0xc0) != 0xc0)
+		abort();
+	free(h);
 }
 
 int
@@ -81,7 +125,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		b.headroom = TNL_OUTER_LEN;
 		b.len = m.inner_len;
 		memcpy(b.data, f + outer, m.inner_len);
+		/* The fast path, from the same template in an action
+		 * list, writes the same header. */
+		struct dp_actions l;
+		struct tnl_encap e;
+		uint8_t fast[TNL_OUTER_LEN];
+		int off;
+
+		memset(&l, 0, sizeof(l));
+		if (!tnl_actions_add_push(&l, &push) ||
+		    !dp_actions_add(&l, DP_ACTION_OUTPUT, 0, 0) ||
+		    (off = tnl_encap_fast_offset(&l)) < 0)
+			abort();
+		tnl_encap_load(&e, &l, (uint32_t)off);
+		tnl_encap_write(fast, e.hdr, e.csum_base, m.inner_len,
+				tnl_inner_hash(f + outer, m.inner_len));
 		if (tnl_push(&b, &push) != DP_HDR_OK ||
+		    memcmp(fast, b.data, TNL_OUTER_LEN) != 0 ||
 		    tnl_rx_classify(&t, 0, b.data, b.len, &m2, &outer2, &why) !=
 			    TNL_RX_DECAP ||
 		    m2.port != m.port || m2.tun_id != m.tun_id ||
@@ -90,5 +150,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	free(f);
+	fuzz_fast_offset(data, size);
 	return 0;
 }
