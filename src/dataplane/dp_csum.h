@@ -10,7 +10,9 @@
  * Thread safety: pure functions of their arguments.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 static inline uint16_t
 dp_rd16(const uint8_t *p)
@@ -46,6 +48,27 @@ dp_csum_fold(uint32_t s)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;
+}
+
+/* True when the ihl bytes (a multiple of 4) of an IPv4 header at p sum
+ * to 0xffff, i.e. its checksum is right: what
+ * dp_csum_fold(dp_csum_sum16(p, ihl)) == 0xffff says, with 32-bit loads
+ * (a one's complement sum is the same in either byte order) for the
+ * receive path's check of every outer header. */
+static inline bool
+dp_csum_ipv4_ok(const uint8_t *p, uint32_t ihl)
+{
+	uint64_t s = 0;
+	uint32_t w;
+
+	for (uint32_t i = 0; i + 4 <= ihl; i += 4) {
+		memcpy(&w, p + i, 4);
+		s += w;
+	}
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	return dp_csum_fold((uint32_t)(s & 0xffff) + (uint32_t)(s >> 16)) ==
+	       0xffff;
 }
 
 #endif /* PMDSWITCH_DP_CSUM_H */

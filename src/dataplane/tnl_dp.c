@@ -164,7 +164,7 @@ tnl_rx_classify(const struct tnl_dp_table *t, unsigned ep, uint8_t *data,
 		       TNL_DROP_BAD_OUTER;
 		return TNL_RX_DROP;
 	}
-	if (dp_csum_fold(dp_csum_sum16(ip, ihl)) != 0xffff ||
+	if (!dp_csum_ipv4_ok(ip, ihl) ||
 	    (dp_rd16(ip + 6) & 0x3fff) != 0) {
 		/* Bad checksum, or a fragment (not reassembled). */
 		*why = TNL_DROP_BAD_OUTER;

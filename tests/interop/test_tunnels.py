@@ -37,7 +37,8 @@ with internal ports t0, t1, t9 that carry the addresses above.
 Checks: the switch answers the kernel's ARP for 192.0.2.1 and resolves
 192.0.2.2 by ARP (tunnel-show); ping and a TCP transfer both ways over
 the fixed and the flow-based tunnel; VNI 999 is dropped and counted as
-unknown_vni; every captured underlay frame is decoded by tshark with no
+unknown_vni; inner frames too big for the underlay MTU once encapsulated
+are counted as mtu drops of their tunnel port; every captured underlay frame is decoded by tshark with no
 "Malformed"; dump-megaflows shows the pushes; the per-port counters
 agree; a reload that changes a port's key applies it. Exit 77 only
 when neither the kernel nor OVS can be the peer.
@@ -470,6 +471,26 @@ def main(build):
         check(p["drops"]["mtu"] == 0, "%s: no frame over the MTU" % name, str(p))
     if MODE == "vxlan":
         check(port_of(ts, "gx")["tx_packets"] >= 1, "gx sent GENEVE frames", str(ts))
+
+    # 4b. Inner frames that no longer fit the underlay MTU once
+    # encapsulated: dropped and counted per tunnel port (the encapsulation
+    # fast path once the flow's megaflow is in place), none on the wire.
+    nsx(h.ns, "ip", "link", "set", h.ns_if, "mtu", "1500")
+    big = ("import socket,time\n"
+           "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+           "for i in range(10):\n"
+           "    s.sendto(bytes(1460),('%s',9))\n"
+           "    time.sleep(0.05)\n")
+    for dst, name in (("10.0.0.2", "t0"), ("10.2.0.2", "tf")):
+        nsx(h.ns, sys.executable, "-c", big % dst)
+        wait_for(lambda: port_of(tunnel_show(d), name)["drops"]["mtu"] >= 10, 10,
+                 what="%s mtu drops" % name)
+    nsx(h.ns, "ip", "link", "set", h.ns_if, "mtu", str(MTU))
+    ts = tunnel_show(d)
+    for name in ("t0", "tf"):
+        check(port_of(ts, name)["drops"]["mtu"] == 10,
+              "%s: 10 frames over the underlay MTU counted and dropped" % name,
+              str(port_of(ts, name)))
 
     # 5. dump-megaflows shows the pushes readably.
     mf = d.ctl("dump-megaflows", use_json=False)

@@ -7,7 +7,8 @@
  * (stable per flow, spread over flows), the port's fixed VNI or the flow's
  * tun_id (then part of the megaflow's match), for VXLAN and GENEVE; the
  * interpreter's tnl_push() writes the same header; lists that are not a
- * push then one output, or whose template is cut, are not marked. */
+ * push then one output, or whose template is cut, are not marked; the
+ * receive path's outer IPv4 checksum check agrees with the plain sum. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -308,6 +309,39 @@ test_marking(void **state)
 	assert_int_equal(tnl_encap_fast_offset(&m), -1);
 }
 
+/* The receive path's outer checksum check (dp_csum_ipv4_ok()) agrees
+ * with the 16-bit sum on random headers, valid or not. */
+static void
+test_outer_csum_check(void **state)
+{
+	uint8_t h[60];
+	uint32_t seed = 777;
+	unsigned valid = 0;
+
+	(void)state;
+	for (int i = 0; i < 100000; i++) {
+		uint32_t ihl = 20 + 4 * (uint32_t)(i % 11);
+
+		for (uint32_t k = 0; k < ihl; k++) {
+			seed = seed * 1103515245u + 12345u;
+			h[k] = (uint8_t)(seed >> 16);
+		}
+		if (i % 3 == 0)
+			memset(h, i % 2 ? 0xff : 0, ihl);
+		if (i & 1) {	/* Make it valid. */
+			h[10] = h[11] = 0;
+			uint16_t c = (uint16_t)~dp_csum_fold(
+				dp_csum_sum16(h, ihl));
+			dp_wr16(h + 10, c);
+		}
+		bool ok = dp_csum_fold(dp_csum_sum16(h, ihl)) == 0xffff;
+
+		assert_int_equal(dp_csum_ipv4_ok(h, ihl), ok);
+		valid += ok;
+	}
+	assert_true(valid >= 40000);
+}
+
 int
 main(void)
 {
@@ -316,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_sport),
 		cmocka_unit_test(test_same_as_interpreter),
 		cmocka_unit_test(test_marking),
+		cmocka_unit_test(test_outer_csum_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
