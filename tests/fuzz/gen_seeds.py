@@ -242,7 +242,20 @@ def tunnel():
           struct.pack("!HBB", 0x0102, 3, 1) + bytes(4))
     arp = lambda op, tha: (struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + peer +  # noqa: E731
                            peer_ip + tha + sw_ip + bytes(18))
+    # fuzz_tunnel.c also reads the input as a struct dp_actions (x86-64
+    # layout): a tunnel push (DP_ACTION_TNL_PUSH = 18) then an output,
+    # with a whole VXLAN template (struct tnl_push: len, port, type, pad,
+    # mtu, ip_csum_base, then the header) that the fast path takes.
+    oip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 0, 0, 0x4000, 64, 17, 0,
+                                sw_ip, peer_ip))
+    base = (~csum(bytes(oip))) & 0xffff
+    hdr = (peer + sw + struct.pack("!H", 0x0800) + bytes(oip) +
+           udp(0, 4789, b"")[:4] + bytes(4) + vx(100))
+    tpl = struct.pack("<BBBBHH", 50, 0, 1, 0, 1500, base) + hdr
+    actions = (struct.pack("<HH4x", 2, len(tpl)) + struct.pack("<HBBI", 18, 0, 0, 0) +
+               struct.pack("<HBBI", 1, 0, 0, 3) + bytes(38 * 8) + tpl)
     return {
+        "encap-action-list": actions,
         "vxlan-100": frame(0x0800, ip4(17, udp(49152, 4789, vx(100) + inner))),
         "vxlan-flow": frame(0x0800, ip4(17, udp(49153, 4790, vx(7) + inner),
                                         src=bytes([198, 51, 100, 7]))),
