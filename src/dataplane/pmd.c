@@ -329,6 +329,20 @@ upcall_action(struct pmd *pmd, struct rte_mbuf *m,
 	upcall(pmd, m, PMD_UPCALL_ACTION, u.arg);
 }
 
+/* The flow hash of a packet the interpreter encapsulates: its key parsed
+ * again, so that its UDP source port is the one the fast path gives the
+ * rest of its flow (tnl_encap_flow_hash()). */
+static uint32_t
+pkt_flow_hash(struct rte_mbuf *m)
+{
+	struct flow_key k;
+	uint32_t map;
+
+	flow_parse_fast(rte_pktmbuf_mtod(m, const void *),
+			rte_pktmbuf_data_len(m), 0, &k, &map);
+	return tnl_encap_flow_hash(&k);
+}
+
 /* DP_ACTION_TNL_PUSH: prepend the outer header. false: m was dropped
  * (counted) and freed. */
 static bool
@@ -351,7 +365,7 @@ tnl_exec_push(struct pmd *pmd, struct rte_mbuf *m, const struct dp_actions *l,
 		return false;
 	}
 	st = &pmd->tnl_stats.port[p.port];
-	r = tnl_push(&b, &p);
+	r = tnl_push(&b, &p, pkt_flow_hash(m));
 	if (unlikely(r != DP_HDR_OK)) {
 		TNL_COUNT(st->drops[r == DP_HDR_NO_ROOM ? TNL_DROP_NO_ROOM :
 				    TNL_DROP_MTU], 1);
@@ -840,7 +854,8 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 	uint32_t tx_port = PMD_NO_TX_PORT;	/* ... a valid port. */
 	uint16_t bn = 0;		/* b->n while b is cached. */
 	/* The run's push template (run_enc), what it sent, and the last
-	 * flow hash taken (of packet enc_hash_i). */
+	 * flow hash taken (of packet enc_hash_i: a train of the same key
+	 * takes it once). */
 	struct tnl_encap enc = { 0 };
 	bool run_enc = false;
 	uint32_t enc_pkts = 0, enc_hash = 0;
@@ -876,17 +891,12 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 		run_pkts++;
 		run_bytes += rte_pktmbuf_pkt_len(m);
 		if (unlikely(run_enc)) {
-			/* The flow hash: the EMC's when it hashed this
-			 * packet, the previous packet's for a train, else
-			 * the same function now. */
 			uint32_t h;
 
-			if (bt->probe && !bt->reuse[i])
-				h = bt->hashes[i];
-			else if (bt->same[i] && enc_hash_i == (int)i - 1)
+			if (bt->same[i] && enc_hash_i == (int)i - 1)
 				h = enc_hash;
 			else
-				h = emc_hash_map(&bt->keys[i], bt->maps[i]);
+				h = tnl_encap_flow_hash(&bt->keys[i]);
 			enc_hash = h;
 			enc_hash_i = i;
 			if (unlikely(!tnl_encap_mbuf(pmd, m, &enc, h)))

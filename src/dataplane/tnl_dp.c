@@ -17,10 +17,8 @@ struct tnl_dp_table *tnl_dp_table_current;
 #define ETH_LEN 14
 #define ETYPE_IPV4 0x0800
 #define ETYPE_ARP 0x0806
-#define ETYPE_IPV6 0x86dd
 #define ETYPE_TEB 0x6558	/* Transparent Ethernet bridging. */
 #define IPPROTO_UDP_ 17
-#define IPPROTO_TCP_ 6
 #define UDP_LEN 8
 #define VXLAN_LEN 8
 #define GENEVE_LEN 8
@@ -271,59 +269,8 @@ tnl_push_build(struct tnl_push *p, enum tnl_type type, uint8_t port,
 	th[6] = (uint8_t)vni;
 }
 
-static inline uint32_t
-mix(uint32_t h, uint32_t v)
-{
-	h ^= v;
-	h *= 0x9e3779b1u;
-	return h ^ (h >> 15);
-}
-
-uint32_t
-tnl_inner_hash(const uint8_t *p, uint32_t len)
-{
-	uint32_t h = 0x811c9dc5u, off = ETH_LEN;
-	uint16_t et;
-
-	if (len < ETH_LEN)
-		return h;
-	et = dp_rd16(p + 12);
-	if (et == 0x8100 && len >= ETH_LEN + 4) {
-		h = mix(h, dp_rd16(p + 14) & 0x0fff);
-		et = dp_rd16(p + 16);
-		off += 4;
-	}
-	if (et == ETYPE_IPV4 && len >= off + 20) {
-		const uint8_t *ip = p + off;
-		uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
-
-		h = mix(h, rd32_raw(ip + 12));
-		h = mix(h, rd32_raw(ip + 16));
-		h = mix(h, ip[9]);
-		if ((ip[9] == IPPROTO_UDP_ || ip[9] == IPPROTO_TCP_) &&
-		    (dp_rd16(ip + 6) & 0x1fff) == 0 && ihl >= 20 &&
-		    len >= off + ihl + 4)
-			h = mix(h, rd32_raw(ip + ihl));
-		return h;
-	}
-	if (et == ETYPE_IPV6 && len >= off + 40) {
-		const uint8_t *ip = p + off;
-
-		for (int i = 8; i < 40; i += 4)
-			h = mix(h, rd32_raw(ip + i));
-		h = mix(h, ip[6]);
-		if ((ip[6] == IPPROTO_UDP_ || ip[6] == IPPROTO_TCP_) &&
-		    len >= off + 44)
-			h = mix(h, rd32_raw(ip + 40));
-		return h;
-	}
-	for (int i = 0; i < 12; i += 4)
-		h = mix(h, rd32_raw(p + i));
-	return mix(h, et);
-}
-
 enum dp_hdr_result
-tnl_push(struct dp_buf *b, const struct tnl_push *p)
+tnl_push(struct dp_buf *b, const struct tnl_push *p, uint32_t hash)
 {
 	uint8_t *h;
 
@@ -334,8 +281,7 @@ tnl_push(struct dp_buf *b, const struct tnl_push *p)
 	if (b->headroom < TNL_OUTER_LEN)
 		return DP_HDR_NO_ROOM;
 	h = b->data - TNL_OUTER_LEN;
-	tnl_encap_write(h, p->hdr, p->ip_csum_base, b->len,
-			tnl_inner_hash(b->data, b->len));
+	tnl_encap_write(h, p->hdr, p->ip_csum_base, b->len, hash);
 	b->data = h;
 	b->len += TNL_OUTER_LEN;
 	b->headroom -= TNL_OUTER_LEN;

@@ -21,9 +21,9 @@
  * on the PMD's encapsulation fast path (tnl_encap.h); in any other list
  * the interpreter's tnl_push() prepends it. Both fill the same per-packet
  * fields: IPv4 total length and checksum (from a precomputed partial
- * sum), UDP length, and a UDP source port from a hash of the inner flow
- * (so ECMP on the underlay keeps a flow on one path: the fast path takes
- * the flow key's cache hash, tnl_push() tnl_inner_hash()). The outer UDP checksum
+ * sum), UDP length, and a UDP source port from a hash of the inner
+ * flow's parsed key (tnl_encap_flow_hash(): so ECMP on the underlay keeps
+ * a flow on one path, whichever of the two pushes it). The outer UDP checksum
  * is 0 (allowed over IPv4 by RFC 7348 and RFC 8926). A frame whose outer
  * packet would exceed the underlay MTU is dropped and counted
  * (TNL_DROP_MTU): no fragmentation. DP_ACTION_TNL_DROP is what a
@@ -165,13 +165,12 @@ void tnl_push_build(struct tnl_push *p, enum tnl_type type, uint8_t port,
 		    uint32_t ip_src, uint32_t ip_dst, uint8_t ttl, uint8_t tos,
 		    bool df, uint16_t udp_dst, uint32_t vni, uint16_t mtu);
 
-/* Prepend p's header to the frame in b. DP_HDR_NO_ROOM: not enough
- * headroom; DP_HDR_SKIPPED: over the MTU (nothing changed). */
-enum dp_hdr_result tnl_push(struct dp_buf *b, const struct tnl_push *p);
-
-/* A hash of the inner frame's flow (addresses, protocol, ports): the same
- * for every packet of a flow. */
-uint32_t tnl_inner_hash(const uint8_t *data, uint32_t len);
+/* Prepend p's header to the frame in b, the UDP source port from hash
+ * (the flow's: tnl_encap_sport()). DP_HDR_NO_ROOM: not enough headroom;
+ * DP_HDR_SKIPPED: over the MTU, or not a TNL_OUTER_LEN header (nothing
+ * changed). */
+enum dp_hdr_result tnl_push(struct dp_buf *b, const struct tnl_push *p,
+			    uint32_t hash);
 
 /* Append TNL_PUSH (p copied into the data area) / TNL_DROP. false when
  * the list or its data area is full. */

@@ -15,8 +15,12 @@
  * match, so it is fixed per megaflow too) with one fixed-size copy, then
  * writes the four per-packet fields (tnl_encap_write()): IPv4 total
  * length, IPv4 checksum (the template's precomputed sum plus the length),
- * UDP length and the UDP source port (from the flow hash the PMD computed
- * for its caches: the same for every packet of a flow, in 49152..65535).
+ * UDP length and the UDP source port (tnl_encap_flow_hash() of the flow
+ * key the PMD parsed for its caches, once per train of packets with the
+ * same key: the same for every packet of a flow, in 49152..65535). The
+ * caches' own hash cannot serve: it covers TCP flags, TTL and ToS, which
+ * change within a connection (SYN, FIN, ECN marks), and a connection whose
+ * packets took different underlay paths would be reordered.
  * No branch on the tunnel type: VXLAN and GENEVE (without options) have
  * the same header length. The outer packet goes into the output port's tx
  * batch like a plain forward.
@@ -35,6 +39,7 @@
 
 #include "dp_actions.h"
 #include "dp_csum.h"
+#include "flow_key.h"
 #include "tnl_dp.h"
 
 /* Outer IPv4 header bytes over the inner frame: outer minus Ethernet. */
@@ -47,6 +52,32 @@ struct tnl_encap {
 	uint16_t csum_base;	/* tnl_push.ip_csum_base */
 	uint8_t port;		/* Tunnel port index (counters). */
 };
+
+/* A hash of the inner flow from its parsed key: Ethernet addresses and
+ * type, IPv4 / IPv6 addresses, IP protocol, L4 ports (ICMP type and
+ * code); not what may change within a connection (TCP flags, TTL, ToS,
+ * fragment bits) nor the in_port or tunnel metadata (the interpreter's
+ * path, tnl_push(), hashes a key parsed from the frame again). */
+static inline uint32_t
+tnl_encap_flow_hash(const struct flow_key *k)
+{
+	uint64_t dst = 0, src = 0, v6 = 0, h;
+	uint64_t w[4];
+
+	memcpy(&dst, k->eth_dst, 6);
+	memcpy(&src, k->eth_src, 6);
+	memcpy(w, k->ipv6_src, 16);
+	memcpy(w + 2, k->ipv6_dst, 16);
+	v6 = w[0] ^ (w[1] << 1 | w[1] >> 63) ^ (w[2] << 2 | w[2] >> 62) ^
+	     (w[3] << 3 | w[3] >> 61);
+	h = ((uint64_t)k->nw_src << 32 | k->nw_dst) * 0x9e3779b97f4a7c15ull;
+	h ^= (uint64_t)k->tp_src << 48 | (uint64_t)k->tp_dst << 32 |
+	     (uint64_t)k->nw_proto << 16 | k->eth_type;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= dst ^ (src << 13 | src >> 51) ^ v6;
+	h *= 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ (h >> 31) ^ (h >> 47));
+}
 
 /* The UDP source port of a flow hash: in the ephemeral range. */
 static inline uint16_t

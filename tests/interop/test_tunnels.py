@@ -38,7 +38,8 @@ Checks: the switch answers the kernel's ARP for 192.0.2.1 and resolves
 192.0.2.2 by ARP (tunnel-show); ping and a TCP transfer both ways over
 the fixed and the flow-based tunnel; VNI 999 is dropped and counted as
 unknown_vni; inner frames too big for the underlay MTU once encapsulated
-are counted as mtu drops of their tunnel port; every captured underlay frame is decoded by tshark with no
+are counted as mtu drops of their tunnel port; each inner TCP flow has one
+outer UDP source port (first packets included); every captured underlay frame is decoded by tshark with no
 "Malformed"; dump-megaflows shows the pushes; the per-port counters
 agree; a reload that changes a port's key applies it. Exit 77 only
 when neither the kernel nor OVS can be the peer.
@@ -386,7 +387,10 @@ def main(build):
         nsx(h.ns, "ip", "addr", "add", a, "dev", h.ns_if)
 
     cap_file = os.path.join(tmp, "underlay.pcap")
-    cap = subprocess.Popen(["tshark", "-q", "-i", u.host_if, "-w", cap_file],
+    # On the VTEP's end of the underlay veth: both directions (the
+    # switch's own af_packet transmissions skip a capture on its end).
+    cap = subprocess.Popen(["ip", "netns", "exec", u.ns, "tshark", "-q", "-i", u.ns_if,
+                            "-w", cap_file],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     on_cleanup(lambda: cap.poll() is None and cap.kill())
     wait_for(lambda: os.path.exists(cap_file), 15, what="tshark capturing")
@@ -537,6 +541,28 @@ def main(build):
           "tshark decoded the %s frames" % KIND.upper())
     if MODE == "vxlan":
         check(gn >= 1, "tshark decoded the switch's GENEVE frames")
+    # The switch's outer UDP source port follows the inner flow: one per
+    # TCP connection, its first packets (which the slowpath hands back)
+    # included, and the connections do not all share one.
+    r = subprocess.run(["tshark", "-n", "-r", cap_file,
+                        "-d", "udp.port==%d,%s" % (FLOW_PORT, KIND),
+                        "-Y", "%s && tcp && ip.src==%s" % (KIND, SW_IP),
+                        "-T", "fields", "-e", "udp.srcport", "-e", "ip.src",
+                        "-e", "ip.dst", "-e", "tcp.srcport", "-e", "tcp.dstport"],
+                       capture_output=True, text=True)
+    sports = {}
+    for ln in r.stdout.splitlines():
+        f = ln.split("\t")
+        if len(f) == 5 and f[0]:
+            sports.setdefault(tuple(f[1:]), set()).add(int(f[0].split(",")[0]))
+    info("outer source ports of %d inner TCP flows: %s"
+         % (len(sports), sorted(min(v) for v in sports.values())))
+    check(len(sports) >= 4 and all(len(v) == 1 for v in sports.values()),
+          "one outer UDP source port per inner TCP flow",
+          str({k: sorted(v) for k, v in sports.items() if len(v) != 1}))
+    check(all(49152 <= min(v) for v in sports.values()) and
+          len({min(v) for v in sports.values()}) > 1,
+          "outer UDP source ports in 49152-65535, spread over flows", str(sports))
     d.stop()
     info("tunnels (%s against the %s): all checks passed" % (KIND, peer))
 

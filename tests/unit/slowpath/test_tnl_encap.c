@@ -4,7 +4,8 @@
  * megaflow built from the actions is marked for the fast path; the header
  * has the right lengths, an IPv4 checksum equal to one computed from
  * scratch, a UDP source port in 49152..65535 that follows the flow hash
- * (stable per flow, spread over flows), the port's fixed VNI or the flow's
+ * (stable per flow whatever its TCP flags, TTL or ToS, spread over
+ * flows), the port's fixed VNI or the flow's
  * tun_id (then part of the megaflow's match), for VXLAN and GENEVE; the
  * interpreter's tnl_push() writes the same header; lists that are not a
  * push then one output, or whose template is cut, are not marked; the
@@ -21,6 +22,7 @@
 #include <cmocka.h>
 
 #include "dataplane/dp_packet.h"
+#include "dataplane/flow_parse.h"
 #include "dataplane/megaflow.h"
 #include "dataplane/tnl_encap.h"
 #include "slowpath/tnl.h"
@@ -212,6 +214,58 @@ test_sport(void **state)
 	assert_true(distinct > 3000);
 }
 
+/* The flow hash both pushes take the source port from
+ * (tnl_encap_flow_hash() of flow_parse_fast()'s key): the same for every
+ * packet of a flow (another IP id, length, payload, TTL, ToS, TCP flags),
+ * another for another flow. */
+static uint32_t
+key_hash(const uint8_t *f, uint32_t n)
+{
+	struct flow_key k;
+	uint32_t map;
+
+	assert_int_equal(flow_parse_fast(f, n, 2, &k, &map), FLOW_PARSE_OK);
+	return tnl_encap_flow_hash(&k);
+}
+
+static void
+test_sport_per_flow(void **state)
+{
+	uint8_t f[200];
+	uint32_t h;
+
+	(void)state;
+	inner_frame(f, 100, 1000);
+	h = key_hash(f, 100);
+	f[18] = 0x55;		/* IP id */
+	f[22] = 9;		/* TTL */
+	f[15] = 0x03;		/* ECN CE */
+	f[60] = 0xaa;		/* payload */
+	assert_int_equal(key_hash(f, 100), h);
+	inner_frame(f, 180, 1000);
+	assert_int_equal(key_hash(f, 180), h);
+	/* TCP: SYN and PSH|ACK of one connection. */
+	inner_frame(f, 100, 1000);
+	f[23] = 6;
+	f[46] = 0x50;		/* data offset 5 */
+	f[47] = 0x02;
+	h = key_hash(f, 100);
+	f[47] = 0x18;
+	assert_int_equal(key_hash(f, 100), h);
+	/* Another flow: another source port, address, protocol. */
+	inner_frame(f, 100, 1000);
+	h = key_hash(f, 100);
+	inner_frame(f, 100, 1001);
+	assert_int_not_equal(key_hash(f, 100), h);
+	inner_frame(f, 100, 1000);
+	f[33] = 3;
+	assert_int_not_equal(key_hash(f, 100), h);
+	inner_frame(f, 100, 1000);
+	f[23] = 6;
+	f[46] = 0x50;
+	assert_int_not_equal(key_hash(f, 100), h);
+}
+
 /* The interpreter's push writes what the fast path writes. */
 static void
 test_same_as_interpreter(void **state)
@@ -232,11 +286,11 @@ test_same_as_interpreter(void **state)
 	db.data = a + 128;
 	db.len = 300;
 	db.headroom = 128;
-	assert_int_equal(tnl_push(&db, &p), DP_HDR_OK);
+	assert_int_equal(tnl_push(&db, &p, 0xfeedbeef), DP_HDR_OK);
 	tnl_encap_load(&e, &l, (uint32_t)off);
 	inner_frame(b + 128, 300, 4242);
 	tnl_encap_write(b + 128 - TNL_OUTER_LEN, e.hdr, e.csum_base, 300,
-			tnl_inner_hash(b + 128, 300));
+			0xfeedbeef);
 	assert_int_equal(db.len, 350);
 	assert_memory_equal(db.data, b + 128 - TNL_OUTER_LEN, 350);
 }
@@ -348,6 +402,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_and_flow_vni),
 		cmocka_unit_test(test_sport),
+		cmocka_unit_test(test_sport_per_flow),
 		cmocka_unit_test(test_same_as_interpreter),
 		cmocka_unit_test(test_marking),
 		cmocka_unit_test(test_outer_csum_check),
