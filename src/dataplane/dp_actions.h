@@ -124,9 +124,12 @@ struct dp_upcall_info {
 	uint64_t cookie;	/* Of the rule that sent it. */
 	uint64_t metadata;	/* Pipeline fields at that point. */
 	uint64_t tunnel_id;
+	uint32_t tun_src;	/* Network order. */
+	uint32_t tun_dst;
 	uint32_t arg;		/* max_len and the slowpath's context. */
 	uint8_t table_id;	/* Table of that rule. */
-	uint8_t pad[3];
+	uint8_t pad;
+	uint16_t in_phy_port;	/* flow_key's: 0 when it is in_port. */
 };
 
 struct dp_actions {
@@ -194,7 +197,7 @@ dp_actions_put_upcall_info(struct dp_actions *l,
 	struct dp_upcall_info v = *u;
 	uint32_t end = l->data_len;
 
-	memset(v.pad, 0, sizeof(v.pad));
+	v.pad = 0;
 	for (unsigned i = 0; i < l->n && i < DP_ACTIONS_MAX; i++) {
 		uint32_t o = l->a[i].arg;
 

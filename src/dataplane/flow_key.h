@@ -26,6 +26,12 @@
  * slot with a packet field: the key grew from 16 to 17 words for them
  * (the EMC entry stays one 192-byte block; keys of packets that did not
  * come from a tunnel have the word zero and outside their parser map).
+ * in_phy_port (word 13) is the underlay port (OpenFlow IN_PHY_PORT) a
+ * decapsulated packet arrived on, whose in_port is the tunnel port's:
+ * ofports are below 0xff00, reserved ports keep their low 16 bits. It is
+ * 0 for every other packet, whose IN_PHY_PORT is its in_port, so plain
+ * keys keep word 13 out of their map (ofp_match.c turns a rule's
+ * in_phy_port equal to its in_port into 0).
  *
  * Shared slots: fields that no packet can carry together share bytes, so
  * the key stays small. nw_src / nw_dst hold the IPv4 addresses or
@@ -109,7 +115,7 @@ struct flow_key {
 	uint16_t ipv6_exthdr;	/* OpenFlow IPV6_EXTHDR pseudo-field bits. */
 	/* word 13 */
 	uint8_t arp_tha[6];	/* ARP THA, or ND target link-layer address. */
-	uint16_t pad0;
+	uint16_t in_phy_port;	/* See "Tunnel metadata"; host order. */
 	/* word 14 */
 	uint64_t metadata;	/* OpenFlow pipeline metadata, 0 on the wire. */
 	/* word 15 */
@@ -130,11 +136,27 @@ typedef uint64_t __attribute__((may_alias)) flow_word_t;
 #define FLOW_MAP_WORD(i) ((uint32_t)(1u << (i)))
 #define FLOW_MAP_ALL ((uint32_t)((1u << FLOW_KEY_WORDS) - 1))
 /* The words a tunnel's metadata fills (tunnel_id, tun_src/tun_dst). */
-#define FLOW_MAP_TUNNEL (FLOW_MAP_WORD(15) | FLOW_MAP_WORD(16))
+#define FLOW_MAP_TUNNEL (FLOW_MAP_WORD(13) | FLOW_MAP_WORD(15) | \
+			 FLOW_MAP_WORD(16))
 
 _Static_assert(sizeof(struct flow_key) == 136, "flow_key must be 136 bytes");
 _Static_assert(offsetof(struct flow_key, tun_src) == 128, "tunnel in word 16");
 _Static_assert(offsetof(struct flow_key, tp_src) == 32, "5-tuple in words 0-4");
+_Static_assert(offsetof(struct flow_key, in_phy_port) / 8 == 13,
+	       "in_phy_port in word 13");
+
+/* An OpenFlow port number in in_phy_port's 16 bits and back. */
+static inline uint16_t
+flow_phy_port_16(uint32_t ofport)
+{
+	return (uint16_t)ofport;
+}
+
+static inline uint32_t
+flow_phy_port_32(uint16_t p)
+{
+	return p >= 0xff00u ? 0xffff0000u | p : p;
+}
 
 /* Zero a key with one store per word: memset() of 136 bytes becomes
  * "rep stos", whose start-up costs more than a parse. */

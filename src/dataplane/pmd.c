@@ -326,6 +326,9 @@ upcall_action(struct pmd *pmd, struct rte_mbuf *m,
 	priv->upcall_cookie = u.cookie;
 	priv->upcall_metadata = u.metadata;
 	priv->upcall_tunnel_id = u.tunnel_id;
+	priv->upcall_tun_src = u.tun_src;
+	priv->upcall_tun_dst = u.tun_dst;
+	priv->upcall_in_phy_port = u.in_phy_port;
 	upcall(pmd, m, PMD_UPCALL_ACTION, u.arg);
 }
 
@@ -581,6 +584,7 @@ handle_miss(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf *m,
 	priv->tun_id = key->tunnel_id;
 	priv->tun_src = key->tun_src;
 	priv->tun_dst = key->tun_dst;
+	priv->in_phy_port = key->in_phy_port;
 	if (!stalled && !slot_stalled(pmd, slot))
 		upcall_miss(pmd, m, slot);
 	else
@@ -688,6 +692,7 @@ burst_parse(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf **pkts,
 			k->tunnel_id = bt->tnl[i].tun_id;
 			k->tun_src = bt->tnl[i].tun_src;
 			k->tun_dst = bt->tnl[i].tun_dst;
+			k->in_phy_port = flow_phy_port_16(q->ofport);
 			bt->maps[i] |= FLOW_MAP_TUNNEL;
 		}
 		bytes += rte_pktmbuf_pkt_len(m);

@@ -97,15 +97,19 @@ struct pmd_mbuf_priv {
 				 * (max_len and context, see xlate.h). */
 	uint8_t upcall_reason;	/* PMD_UPCALL_ACTION: packet-in reason. */
 	uint8_t upcall_table_id;	/* PMD_UPCALL_ACTION: the rule's */
-	uint8_t pad[2];
+	uint16_t upcall_in_phy_port;	/* table, cookie, and the pipeline */
 	uint32_t in_port;	/* ofport the packet came in on. */
 	uint32_t in_dp_port;	/* Datapath port index it came in on. */
 	uint32_t pad2;
-	uint64_t upcall_cookie;		/* table, cookie, and the pipeline */
-	uint64_t upcall_metadata;	/* fields then (dp_upcall_info). */
+	uint64_t upcall_cookie;		/* fields then (dp_upcall_info). */
+	uint64_t upcall_metadata;
 	uint64_t upcall_tunnel_id;
+	uint32_t upcall_tun_src;
+	uint32_t upcall_tun_dst;
 	/* A miss from a tunnel port: the tunnel metadata of its key (the
 	 * mbuf holds the inner frame only). */
+	uint16_t in_phy_port;
+	uint16_t pad3[3];
 	uint64_t tun_id;
 	uint32_t tun_src;
 	uint32_t tun_dst;

@@ -267,15 +267,19 @@ ofp_match_field_to_key(unsigned int field, const uint8_t *v, const uint8_t *mk,
 		k->nw_frag = v[0] & (FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER);
 		m->nw_frag = mk[0] & (FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER);
 		break;
-	case OFPXMT_OFB_IN_PHY_PORT:
+	case OFPXMT_OFB_IN_PHY_PORT: {
 		/* OpenFlow 1.3 (7.2.3.7): a packet that came from a tunnel
 		 * port has the tunnel port as IN_PORT and the underlay port
-		 * as IN_PHY_PORT. The switch keeps one in_port, so a rule
-		 * matches IN_PHY_PORT as its IN_PORT (its prerequisite), as
-		 * for a physical port. */
-		k->in_port = ofp_rd32(v);
-		m->in_port = UINT32_MAX;
+		 * as IN_PHY_PORT (flow_key.h: 16 bits, 0 when equal to
+		 * in_port, which ofp_match_set_field() works out). */
+		uint32_t port = ofp_rd32(v);
+
+		if (port >= 0xff00u && port < 0xffffff00u)	/* OFPP_MAX */
+			return OFPERR_BAD_MATCH_BAD_VALUE;
+		k->in_phy_port = flow_phy_port_16(port);
+		m->in_phy_port = UINT16_MAX;
 		break;
+	}
 	case OFPXMT_OFB_IPV6_ND_TARGET:
 		memcpy(k->nd_target, v, 16);
 		memset(m->nd_target, 0xff, 16);
@@ -351,15 +355,6 @@ ofp_match_set_field(struct ofp_flow_match *m, uint64_t *seen,
 	enum ofperr err = ofp_match_field_to_key(field, v, mk, &k, &km);
 	if (err)
 		return err;
-	/* IN_PORT and IN_PHY_PORT share the key's in_port (no tunnels, no
-	 * bonds: a packet's physical port is its port). Whichever comes
-	 * second must not overwrite the first: two different ports match no
-	 * packet, which in_port 0 (never an ofport) says. */
-	if ((field == OFPXMT_OFB_IN_PORT || field == OFPXMT_OFB_IN_PHY_PORT) &&
-	    (*seen & ((1ull << OFPXMT_OFB_IN_PORT) |
-		      (1ull << OFPXMT_OFB_IN_PHY_PORT))) &&
-	    m->key.in_port != k.in_port)
-		k.in_port = 0;
 	/* Fields that share key bytes (VID/PCP, DSCP/ECN) only touch their own
 	 * bits; clear those bits before merging. */
 	key_word *mkw = (key_word *)(void *)&m->key;
@@ -370,6 +365,14 @@ ofp_match_set_field(struct ofp_flow_match *m, uint64_t *seen,
 		mmw[i] |= kmw[i];
 	}
 	*seen |= 1ull << field;
+	/* IN_PHY_PORT equal to IN_PORT (whichever came first) is a packet
+	 * from that port itself, whose key has in_phy_port 0. */
+	if ((field == OFPXMT_OFB_IN_PORT || field == OFPXMT_OFB_IN_PHY_PORT) &&
+	    (*seen & (1ull << OFPXMT_OFB_IN_PORT)) &&
+	    m->mask.in_phy_port != 0 &&
+	    m->key.in_phy_port == flow_phy_port_16(m->key.in_port) &&
+	    flow_phy_port_32(m->key.in_phy_port) == m->key.in_port)
+		m->key.in_phy_port = 0;
 	return OFPERR_OK;
 }
 
@@ -656,6 +659,11 @@ encode_oxms(const struct ofp_flow_match *m, struct ofp_buf *b)
 	if (mk->in_port)
 		ofp_buf_put_be32(b, OXM_HEADER(OFPXMT_OFB_IN_PORT, 0, 4)),
 		ofp_buf_put_be32(b, k->in_port);
+	if (mk->in_phy_port)
+		ofp_buf_put_be32(b, OXM_HEADER(OFPXMT_OFB_IN_PHY_PORT, 0, 4)),
+		ofp_buf_put_be32(b, k->in_phy_port ?
+				 flow_phy_port_32(k->in_phy_port) :
+				 k->in_port);
 	put_bytes(b, OFPXMT_OFB_ETH_SRC, k->eth_src, mk->eth_src, 6);
 	put_bytes(b, OFPXMT_OFB_ETH_DST, k->eth_dst, mk->eth_dst, 6);
 	put_bytes(b, OFPXMT_OFB_ETH_TYPE, &k->eth_type, &mk->eth_type, 2);

@@ -25,7 +25,7 @@
  *   ARP_SPA/TPA    -> nw_src / nw_dst; ARP_SHA/THA -> arp_sha / arp_tha
  *   IPV6_SRC/DST   -> ipv6_src / ipv6_dst; IPV6_FLABEL -> ipv6_label
  *   TUNNEL_ID      -> tunnel_id (host order, maskable)
- *   IN_PHY_PORT    -> in_port (needs IN_PORT; physical port = port)
+ *   IN_PHY_PORT    -> in_phy_port (needs IN_PORT; 0 when equal to it)
  *   IPV6_ND_TARGET -> nd_target; IPV6_ND_SLL/TLL -> arp_sha / arp_tha
  *   MPLS_LABEL/TC/BOS -> bits of mpls_lse (the top label stack entry)
  *   IPV6_EXTHDR    -> ipv6_exthdr (9 bits, maskable)

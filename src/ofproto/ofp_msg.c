@@ -377,6 +377,7 @@ ofp_msg_put_packet_in(struct ofp_buf *out,
 	uint32_t be_port = htonl(in_port);
 	uint64_t be_meta = htobe64(ctx->metadata);
 	uint64_t be_tun = htobe64(ctx->tunnel_id);
+	uint32_t be_phy = htonl(flow_phy_port_32(ctx->in_phy_port));
 
 	pi->buffer_id = htonl(OFP_NO_BUFFER);
 	pi->total_len = htons((uint16_t)(total_len > 0xffff ? 0xffff :
@@ -387,12 +388,22 @@ ofp_msg_put_packet_in(struct ofp_buf *out,
 	/* The context fields (A.4.1); all-zero ones are left out. */
 	ofp_match_init_catchall(&m);
 	ofp_match_set_field(&m, &seen, OFPXMT_OFB_IN_PORT, &be_port, NULL);
+	if (ctx->in_phy_port != 0 && flow_phy_port_32(ctx->in_phy_port) !=
+				     in_port)
+		ofp_match_set_field(&m, &seen, OFPXMT_OFB_IN_PHY_PORT, &be_phy,
+				    NULL);
 	if (ctx->metadata != 0)
 		ofp_match_set_field(&m, &seen, OFPXMT_OFB_METADATA, &be_meta,
 				    NULL);
 	if (ctx->tunnel_id != 0)
 		ofp_match_set_field(&m, &seen, OFPXMT_OFB_TUNNEL_ID, &be_tun,
 				    NULL);
+	if (ctx->tun_src != 0)
+		ofp_match_set_field(&m, &seen, OFP_FIELD_TUN_IPV4_SRC,
+				    &ctx->tun_src, NULL);
+	if (ctx->tun_dst != 0)
+		ofp_match_set_field(&m, &seen, OFP_FIELD_TUN_IPV4_DST,
+				    &ctx->tun_dst, NULL);
 	ofp_match_encode(&m, out);
 	ofp_buf_put_zeros(out, 2);
 	size_t room = OFP_MAX_MSG_LEN - (out->len - start);
@@ -454,6 +465,8 @@ ofp_msg_put_async(const struct ofp_session *s, const struct ofp_async *a,
 			.reason = a->reason, .table_id = a->table_id,
 			.cookie = a->cookie, .metadata = a->metadata,
 			.tunnel_id = a->tunnel_id,
+			.tun_src = a->tun_src, .tun_dst = a->tun_dst,
+			.in_phy_port = a->in_phy_port,
 		};
 
 		ofp_msg_put_packet_in(out, &ctx, a->in_port, a->data,

@@ -120,6 +120,9 @@ struct ofp_async {
 	uint64_t cookie;	/* Also flow removed. */
 	uint64_t metadata;	/* Pipeline fields (OpenFlow 1.3 match). */
 	uint64_t tunnel_id;
+	uint32_t tun_src;	/* Network order. */
+	uint32_t tun_dst;
+	uint16_t in_phy_port;	/* flow_key's (0: in_port). */
 	uint32_t in_port;
 	bool action_truncated;	/* len < total_len by the action's max_len. */
 	size_t total_len;

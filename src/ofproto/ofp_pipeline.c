@@ -235,8 +235,9 @@ sends_packet_in(const struct ofpact *a)
 
 /* Stamp the packet-in context on c, an action executed here (see
  * ofproto.h). depth > 0: in a group bucket. The metadata comes from the
- * rules alone (it starts at 0); tunnel_id may come from the packet (a
- * tunnel port's VNI), so a packet-in makes the mask include it. */
+ * rules alone (it starts at 0); tunnel_id, tun_src, tun_dst and
+ * in_phy_port may come from the packet (a tunnel port's), so a packet-in
+ * makes the mask include them. */
 static void
 pin_stamp(const struct pipe *p, struct ofpact *c, const struct flow_key *wk,
 	  int depth)
@@ -246,7 +247,13 @@ pin_stamp(const struct pipe *p, struct ofpact *c, const struct flow_key *wk,
 		    OFPROTO_PIN_NO_COOKIE;
 	c->metadata = wk->metadata;
 	c->tunnel_id = wk->tunnel_id;
+	c->tun_src = wk->tun_src;
+	c->tun_dst = wk->tun_dst;
+	c->in_phy_port = wk->in_phy_port;
 	p->res->mask.tunnel_id = UINT64_MAX;
+	p->res->mask.tun_src = UINT32_MAX;
+	p->res->mask.tun_dst = UINT32_MAX;
+	p->res->mask.in_phy_port = UINT16_MAX;
 }
 
 static void
@@ -329,6 +336,7 @@ pbb_outer_key(struct flow_key *wk, bool keep_macs)
 	k.tunnel_id = wk->tunnel_id;
 	k.tun_src = wk->tun_src;
 	k.tun_dst = wk->tun_dst;
+	k.in_phy_port = wk->in_phy_port;
 	if (keep_macs) {
 		memcpy(k.eth_dst, wk->eth_dst, sizeof(k.eth_dst));
 		memcpy(k.eth_src, wk->eth_src, sizeof(k.eth_src));
@@ -454,6 +462,7 @@ reparse(struct pipe *p, struct flow_key *wk)
 	k.tunnel_id = wk->tunnel_id;
 	k.tun_src = wk->tun_src;
 	k.tun_dst = wk->tun_dst;
+	k.in_phy_port = wk->in_phy_port;
 	*wk = k;
 	p->res->uncacheable = true;
 }

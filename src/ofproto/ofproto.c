@@ -525,6 +525,9 @@ ofproto_packet_in(struct ofproto *ofp, const struct ofproto_packet_in_ctx *ctx,
 	a->cookie = ctx->cookie;
 	a->metadata = ctx->metadata;
 	a->tunnel_id = ctx->tunnel_id;
+	a->tun_src = ctx->tun_src;
+	a->tun_dst = ctx->tun_dst;
+	a->in_phy_port = ctx->in_phy_port;
 	a->in_port = in_port;
 	a->total_len = total_len;
 	a->action_truncated = len < total_len;

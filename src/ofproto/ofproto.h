@@ -85,8 +85,9 @@ struct ofproto;
  *    others OFPROTO_PIN_NO_COOKIE, as the spec asks when "the packet-in
  *    was generated in a group bucket or from the action set" (the rule
  *    that wrote an action into the set is not the one that executes it).
- *  - metadata, tunnel_id: the pipeline fields when the action runs
- *    (earlier WRITE_METADATA and set-fields count, later ones do not).
+ *  - metadata, tunnel_id, tun_src, tun_dst: the pipeline fields when the
+ *    action runs (earlier WRITE_METADATA and set-fields count, later ones
+ *    do not); in_phy_port: the packet's (flow_key.h).
  * In a rule's own instructions these fields are 0 and unused.
  */
 #define OFPROTO_PIN_NO_COOKIE UINT64_MAX
@@ -130,6 +131,9 @@ struct ofpact {
 	uint64_t cookie;	/* rule cookie and pipeline fields. */
 	uint64_t metadata;
 	uint64_t tunnel_id;
+	uint32_t tun_src;	/* Network order. */
+	uint32_t tun_dst;
+	uint16_t in_phy_port;	/* flow_key's (0: in_port). */
 };
 
 #define OFPROTO_MAX_ACTIONS 64
@@ -392,8 +396,10 @@ void ofproto_credit_lookups(struct ofproto *ofp, uint64_t credit_id,
 
 /* Where a packet-in comes from: the context its action carried (see
  * "Packet-in context" above). OpenFlow 1.3 sends table_id and cookie, and
- * metadata and tunnel_id in the match when they are not 0; OpenFlow 1.0
- * has none of them. */
+ * in the match IN_PHY_PORT when it differs from IN_PORT (a packet from a
+ * tunnel port: the underlay port), and metadata, tunnel_id and the Nicira
+ * tun_src / tun_dst when they are not 0, as Open vSwitch does; OpenFlow
+ * 1.0 has none of them. */
 struct ofproto_packet_in_ctx {
 	uint8_t reason;		/* 0 = no match (table-miss rule), 1 = action,
 				 * 2 = invalid TTL (OFPR_*). */
@@ -401,6 +407,9 @@ struct ofproto_packet_in_ctx {
 	uint64_t cookie;	/* OFPROTO_PIN_NO_COOKIE: no rule's. */
 	uint64_t metadata;
 	uint64_t tunnel_id;
+	uint32_t tun_src;	/* Network order. */
+	uint32_t tun_dst;
+	uint16_t in_phy_port;	/* flow_key's (0: in_port). */
 };
 
 /* Queue a packet-in to every connection that wants it (the control thread

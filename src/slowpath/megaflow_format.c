@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 enum field_kind {
-	F_U8, F_BE16, F_BE32, F_U32, F_U64, F_MAC, F_IP4, F_IP6,
+	F_U8, F_U16, F_BE16, F_BE32, F_U32, F_U64, F_MAC, F_IP4, F_IP6,
 	F_ISID,		/* 24 bits in a network-order word. */
 };
 
@@ -31,6 +31,7 @@ struct field {
 
 static const struct field fields[] = {
 	FIELD("in_port", in_port, F_U32),
+	FIELD("in_phy_port", in_phy_port, F_U16),
 	FIELD("eth_src", eth_src, F_MAC),
 	FIELD("eth_dst", eth_dst, F_MAC),
 	FIELD("vlan_tci", vlan_tci, F_BE16),
@@ -64,7 +65,7 @@ field_size(enum field_kind k)
 {
 	switch (k) {
 	case F_U8: return 1;
-	case F_BE16: return 2;
+	case F_U16: case F_BE16: return 2;
 	case F_BE32: case F_U32: case F_IP4: case F_ISID: return 4;
 	case F_U64: return 8;
 	case F_MAC: return 6;
@@ -84,6 +85,10 @@ format_value(struct strbuf *out, enum field_kind k, const uint8_t *p)
 	switch (k) {
 	case F_U8:
 		strbuf_printf(out, "%u", p[0]);
+		break;
+	case F_U16:
+		memcpy(&v16, p, 2);
+		strbuf_printf(out, "%u", v16);
 		break;
 	case F_BE16:
 		memcpy(&v16, p, 2);

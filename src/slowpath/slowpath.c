@@ -361,6 +361,7 @@ handle_miss(struct slowpath *sp, struct pmd *pmd, struct rte_mbuf *m)
 	key.tunnel_id = priv->tun_id;
 	key.tun_src = priv->tun_src;
 	key.tun_dst = priv->tun_dst;
+	key.in_phy_port = priv->in_phy_port;
 	pthread_rwlock_rdlock(&sp->map_lock);
 	gen = __atomic_load_n(&sp->generation, __ATOMIC_SEQ_CST);
 	xlate_packet_data(&sp->map, &key, rte_pktmbuf_mtod(m, const void *),
@@ -411,6 +412,9 @@ handle_action_upcall(struct slowpath *sp, struct rte_mbuf *m)
 		.cookie = priv->upcall_cookie,
 		.metadata = priv->upcall_metadata,
 		.tunnel_id = priv->upcall_tunnel_id,
+		.tun_src = priv->upcall_tun_src,
+		.tun_dst = priv->upcall_tun_dst,
+		.in_phy_port = priv->upcall_in_phy_port,
 	};
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	uint32_t max_len = priv->upcall_arg & 0xffff;

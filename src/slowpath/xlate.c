@@ -22,6 +22,9 @@ upcall_info(struct dp_upcall_info *u, const struct ofpact *a, uint32_t arg)
 	u->cookie = a->cookie;
 	u->metadata = a->metadata;
 	u->tunnel_id = a->tunnel_id;
+	u->tun_src = a->tun_src;
+	u->tun_dst = a->tun_dst;
+	u->in_phy_port = a->in_phy_port;
 	u->table_id = a->table_id;
 	u->arg = arg;
 }

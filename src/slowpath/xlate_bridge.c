@@ -95,6 +95,7 @@ emit(struct xlate_ctx *c, unsigned bridge, const struct xlate_port *xp,
 	(void)bridge;
 	k2 = *key;
 	k2.in_port = xp->peer_ofport;
+	k2.in_phy_port = 0;	/* The peer's IN_PHY_PORT is its patch port. */
 	k2.metadata = 0;
 	run_bridge(c, xp->peer_bridge, &k2, depth + 1);
 }

@@ -41,7 +41,12 @@ unknown_vni; inner frames too big for the underlay MTU once encapsulated
 are counted as mtu drops of their tunnel port; each inner TCP flow has one
 outer UDP source port (first packets included); every captured underlay frame is decoded by tshark with no
 "Malformed"; dump-megaflows shows the pushes; the per-port counters
-agree; a reload that changes a port's key applies it. Exit 77 only
+agree; a packet-in of a packet from t0, read by os-ken and by ovs-ofctl
+monitor, has in_port 10, in_phy_port 1 (the underlay port), tun_id,
+tun_src and tun_dst; rules on in_phy_port (os-ken flow mods) take the
+decapsulated echo requests only where in_phy_port is the underlay port,
+and local packets where it is their in_port; a reload that changes a port's key
+applies it. Exit 77 only
 when neither the kernel nor OVS can be the peer.
 """
 
@@ -56,7 +61,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from interop_lib import CtlDaemon  # noqa: E402  (puts harness on the path)
+from interop_lib import CtlDaemon, OfClient  # noqa: E402  (puts harness on the path)
 import kernel_vm  # noqa: E402
 from ovs_vtep import OvsVtep  # noqa: E402
 from harness import (Port, TestFailure, TestSkip, VethNs, check, info,  # noqa: E402
@@ -354,6 +359,102 @@ def warm_up(side, dst):
     return False
 
 
+def tunnel_packet_in(d, us, tmp):
+    """Step 6: IN_PHY_PORT and the tunnel fields of packets from t0 (os-ken
+    flow mods and flow stats, cookies 0x77..). Echo requests from the
+    VTEP's side to H: in_port=10 with in_phy_port 1 (the underlay p0)
+    takes them, in_phy_port 2 and 10 (the tunnel port itself) none; H's
+    replies: in_port=2 with in_phy_port 2 (a packet from p1 itself). An
+    ARP request for 10.0.0.3 from the VTEP's side goes to the controller."""
+    from os_ken.ofproto import ofproto_v1_3 as ofp
+    mon_out = os.path.join(tmp, "monitor.txt")
+    # stdbuf: ovs-ofctl's stdout is a file, each packet-in is to be seen
+    # when it comes.
+    mon = subprocess.Popen(["stdbuf", "-oL", "ovs-ofctl", "-O", "OpenFlow13",
+                            "--unixctl=%s" % os.path.join(tmp, "ofctl-monitor.ctl"),
+                            "monitor", d.of_target],
+                           stdout=open(mon_out, "w"), stderr=subprocess.STDOUT)
+    on_cleanup(lambda: mon.poll() is None and mon.kill())
+    c = OfClient(socket.create_connection(("127.0.0.1", d.of_port), timeout=10))
+    c.handshake()
+    p = c.parser
+    icmp = {"eth_type": 0x0800, "ip_proto": 1}
+    rules = [  # cookie, priority, match, output port (None: drop)
+        (0x7701, 40, dict(in_port=10, in_phy_port=1, icmpv4_type=8, **icmp), 2),
+        (0x7702, 41, dict(in_port=10, in_phy_port=2, icmpv4_type=8, **icmp), None),
+        (0x7703, 42, dict(in_port=10, in_phy_port=10, icmpv4_type=8, **icmp), None),
+        (0x7704, 40, dict(in_port=2, in_phy_port=2, icmpv4_type=0, ipv4_dst="10.0.0.2",
+                          **icmp), 10),
+        (0x7705, 40, dict(in_port=10, eth_type=0x0806, arp_tpa="10.0.0.3"),
+         ofp.OFPP_CONTROLLER),
+    ]
+    for cookie, prio, match, out in rules:
+        acts = [] if out is None else [p.OFPActionOutput(out, ofp.OFPCML_NO_BUFFER)]
+        c.send(p.OFPFlowMod(c.dp, cookie=cookie, priority=prio, match=p.OFPMatch(**match),
+                            instructions=[p.OFPInstructionActions(
+                                ofp.OFPIT_APPLY_ACTIONS, acts)]))
+    c.barrier()
+    time.sleep(1)
+    check(mon.poll() is None, "ovs-ofctl monitor runs", open(mon_out).read())
+
+    ok, out = us.ping("10.0.0.1", 3, 10)
+    check(ok, "3 pings from %s to 10.0.0.1 through the in_phy_port rules" % us.name, out)
+    us.ping("10.0.0.3", 1, 1)       # its ARP request: a packet-in
+
+    pin = c.recv_type(p.OFPPacketIn, timeout=10)
+    m = dict(pin.match.items())
+    info("os-ken packet-in match: %s" % m)
+    check(m.get("in_port") == 10 and m.get("in_phy_port") == 1,
+          "os-ken: the packet-in from t0 has in_port 10 (the tunnel port) and "
+          "in_phy_port 1 (the underlay port)", str(m))
+    check(m.get("tunnel_id") == 100, "os-ken: the packet-in carries tunnel_id 100", str(m))
+    check(m.get("tun_ipv4_src") == VTEP_IP and m.get("tun_ipv4_dst") == SW_IP,
+          "os-ken: the packet-in carries tun_src %s and tun_dst %s" % (VTEP_IP, SW_IP),
+          str(m))
+
+    def monitor_pin():
+        with open(mon_out) as f:
+            return [ln for ln in f.read().splitlines() if "PACKET_IN" in ln]
+    try:
+        lines = wait_for(monitor_pin, 10, what="ovs-ofctl monitor printing the packet-in")
+    except Exception:
+        with open(mon_out) as f:
+            info("ovs-ofctl monitor (status %s) wrote:\n%s" % (mon.poll(), f.read()))
+        raise
+    line = lines[0]
+    info("ovs-ofctl monitor: %s" % line.strip())
+    for want in ("in_port=10", "tun_id=0x64", "tun_src=%s" % VTEP_IP,
+                 "tun_dst=%s" % SW_IP):
+        check(want in line, "ovs-ofctl monitor: the packet-in shows %s" % want, line)
+    mon.kill()
+    mon.wait(5)
+
+    c.send(p.OFPFlowStatsRequest(c.dp, cookie=0x7700, cookie_mask=0xff00))
+    got = {}
+    while True:
+        r = c.recv_type(p.OFPFlowStatsReply)
+        for st in r.body:
+            got[st.cookie] = (st.packet_count, dict(st.match.items()))
+        if not r.flags & ofp.OFPMPF_REPLY_MORE:
+            break
+    info("in_phy_port rules (cookie: packets): %s"
+         % {hex(k): v[0] for k, v in sorted(got.items())})
+    check(got[0x7701][0] == 3, "in_port=10,in_phy_port=1 took the 3 decapsulated echo "
+          "requests", str(got[0x7701]))
+    check(got[0x7702][0] == 0 and got[0x7703][0] == 0,
+          "in_phy_port=2 and in_phy_port=10 (the tunnel port itself) took none of them",
+          str(got))
+    check(got[0x7704][0] == 3, "in_port=2,in_phy_port=2 took H's 3 echo replies",
+          str(got[0x7704]))
+    check(got[0x7701][1].get("in_phy_port") == 1 and got[0x7703][1].get("in_phy_port") == 10,
+          "flow stats give the rules' in_phy_port back", str(got))
+    c.send(p.OFPFlowMod(c.dp, cookie=0x7700, cookie_mask=0xff00, table_id=ofp.OFPTT_ALL,
+                        command=ofp.OFPFC_DELETE, out_port=ofp.OFPP_ANY,
+                        out_group=ofp.OFPG_ANY))
+    c.barrier()
+    c.close()
+
+
 def main(build):
     for tool, pkg in (("tshark", "tshark"), ("ethtool", "ethtool")):
         if shutil.which(tool) is None:
@@ -502,7 +603,10 @@ def main(build):
           "tnl_push(%s,vni=300" % KIND in mf,
           "dump-megaflows shows the tunnel pushes", mf[:3000])
 
-    # 6. A reload that changes a tunnel port's key makes the port again:
+    # 6. Packet-ins and in_phy_port for tunnel input.
+    tunnel_packet_in(d, us, tmp)
+
+    # 7. A reload that changes a tunnel port's key makes the port again:
     # VNI 100 is then unknown, the new key is shown.
     d.extra_yaml = TUNNEL_YAML.replace("key: 100", "key: 101")
     with open(d.config, "w") as f:
@@ -516,7 +620,7 @@ def main(build):
     wait_for(lambda: tunnel_show(d)["endpoints"][0]["drops"]["unknown_vni"] > before,
              10, what="unknown_vni drops after the reload")
 
-    # 7. tshark decodes every underlay frame, none malformed.
+    # 8. tshark decodes every underlay frame, none malformed.
     time.sleep(0.5)
     cap.terminate()
     cap.wait(10)

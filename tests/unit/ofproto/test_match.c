@@ -238,25 +238,53 @@ test_match_pbb_isid(void **state)
 			 OFPERR_BAD_MATCH_BAD_LEN);
 }
 
-/* IN_PHY_PORT shares in_port with IN_PORT: the same port is IN_PORT
- * alone, two different ports (in either order) match no packet. */
+/* IN_PHY_PORT (OpenFlow 1.3 7.2.3.7): the same port as IN_PORT is a
+ * packet from that port (key in_phy_port 0, in either order); another
+ * port is the underlay of a tunnel port's packet. A packet's key has
+ * in_phy_port 0 unless it was decapsulated; the match encodes back. */
 static void
 test_match_in_phy_port(void **state)
 {
 	struct ofp_flow_match m;
+	struct flow_key pkt;
 
 	(void)state;
 	assert_int_equal(decode_hex("8000000400000002" "8000020400000002", &m),
 			 OFPERR_OK);
 	assert_int_equal(m.key.in_port, 2);
 	assert_int_equal(m.mask.in_port, UINT32_MAX);
-	assert_int_equal(decode_hex("8000000400000002" "8000020400000001", &m),
+	assert_int_equal(m.key.in_phy_port, 0);
+	assert_int_equal(m.mask.in_phy_port, UINT16_MAX);
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.in_port = 2;
+	assert_true(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+	pkt.in_phy_port = 1;	/* Tunnel port 2 over underlay 1: no. */
+	assert_false(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+
+	/* Tunnel port 2 over underlay port 1, in either order. */
+	for (int order = 0; order < 2; order++) {
+		assert_int_equal(decode_hex(order ?
+					    "8000020400000001"
+					    "8000000400000002" :
+					    "8000000400000002"
+					    "8000020400000001", &m), OFPERR_OK);
+		assert_int_equal(m.key.in_port, 2);
+		assert_int_equal(m.key.in_phy_port, 1);
+		assert_true(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+		pkt.in_phy_port = 0;	/* From port 2 itself: no. */
+		assert_false(flow_key_masked_equal(&pkt, &m.mask, &m.key));
+		pkt.in_phy_port = 1;
+	}
+	/* Encoded back as both fields (padded to 8 bytes). */
+	expect_encoding(&m, "00010014" "8000000400000002" "8000020400000001"
+			"00000000");
+	/* LOCAL as the underlay keeps its low 16 bits; numbers no port can
+	 * have are refused. */
+	assert_int_equal(decode_hex("8000000400000002" "80000204fffffffe", &m),
 			 OFPERR_OK);
-	assert_int_equal(m.key.in_port, 0);
-	assert_int_equal(m.mask.in_port, UINT32_MAX);
-	assert_int_equal(decode_hex("8000020400000001" "8000000400000002", &m),
-			 OFPERR_OK);
-	assert_int_equal(m.key.in_port, 0);
+	assert_int_equal(m.key.in_phy_port, 0xfffe);
+	assert_int_equal(decode_hex("8000000400000002" "8000020400010000", &m),
+			 OFPERR_BAD_MATCH_BAD_VALUE);
 	assert_int_equal(decode_hex("8000020400000001", &m),
 			 OFPERR_BAD_MATCH_BAD_PREREQ);
 }
