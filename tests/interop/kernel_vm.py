@@ -25,12 +25,14 @@ How the pieces fit:
     runs it with sh and answers with its output and "@@END <id> <rc>".
   - vm.sh(cmd, timeout) runs one command in the VM and returns
     (rc, output); vm.stop() powers it off and kills qemu if it lingers.
-    stop() is registered with harness.on_cleanup, so qemu never outlives
-    the test, whatever the exit path.
+    stop() is registered with harness.on_cleanup, and qemu has
+    PR_SET_PDEATHSIG SIGKILL, so qemu never outlives the test, whatever
+    the exit path.
 
 Not thread-safe: one caller thread per KernelVm.
 """
 
+import ctypes
 import gzip
 import io
 import os
@@ -203,6 +205,9 @@ def build_image(cache_dir):
     if os.path.exists(kernel) and os.path.exists(initrd):
         return kernel, initrd
     os.makedirs(cache_dir, exist_ok=True)
+    for f in os.listdir(cache_dir):     # Images of older kernel packages.
+        if f.endswith((".vmlinuz", ".initrd.gz")):
+            os.unlink(os.path.join(cache_dir, f))
     work = os.path.join(cache_dir, "work")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -261,6 +266,12 @@ def build_image(cache_dir):
     return kernel, initrd
 
 
+def _die_with_parent():
+    """preexec_fn: the child (qemu, after ip netns exec's exec) gets
+    SIGKILL when the test process dies, even by SIGKILL."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+
+
 def kvm_usable():
     """True when /dev/kvm opens and is hardware virtualisation (kvm_intel
     or kvm_amd): a PVM host (kvm_pvm, nested KVM without VMX/SVM) runs
@@ -286,7 +297,7 @@ class KernelVm:
         self.netns = netns
         self.kvm = kvm_usable()
         # TCG emulates each instruction: boots and commands take longer.
-        self.slow = 1 if self.kvm else 6
+        self.slow = 1 if self.kvm else 2
         self.console = os.path.join(tmp, "vm-console.log")
         self.ctl_path = os.path.join(tmp, "vm-ctl.sock")
         self.proc = None
@@ -311,7 +322,8 @@ class KernelVm:
         info("kernel VM: booting (%s)" % ("KVM" if self.kvm else "TCG, no usable /dev/kvm"))
         self.t_start = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent)
         on_cleanup(self.stop)
         deadline = time.monotonic() + 10 * self.slow
         while True:
@@ -325,7 +337,7 @@ class KernelVm:
                 s.close()
                 time.sleep(0.05)
         self.sock = s
-        self._read_until(b"@@READY\n", 30 * self.slow, "the VM's control channel")
+        self._read_until(b"@@READY\n", 45 * self.slow, "the VM's control channel")
         info("kernel VM: up in %.1f s" % (time.monotonic() - self.t_start))
         return self
 

@@ -178,13 +178,17 @@ class VmSide:
 
     def tcp_server(self, ip, port):
         f = "/tmp/rx%d" % port
+        # Busybox nc listens on every address; the client's connect waits
+        # for it to listen (the loops are bounded in time, not in turns:
+        # a turn is slow in a VM under TCG on a busy host).
         self.vm.check_sh("rm -f {f} {f}.rc; (timeout 40 nc -l -p {p} > {f}; echo $? > {f}.rc)"
                          " < /dev/null > /dev/null 2>&1 &".format(f=f, p=port))
+        self.vm.check_sh("timeout 15 sh -c 'until netstat -ltn | grep -q \":{p} \"; do "
+                         "sleep 0.1; done'".format(p=port), 20)
 
         def result():
-            rc, _ = self.vm.sh("i=0; while [ ! -s {f}.rc ] && [ $i -lt 400 ]; do "
-                               "sleep 0.1; i=$((i+1)); done; [ \"$(cat {f}.rc)\" = 0 ]"
-                               .format(f=f), 60)
+            rc, _ = self.vm.sh("timeout 45 sh -c 'until [ -s {f}.rc ]; do sleep 0.1; done' && "
+                               "[ \"$(cat {f}.rc)\" = 0 ]".format(f=f), 50)
             return self.vm.check_sh(self._SUM.format(f=f)).strip() if rc == 0 else ""
         return result
 
