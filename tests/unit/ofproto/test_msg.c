@@ -8,7 +8,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <string.h>
 
+#include "ofp_match.h"
 #include "ofp_msg.h"
 #include "ofp_wire.h"
 #include "ofproto.h"
@@ -274,6 +276,52 @@ test_fuzz(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* An OpenFlow 1.3 packet-in's match (A.4.1): IN_PORT always; IN_PHY_PORT
+ * only when it differs (a packet popped from a tunnel: the underlay
+ * port); TUNNEL_ID and the Nicira tun_src / tun_dst when not 0. */
+static void
+test_packet_in_tunnel(void **state)
+{
+	struct ofproto_packet_in_ctx ctx = {
+		.reason = 1, .table_id = 0, .cookie = 7, .tunnel_id = 100,
+		.tun_src = htonl(0xc0000202), .tun_dst = htonl(0xc0000201),
+		.in_phy_port = 1,
+	};
+	static const uint8_t frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct ofp_buf out = OFP_BUF_INIT;
+	struct ofp_flow_match m;
+	size_t used;
+
+	(void)state;
+	ofp_msg_put_packet_in(&out, &ctx, 10, frame, sizeof(frame),
+			      sizeof(frame));
+	assert_int_equal(out.data[1], OFPT_PACKET_IN);
+	assert_int_equal(ofp_match_decode(out.data + 24, out.len - 24, &m,
+					  &used), OFPERR_OK);
+	assert_int_equal(m.key.in_port, 10);
+	assert_int_equal(m.key.in_phy_port, 1);
+	assert_int_equal(m.mask.in_phy_port, UINT16_MAX);
+	assert_true(m.key.tunnel_id == 100);
+	assert_int_equal(m.key.tun_src, htonl(0xc0000202));
+	assert_int_equal(m.key.tun_dst, htonl(0xc0000201));
+	/* Match header, IN_PORT, IN_PHY_PORT, TUNNEL_ID, 2 NXM fields. */
+	assert_int_equal(used, 4 + 8 + 8 + 12 + 8 + 8);
+	ofp_buf_free(&out);
+
+	/* A packet from a physical port: IN_PORT alone. */
+	memset(&ctx, 0, sizeof(ctx));
+	ofp_msg_put_packet_in(&out, &ctx, 3, frame, sizeof(frame),
+			      sizeof(frame));
+	assert_int_equal(ofp_match_decode(out.data + 24, out.len - 24, &m,
+					  &used), OFPERR_OK);
+	assert_int_equal(m.key.in_port, 3);
+	assert_int_equal(m.mask.in_phy_port, 0);
+	assert_true(m.mask.tunnel_id == 0);
+	assert_int_equal(m.mask.tun_src | m.mask.tun_dst, 0);
+	assert_int_equal(used, 16);	/* 4 + 8, padded to 8. */
+	ofp_buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -281,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_negotiation),
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_packet_in_tunnel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1334,6 +1334,23 @@ test_packet_in_context(void **state)
 	lookup(ofp, &k2);
 	assert_int_equal(res.n_actions, 1);
 	expect_pin(&res.actions[0], OFPACT_CONTROLLER, 0, 0x22, 0, 0);
+	assert_int_equal(res.actions[0].in_phy_port, 0);
+
+	/* A packet popped from a tunnel: its underlay port and tunnel
+	 * fields go with the packet-in, and the megaflow's mask has them. */
+	k2.in_port = 10;
+	k2.in_phy_port = 1;
+	k2.tunnel_id = 100;
+	k2.tun_src = htonl(0xc0000202);
+	k2.tun_dst = htonl(0xc0000201);
+	lookup(ofp, &k2);
+	assert_int_equal(res.n_actions, 1);
+	expect_pin(&res.actions[0], OFPACT_CONTROLLER, 0, 0x22, 0, 100);
+	assert_int_equal(res.actions[0].in_phy_port, 1);
+	assert_int_equal(res.actions[0].tun_src, htonl(0xc0000202));
+	assert_int_equal(res.actions[0].tun_dst, htonl(0xc0000201));
+	assert_int_equal(res.mask.in_phy_port, UINT16_MAX);
+	assert_int_equal(res.mask.tun_src & res.mask.tun_dst, UINT32_MAX);
 
 	/* A packet-out's own controller action: no table, no rule. */
 	assert_int_equal(ofproto_packet_out_resolve(ofp, &k, &po, 1, out, 4,
