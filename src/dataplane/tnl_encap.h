@@ -61,20 +61,26 @@ struct tnl_encap {
 static inline uint32_t
 tnl_encap_flow_hash(const struct flow_key *k)
 {
-	uint64_t dst = 0, src = 0, v6 = 0, h;
-	uint64_t w[4];
+	/* Key words (the parser writes them whole, so whole-word loads
+	 * are forwarded from its stores): 1 = eth_dst, nw_proto, nw_tos;
+	 * 2 = eth_src, nw_ttl, nw_frag; 3 = nw_src, nw_dst; 6-9 = IPv6
+	 * addresses. The Ethernet addresses are the words' first 6 bytes. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t mac = 0x0000ffffffffffffull;
+#else
+	const uint64_t mac = 0xffffffffffff0000ull;
+#endif
+	const flow_word_t *w = flow_key_words(k);
+	uint64_t macs = (w[1] & mac) ^ ((w[2] & mac) << 13 | (w[2] & mac) >> 51);
+	uint64_t v6 = w[6] ^ (w[7] << 1 | w[7] >> 63) ^
+		      (w[8] << 2 | w[8] >> 62) ^ (w[9] << 3 | w[9] >> 61);
+	uint64_t h;
 
-	memcpy(&dst, k->eth_dst, 6);
-	memcpy(&src, k->eth_src, 6);
-	memcpy(w, k->ipv6_src, 16);
-	memcpy(w + 2, k->ipv6_dst, 16);
-	v6 = w[0] ^ (w[1] << 1 | w[1] >> 63) ^ (w[2] << 2 | w[2] >> 62) ^
-	     (w[3] << 3 | w[3] >> 61);
-	h = ((uint64_t)k->nw_src << 32 | k->nw_dst) * 0x9e3779b97f4a7c15ull;
+	h = w[3] * 0x9e3779b97f4a7c15ull;
 	h ^= (uint64_t)k->tp_src << 48 | (uint64_t)k->tp_dst << 32 |
 	     (uint64_t)k->nw_proto << 16 | k->eth_type;
 	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= dst ^ (src << 13 | src >> 51) ^ v6;
+	h ^= macs ^ v6;
 	h *= 0x94d049bb133111ebull;
 	return (uint32_t)(h ^ (h >> 31) ^ (h >> 47));
 }
