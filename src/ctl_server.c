@@ -330,7 +330,7 @@ cmd_show(struct pmdswitch *sw, const struct ctl_request *req,
 	X(action_drops) X(parked) X(park_overflows) X(rx_held) X(action_skips) \
 	X(ttl_drops) X(meter_drops) X(copy_fails) X(emc_bypassed) \
 	X(megaflow_reused) X(sflow_samples) X(sflow_sample_drops) \
-	X(shed_polls)
+	X(shed_polls) X(upcall_budget_drops)
 
 /* The slowpath's counters, shown after the PMDs'. */
 #define SLOWPATH_STAT_FIELDS(X) \

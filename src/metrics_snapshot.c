@@ -125,6 +125,9 @@ port_sample(struct strbuf *out, const char *name,
 	X(tx_packets, "Packets the PMD transmitted", tx_packets) \
 	X(shed_polls, "Rx queue poll rounds skipped because the queue's " \
 	  "bursts lost upcalls (upcall storm backoff)", shed_polls) \
+	X(upcall_budget_drops, "Misses dropped (part of lost_upcalls): " \
+	  "misses had taken datapath.upcall-cycle-share of the PMD's " \
+	  "cycles while cached traffic waited", upcall_budget_drops) \
 	X(busy_cycles, "TSC cycles of loop iterations that handled packets", \
 	  busy_cycles) \
 	X(idle_cycles, "TSC cycles of loop iterations that found nothing", \

@@ -153,7 +153,7 @@ tel_pmds(const char *cmd, const char *params, struct rte_tel_data *d)
 		X(upcalls) X(lost_upcalls) X(exec_packets) X(tx_packets)
 		X(tx_drops) X(action_drops) X(park_overflows) X(ttl_drops)
 		X(meter_drops) X(copy_fails) X(busy_cycles) X(idle_cycles)
-		X(shed_polls)
+		X(shed_polls) X(upcall_budget_drops)
 #undef X
 		rte_tel_data_add_dict_u64(c, "megaflows", s->pmds[i].megaflows);
 		snprintf(name, sizeof(name), "pmd%u", s->pmds[i].core);

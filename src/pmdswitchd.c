@@ -313,6 +313,8 @@ create_pmds(struct pmdswitch *sw)
 			return -1;
 		}
 		emc_set_bypass_pct(sw->pmds[i]->emc, dp->emc_min_hit_pct);
+		pmd_set_upcall_cycle_share(sw->pmds[i],
+					   dp->upcall_cycle_share);
 		LOG_NOTICE("pmd %u: %u megaflows (%.1f MiB, pages used on "
 			   "demand)", dp->pmd_cores[i], dp->megaflow_max,
 			   (double)megaflow_table_mem_size(
@@ -608,6 +610,7 @@ pmds_set(struct pmdswitch *sw, const uint32_t *cores, size_t n, char *err,
 			goto undo;
 		}
 		emc_set_bypass_pct(pmd->emc, dp->emc_min_hit_pct);
+		pmd_set_upcall_cycle_share(pmd, dp->upcall_cycle_share);
 		rc = rte_eal_remote_launch(pmd_main, pmd, cores[i]);
 		if (rc < 0) {
 			snprintf(err, errlen, "datapath.pmd-cores: cannot "

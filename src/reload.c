@@ -119,7 +119,8 @@ check_fixed(const struct pmdswitch_config *o,
 	    op->emc_min_hit_pct != np->emc_min_hit_pct ||
 	    op->megaflow_max != np->megaflow_max ||
 	    op->megaflow_idle_ms != np->megaflow_idle_ms ||
-	    op->upcall_ring_size != np->upcall_ring_size)
+	    op->upcall_ring_size != np->upcall_ring_size ||
+	    op->upcall_cycle_share != np->upcall_cycle_share)
 		return restart_needed(n, top, "datapath", err, errlen);
 	if (strcmp(o->ctl_socket, n->ctl_socket))
 		return restart_needed(n, n->ctl_socket_mark.line ?

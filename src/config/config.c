@@ -25,6 +25,7 @@
 #define CFG_DEFAULT_MEGAFLOW_MAX	200000
 #define CFG_DEFAULT_MEGAFLOW_IDLE_MS	10000
 #define CFG_DEFAULT_UPCALL_RING_SIZE	4096
+#define CFG_DEFAULT_UPCALL_CYCLE_SHARE	10
 
 /* Limits of the schema. lcore ids stop where DPDK's RTE_MAX_LCORE can. */
 #define CFG_MAX_LCORE		1024
@@ -195,6 +196,7 @@ enum {
 	DP_MEGAFLOW_MAX,
 	DP_MEGAFLOW_IDLE_MS,
 	DP_UPCALL_RING_SIZE,
+	DP_UPCALL_CYCLE_SHARE,
 	DP_N
 };
 static const char *const datapath_keys[] = {"pmd-cores",
@@ -204,6 +206,7 @@ static const char *const datapath_keys[] = {"pmd-cores",
 					    "megaflow-max",
 					    "megaflow-idle-ms",
 					    "upcall-ring-size",
+					    "upcall-cycle-share",
 					    NULL};
 
 static int
@@ -336,6 +339,8 @@ cfg_load_datapath(struct cfg_ctx *ctx, yaml_node_t *node,
 					 CFG_MAX_IDLE_MS},
 		[DP_UPCALL_RING_SIZE] = {"datapath.upcall-ring-size",
 					 CFG_MIN_RING_SIZE, CFG_MAX_RING_SIZE},
+		[DP_UPCALL_CYCLE_SHARE] = {"datapath.upcall-cycle-share", 0,
+					   100},
 	};
 	uint32_t *fields[DP_N] = {
 		[DP_EMC_ENTRIES] = &dp->emc_entries,
@@ -344,6 +349,7 @@ cfg_load_datapath(struct cfg_ctx *ctx, yaml_node_t *node,
 		[DP_MEGAFLOW_MAX] = &dp->megaflow_max,
 		[DP_MEGAFLOW_IDLE_MS] = &dp->megaflow_idle_ms,
 		[DP_UPCALL_RING_SIZE] = &dp->upcall_ring_size,
+		[DP_UPCALL_CYCLE_SHARE] = &dp->upcall_cycle_share,
 	};
 	yaml_node_t *k[DP_N], *v[DP_N] = {NULL};
 	int ret, i;
@@ -1214,6 +1220,7 @@ cfg_set_defaults(struct pmdswitch_config *cfg)
 	cfg->datapath.megaflow_max = CFG_DEFAULT_MEGAFLOW_MAX;
 	cfg->datapath.megaflow_idle_ms = CFG_DEFAULT_MEGAFLOW_IDLE_MS;
 	cfg->datapath.upcall_ring_size = CFG_DEFAULT_UPCALL_RING_SIZE;
+	cfg->datapath.upcall_cycle_share = CFG_DEFAULT_UPCALL_CYCLE_SHARE;
 }
 
 static int

@@ -189,6 +189,9 @@ struct cfg_datapath {
 	uint32_t megaflow_max;		/* Default 200000. */
 	uint32_t megaflow_idle_ms;	/* Default 10000. */
 	uint32_t upcall_ring_size;	/* Default 4096 (power of two). */
+	uint32_t upcall_cycle_share;	/* Percent of a PMD's cycles misses
+					 * may take while cached traffic
+					 * waits; default 10, 0: no limit. */
 };
 
 /* limits: (config_limits.c); 0 = the default. */

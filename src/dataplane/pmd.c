@@ -108,6 +108,7 @@ pmd_create(unsigned index, unsigned lcore_id,
 						PMD_SAMPLE_RING_SIZE, socket,
 						RING_F_SP_ENQ | RING_F_SC_DEQ);
 	pmd->rng = (uint32_t)rte_rdtsc() ^ (0x9e3779b9u * (lcore_id + 1));
+	pmd_budget_init(&pmd->budget, 0, rte_get_tsc_hz());
 	if (pmd->rng == 0)
 		pmd->rng = 1;
 	pmd->emc = emc_create(emc_entries, emc_insert_inv_prob);
@@ -131,6 +132,12 @@ drain_ring(struct rte_ring *r)
 
 	while (r != NULL && rte_ring_dequeue(r, &obj) == 0)
 		rte_pktmbuf_free(obj);
+}
+
+void
+pmd_set_upcall_cycle_share(struct pmd *pmd, unsigned share)
+{
+	pmd_budget_init(&pmd->budget, share, rte_get_tsc_hz());
 }
 
 void
@@ -585,6 +592,16 @@ handle_miss(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf *m,
 	priv->tun_src = key->tun_src;
 	priv->tun_dst = key->tun_dst;
 	priv->in_phy_port = key->in_phy_port;
+	if (unlikely(pmd_budget_denied(&pmd->budget))) {
+		/* Misses took their share while cached traffic waits: not
+		 * sent up, and the queue backs off (pmd_budget.h). Dropping
+		 * a packet reorders nothing. */
+		PMD_COUNT(pmd, lost_upcalls, 1);
+		PMD_COUNT(pmd, upcall_budget_drops, 1);
+		pmd->shed_lost |= UINT64_C(1) << slot;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (!stalled && !slot_stalled(pmd, slot))
 		upcall_miss(pmd, m, slot);
 	else
@@ -651,6 +668,7 @@ struct burst {
 	bool probe;		/* The EMC is probed for this burst. */
 	struct megaflow *last;	/* last_megaflow(), or NULL. */
 	unsigned reused;	/* Packets that matched last. */
+	unsigned misses;	/* Packets found in no cache. */
 	struct flow_key keys[PMD_BURST];
 	uint32_t maps[PMD_BURST];	/* The parser's word maps. */
 	uint32_t hashes[PMD_BURST];	/* EMC hashes (probed bursts, misses). */
@@ -797,6 +815,8 @@ burst_lookup(struct pmd *pmd, struct burst *bt)
 							     bt->maps[i]);
 	}
 	PMD_COUNT(pmd, emc_hits, emc_hits);
+	pmd->rx_hits += emc_hits + mf_hits + bt->reused;
+	bt->misses = bt->n - (emc_hits + mf_hits + bt->reused);
 	if (mf_hits + bt->reused) {
 		PMD_COUNT(pmd, megaflow_hits, mf_hits + bt->reused);
 		PMD_COUNT(pmd, megaflow_reused, bt->reused);
@@ -1057,6 +1077,8 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	burst_parse(pmd, q, pkts, &bt);
 	if (unlikely(slot_stalled(pmd, rxq_slot(q)))) {
 		/* Behind a miss: no lookup, wait in order. */
+		uint64_t t0 = rte_rdtsc();
+
 		observe_rx(pmd, q, pkts, NULL, n);
 		for (uint16_t i = 0; i < n; i++) {
 			if (!bt.probe || bt.reuse[i])
@@ -1065,12 +1087,22 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 			handle_miss(pmd, q, pkts[i], &bt.keys[i],
 				    bt.hashes[i], bt.maps[i], true);
 		}
+		pmd_budget_spend(&pmd->budget, rte_rdtsc() - t0);
 		return;
 	}
 	burst_lookup(pmd, &bt);
 	remember_megaflow(pmd, q, bt.last, bt.reused, n, bt.found[n - 1]);
 	observe_rx(pmd, q, pkts, bt.found, n);
-	burst_execute(pmd, q, pkts, &bt);
+	if (likely(bt.misses == 0)) {
+		burst_execute(pmd, q, pkts, &bt);
+	} else {
+		/* The miss budget's measure (pmd_budget.h): the burst's
+		 * hits are a small part of it. */
+		uint64_t t0 = rte_rdtsc();
+
+		burst_execute(pmd, q, pkts, &bt);
+		pmd_budget_spend(&pmd->budget, rte_rdtsc() - t0);
+	}
 }
 
 /* A key process_parked() sent up in this pass. */
@@ -1219,6 +1251,7 @@ pmd_main(void *arg)
 
 		prev = now;
 		pmd->now_tsc = now;
+		pmd_budget_round(&pmd->budget, spent, now, pmd->rx_hits);
 		if (work) {
 			PMD_COUNT(pmd, busy_cycles, spent);
 			for (unsigned k = 0; k < n_busy; k++) {
@@ -1249,6 +1282,8 @@ pmd_main(void *arg)
 		pmd->shed_slot_bit = 0;
 		work += process_exec_ring(pmd);
 		work += process_parked(pmd);
+		if (work)	/* Miss work (pmd_budget.h). */
+			pmd_budget_spend(&pmd->budget, rte_rdtsc() - now);
 		for (uint32_t i = 0; i < rxqs->n; i++) {
 			struct pmd_rxq *q = rxqs->q[i];
 			uint16_t n;

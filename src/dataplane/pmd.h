@@ -51,6 +51,7 @@
 #include "emc.h"
 #include "flow_key.h"
 #include "megaflow.h"
+#include "pmd_budget.h"
 #include "pmd_shed.h"
 #include "tnl_dp.h"
 
@@ -210,6 +211,10 @@ struct pmd_stats {
 	uint64_t sflow_sample_drops;	/* sample_ring full: sample lost. */
 	uint64_t shed_polls;	/* Rx queue poll rounds skipped: the queue's
 				 * bursts lost upcalls (pmd_shed.h). */
+	uint64_t upcall_budget_drops;	/* Misses dropped (also counted in
+					 * lost_upcalls): the miss budget
+					 * was spent while cached traffic
+					 * waited (pmd_budget.h). */
 };
 
 /* A miss waiting for the in-flight upcalls to be installed. */
@@ -278,6 +283,9 @@ struct pmd {
 					 * their queue's last poll round. */
 	uint64_t shed_slot_bit;		/* The slot of the packets being
 					 * handled (0: the exec ring's). */
+	uint64_t rx_hits;		/* Rx packets that hit the caches
+					 * (the budget's "cached traffic"). */
+	struct pmd_budget budget;	/* Miss budget (pmd_budget.h). */
 	struct pmd_parked parked[PMD_PARK_MAX];
 	volatile bool stop;
 	volatile bool running;
@@ -290,6 +298,9 @@ struct pmd *pmd_create(unsigned index, unsigned lcore_id,
 		       uint32_t emc_insert_inv_prob, uint32_t megaflow_max,
 		       uint32_t upcall_ring_size);
 void pmd_destroy(struct pmd *pmd);
+/* The miss budget: `share` percent of the PMD's cycles (0: none), see
+ * pmd_budget.h. Before the PMD starts. */
+void pmd_set_upcall_cycle_share(struct pmd *pmd, unsigned share);
 /* Give the PMD an rx queue (allocated here, freed by pmd_destroy() of the
  * PMD that has it last). Safe while the PMD runs (waits a grace period). */
 int pmd_add_rxq(struct pmd *pmd, uint32_t dp_port, uint16_t dpdk_port_id,

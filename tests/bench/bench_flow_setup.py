@@ -406,6 +406,8 @@ def storm_run(build, storm, secs, burn_cpu0=False, cached=False):
             "install_full": delta("install_full", "slowpath"),
             "lost_upcalls": delta("lost_upcalls"), "park_overflows": delta("park_overflows"),
             "rx_held": delta("rx_held"), "shed_polls": delta("shed_polls"),
+            "budget_drops": s1["total"].get("upcall_budget_drops", 0) -
+            s0["total"].get("upcall_budget_drops", 0),
             "ctl_max": max(ctl_t), "ofctl_max": max(ofctl_t)}
 
 
@@ -455,7 +457,8 @@ def upcall_storm(build):
                                        kept(st, two)))
     for k, label in (("upcalls_s", "upcalls handled / s"),
                      ("install_full", "upcalls not cached (table full)"),
-                     ("lost_upcalls", "lost upcalls (upcall ring full)"),
+                     ("lost_upcalls", "lost upcalls (all reasons)"),
+                     ("budget_drops", "of which miss budget drops"),
                      ("park_overflows", "park overflows"),
                      ("rx_held", "PMD iterations with rx held"),
                      ("shed_polls", "rx polls shed (storm backoff)")):

@@ -577,13 +577,16 @@ class Daemon:
     def wait_packets(self, n, timeout=20, key="packets"):
         """Wait until the PMDs have processed at least n packets: received,
         and each looked up (a packet parked behind an upcall in flight is
-        counted as a hit or a miss only once that upcall is done)."""
+        counted as a hit or a miss only once that upcall is done; a miss
+        dropped by the miss budget, upcall_budget_drops, counts as looked
+        up)."""
         def got():
             t = self.pmd_total()
             if t.get(key, 0) < n:
                 return None
             if key == "packets" and \
-                    t["emc_hits"] + t["megaflow_hits"] + t["misses"] < t["packets"]:
+                    t["emc_hits"] + t["megaflow_hits"] + t["misses"] + \
+                    t.get("upcall_budget_drops", 0) < t["packets"]:
                 return None
             return t
         t = wait_for(got, timeout, what="pmd-stats total %s >= %d" % (key, n))

@@ -18,6 +18,15 @@ tp_src), to ofport 2 (tx_pcap).
    /metrics) while port 1's stays 0.
 3. The rule is removed: nothing is lost any more and port 3's shed_polls
    stop growing (back to every round).
+4. Miss budget (datapath.upcall-cycle-share, default 10): a new daemon,
+   ofport 1: one flow at full rate (infinite_rx, cached) to ofport 2;
+   ofport 3: 2,048 never-seen flows at full rate (infinite_rx), each its
+   own megaflow, megaflow-max 256 so that most never get one (every such
+   packet is a miss). Misses beyond the share are dropped: upcall_budget_drops
+   > 0 (also in lost_upcalls, pmd-stats-show text and /metrics), port 3's
+   queue is shed (shed_polls > 0), port 1's never.
+5. The same with upcall-cycle-share: 0: over 20,000 misses,
+   upcall_budget_drops stays 0.
 Counts only; nothing timed.
 """
 
@@ -31,6 +40,10 @@ from harness import (Daemon, Port, check, check_eq, check_frames, free_tcp_port,
 
 FLOWS = 1000
 PER_FLOW = 3
+STORM_FLOWS = 2048
+STORM_RULES = ["priority=10,in_port=3,udp,tp_src=1,actions=output:4",
+               "priority=5,in_port=3,actions=output:4",
+               "priority=5,in_port=1,actions=output:2"]
 
 
 def rxq(d, port):
@@ -113,6 +126,63 @@ def main(build):
     check_eq(t["shed_polls"], before, "no round skipped over a million more port-3 packets")
     d.stop()
     check_frames(pcap_read(tx2), burst, "ofport 2 output")
+    budget(build, tmp)
+
+
+def metric(port, name):
+    body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                  timeout=10).read().decode()
+    lines = [ln for ln in body.splitlines() if ln.startswith(name)]
+    check(lines, "/metrics has %s" % name, body[-2000:])
+    return sum(float(ln.split()[-1]) for ln in lines)
+
+
+def storm_daemon(build, tmp, share, metrics_port):
+    est = os.path.join(tmp, "est-%d.pcap" % share)
+    sp = os.path.join(tmp, "storm-%d.pcap" % share)
+    pcap_write(est, [udp_frame(7000, 5001, tag=0)])
+    pcap_write(sp, [udp_frame(10000 + i, 6000, tag=i) for i in range(STORM_FLOWS)])
+    return Daemon(build, tmp, ports=[
+        Port("p1", 1, "net_pcap3,rx_pcap=%s,infinite_rx=1" % est),
+        Port("p2", 2, "net_null1,no-rx=1"),
+        Port("p3", 3, "net_pcap4,rx_pcap=%s,infinite_rx=1" % sp),
+        Port("p4", 4, "net_null2,no-rx=1"),
+    ], flows=STORM_RULES, datapath={"megaflow-max": 256, "upcall-cycle-share": share},
+        extra_yaml="metrics-listen: \"127.0.0.1:%d\"" % metrics_port).start()
+
+
+def budget(build, tmp):
+    info("4. a storm of never-cached flows on port 3 beside cached traffic on port 1")
+    metrics_port = free_tcp_port()
+    d = storm_daemon(build, tmp, 10, metrics_port)
+
+    def dropping():
+        t = d.pmd_total()
+        return t if t["upcall_budget_drops"] > 0 and rxq(d, "p3")["shed_polls"] > 0 else None
+    t = wait_for(dropping, 30, what="budget drops and port 3's queue shed")
+    info("total: misses %d upcall_budget_drops %d lost_upcalls %d shed_polls %d"
+         % (t["misses"], t["upcall_budget_drops"], t["lost_upcalls"], t["shed_polls"]))
+    check(t["lost_upcalls"] >= t["upcall_budget_drops"], "budget drops are lost upcalls",
+          "lost %d < budget %d" % (t["lost_upcalls"], t["upcall_budget_drops"]))
+    check(t["emc_hits"] + t["megaflow_hits"] > 0, "port 1's traffic is cached")
+    check_eq(rxq(d, "p1")["shed_polls"], 0, "port 1's queue (cached) is never skipped")
+    text = d.ctl("pmd-stats-show", use_json=False)
+    check("upcall_budget_drops:" in text, "pmd-stats-show shows upcall_budget_drops", text)
+    check(metric(metrics_port, "pmdswitch_pmd_upcall_budget_drops") > 0,
+          "/metrics counts the budget drops")
+    d.stop()
+
+    info("5. the same with upcall-cycle-share: 0: no budget")
+    d = storm_daemon(build, tmp, 0, free_tcp_port())
+
+    def misses():
+        t = d.pmd_total()
+        return t if t["misses"] >= 20000 else None
+    t = wait_for(misses, 60, what="20,000 misses")
+    info("total: misses %d upcall_budget_drops %d lost_upcalls %d"
+         % (t["misses"], t["upcall_budget_drops"], t["lost_upcalls"]))
+    check_eq(t["upcall_budget_drops"], 0, "no budget drops without a budget")
+    d.stop()
 
 
 if __name__ == "__main__":

@@ -260,6 +260,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.datapath.megaflow_max, 200000);
 	assert_int_equal(cfg.datapath.megaflow_idle_ms, 10000);
 	assert_int_equal(cfg.datapath.upcall_ring_size, 4096);
+	assert_int_equal(cfg.datapath.upcall_cycle_share, 10);
 	assert_string_equal(cfg.ctl_socket, "/run/pmdswitch/pmdswitchd.ctl");
 	assert_int_equal(cfg.n_bridges, 2);
 	assert_true(cfg.bridges[0].datapath_id == 1);
@@ -496,6 +497,10 @@ test_err_integer(void **state)
 		     "\"99999999999999999999999\"");
 	expect_error("datapath:\n  emc-min-hit-pct: 101\nbridges: [{name: b}]\n",
 		     "bad.yaml:2:20: datapath.emc-min-hit-pct: expected an "
+		     "integer from 0 to 100, got \"101\"");
+	expect_error("datapath:\n  upcall-cycle-share: 101\n"
+		     "bridges: [{name: b}]\n",
+		     "bad.yaml:2:23: datapath.upcall-cycle-share: expected an "
 		     "integer from 0 to 100, got \"101\"");
 	expect_error("datapath:\n  emc-entries: \"\"\nbridges: [{name: b}]\n",
 		     "bad.yaml:2:16: datapath.emc-entries: expected an "
