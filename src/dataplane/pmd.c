@@ -1050,10 +1050,13 @@ observe_rx(struct pmd *pmd, struct pmd_rxq *q, struct rte_mbuf **pkts,
 /* One received burst: parse, look up (last burst's megaflow, EMC,
  * megaflow classifier), execute hits and send misses up (see the top of
  * the file). While an earlier miss is in flight, the whole burst waits
- * behind it. */
+ * behind it. t0: the TSC before the rx call when the queue's last burst
+ * had misses (else 0): a burst with misses is then charged to the miss
+ * budget whole (rx, parse, lookup, execute), otherwise from its execute
+ * pass. */
 static void
 process_burst(struct pmd *pmd, struct pmd_rxq *q,
-	      struct rte_mbuf **pkts, uint16_t n)
+	      struct rte_mbuf **pkts, uint16_t n, uint64_t t0)
 {
 	struct burst bt;
 	const struct tnl_dp_table *tt = tnl_dp_table_get();
@@ -1077,8 +1080,9 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	burst_parse(pmd, q, pkts, &bt);
 	if (unlikely(slot_stalled(pmd, rxq_slot(q)))) {
 		/* Behind a miss: no lookup, wait in order. */
-		uint64_t t0 = rte_rdtsc();
-
+		if (t0 == 0)
+			t0 = rte_rdtsc();
+		q->miss_burst = true;
 		observe_rx(pmd, q, pkts, NULL, n);
 		for (uint16_t i = 0; i < n; i++) {
 			if (!bt.probe || bt.reuse[i])
@@ -1093,13 +1097,14 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	burst_lookup(pmd, &bt);
 	remember_megaflow(pmd, q, bt.last, bt.reused, n, bt.found[n - 1]);
 	observe_rx(pmd, q, pkts, bt.found, n);
+	q->miss_burst = bt.misses != 0;
 	if (likely(bt.misses == 0)) {
 		burst_execute(pmd, q, pkts, &bt);
 	} else {
 		/* The miss budget's measure (pmd_budget.h): the burst's
 		 * hits are a small part of it. */
-		uint64_t t0 = rte_rdtsc();
-
+		if (t0 == 0)
+			t0 = rte_rdtsc();
 		burst_execute(pmd, q, pkts, &bt);
 		pmd_budget_spend(&pmd->budget, rte_rdtsc() - t0);
 	}
@@ -1286,6 +1291,7 @@ pmd_main(void *arg)
 			pmd_budget_spend(&pmd->budget, rte_rdtsc() - now);
 		for (uint32_t i = 0; i < rxqs->n; i++) {
 			struct pmd_rxq *q = rxqs->q[i];
+			uint64_t t0;
 			uint16_t n;
 
 			if (unlikely(pmd->n_parked >
@@ -1313,11 +1319,14 @@ pmd_main(void *arg)
 				continue;
 			}
 
+			/* A queue whose last burst had misses: measure this
+			 * one whole (the miss budget, pmd_budget.h). */
+			t0 = unlikely(q->miss_burst) ? rte_rdtsc() : 0;
 			n = rte_eth_rx_burst(q->dpdk_port_id, q->queue_id,
 					     pkts, PMD_BURST);
 			if (n == 0)
 				continue;
-			process_burst(pmd, q, pkts, n);
+			process_burst(pmd, q, pkts, n, t0);
 			rx_work += n;
 			busy_q[n_busy] = q;
 			busy_n[n_busy++] = n;

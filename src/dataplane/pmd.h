@@ -153,6 +153,9 @@ struct pmd_rxq {
 	uint32_t ofport;
 	struct pmd_shed shed;	/* Upcall storm backoff (pmd_shed.h), in
 				 * the padding before `packets`. */
+	bool miss_burst;	/* Its last burst had misses: the next one
+				 * is measured from before the rx call (the
+				 * miss budget, pmd_budget.h). */
 	uint64_t packets;	/* Received on this queue by its PMD. */
 	uint64_t cycles;	/* Cycles spent on this queue's bursts. */
 	uint64_t cycles_base;	/* Control thread: cycles at the last

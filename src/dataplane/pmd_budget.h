@@ -14,13 +14,16 @@
  *
  * How the pieces fit: a token bucket in TSC cycles. The PMD loop reads the
  * TSC once per round anyway; pmd_budget_round() adds share% of the round's
- * elapsed cycles (up to `cap`: what the share earns in a quarter of a
- * second, so a burst of new flows is served in full) and notes whether rx
+ * elapsed cycles (up to `cap`: what the share earns in a second, so a
+ * burst of new flows is served in full) and notes whether rx
  * bursts hit the caches since the last round. Miss work is measured only
- * where there was some (an rdtsc pair around a burst that had misses, one
- * rdtsc after the exec ring and waiting room when they had packets) and
- * charged with pmd_budget_spend(); the all-hit path pays one predictable
- * branch per burst. pmd_budget_denied() is asked once per new miss.
+ * where there was some and charged with pmd_budget_spend(): a burst that
+ * had misses from its execute pass on, or whole (from before the rx call:
+ * rx, parse, lookup, execute, drops) when its queue's previous burst had
+ * misses too (pmd_rxq.miss_burst); the exec ring and waiting room with
+ * one rdtsc after them when they had packets. The all-hit path pays one
+ * predictable branch per burst. pmd_budget_denied() is asked once per
+ * new miss.
  * Without cached traffic (no rx cache hit for PMD_BUDGET_HIT_WINDOW_DIV^-1
  * of a second) the budget does not apply: flow setup on an otherwise idle
  * PMD stays lossless (the waiting room and rx hold of pmd.h). Packets
@@ -37,7 +40,7 @@
  * last 1/PMD_BUDGET_HIT_WINDOW_DIV second. */
 #define PMD_BUDGET_HIT_WINDOW_DIV 1000
 /* The bucket holds what the share earns in 1/PMD_BUDGET_CAP_DIV second. */
-#define PMD_BUDGET_CAP_DIV 4
+#define PMD_BUDGET_CAP_DIV 1
 
 struct pmd_budget {
 	int64_t tokens;		/* Cycles misses may still take (may go
@@ -82,6 +85,8 @@ pmd_budget_round(struct pmd_budget *b, uint64_t spent, uint64_t now,
 		b->last_hit_tsc = now;
 	}
 	b->enforce = now - b->last_hit_tsc < b->hit_window;
+	if (!b->enforce && b->tokens < 0)
+		b->tokens = 0;	/* No debt from misses nobody waited for. */
 	/* A round longer than a second (a stalled thread) refills fully. */
 	if (spent > UINT64_C(1) << 40)
 		spent = UINT64_C(1) << 40;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pmd_budget: the miss budget of a PMD. Rounds refill share% of their
- * cycles up to the cap (a quarter second's share); miss work spends it,
+ * cycles up to the cap (a second's share); miss work spends it,
  * down to -cap at most; a miss is denied only while the bucket is empty
  * AND rx bursts hit the caches recently (cached traffic waiting); share 0
  * never denies.
@@ -25,11 +25,11 @@ test_init(void **state)
 
 	(void)state;
 	pmd_budget_init(&b, 10, HZ);
-	assert_int_equal(b.cap, (int64_t)(HZ / 4 / 10));
+	assert_int_equal(b.cap, (int64_t)(HZ / 10));
 	assert_int_equal(b.tokens, b.cap);
 	assert_false(pmd_budget_denied(&b));
 	pmd_budget_init(&b, 250, HZ);	/* Clamped to 100. */
-	assert_int_equal(b.cap, (int64_t)(HZ / 4));
+	assert_int_equal(b.cap, (int64_t)HZ);
 }
 
 static void
@@ -118,12 +118,23 @@ test_no_cached_traffic_exempt(void **state)
 	now += MS;
 	pmd_budget_round(&b, 0, now, hits);
 	assert_false(b.enforce);
-	assert_true(b.tokens <= 0);
+	assert_int_equal(b.tokens, 0);	/* The debt is forgiven. */
 	assert_false(pmd_budget_denied(&b));	/* Misses only: lossless. */
-	/* Cached traffic comes back: the budget applies again. */
+	pmd_budget_spend(&b, 100 * HZ);	/* No debt while exempt. */
+	now += 10;
+	pmd_budget_round(&b, 0, now, hits);
+	assert_int_equal(b.tokens, 0);
+	assert_false(pmd_budget_denied(&b));
+	/* Cached traffic comes back: the budget applies again, refilled
+	 * from zero. */
+	pmd_budget_spend(&b, 1000);
 	now += 10;
 	pmd_budget_round(&b, 10, now, hits + 1);
+	assert_true(b.enforce);
 	assert_true(pmd_budget_denied(&b));
+	now += 100000;
+	pmd_budget_round(&b, 100000, now, hits + 2);
+	assert_false(pmd_budget_denied(&b));
 }
 
 static void
