@@ -1103,10 +1103,17 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	} else {
 		/* The miss budget's measure (pmd_budget.h): the burst's
 		 * hits are a small part of it. */
-		if (t0 == 0)
+		if (t0 == 0) {
 			t0 = rte_rdtsc();
-		burst_execute(pmd, q, pkts, &bt);
-		pmd_budget_spend(&pmd->budget, rte_rdtsc() - t0);
+			burst_execute(pmd, q, pkts, &bt);
+			pmd_budget_spend(&pmd->budget, rte_rdtsc() - t0);
+		} else {
+			/* Measured whole: the misses' share of it (the
+			 * hits of a mixed queue are not miss work). */
+			burst_execute(pmd, q, pkts, &bt);
+			pmd_budget_spend(&pmd->budget, (rte_rdtsc() - t0) *
+					 bt.misses / n);
+		}
 	}
 }
 
