@@ -18,9 +18,9 @@
  * burst of new flows is served in full) and notes whether rx
  * bursts hit the caches since the last round. Miss work is measured only
  * where there was some and charged with pmd_budget_spend(): a burst that
- * had misses from its execute pass on, or whole (from before the rx call:
- * rx, parse, lookup, execute, drops) when its queue's previous burst had
- * misses too (pmd_rxq.miss_burst); the exec ring and waiting room with
+ * had misses from its execute pass on, or from before the rx call (rx,
+ * parse, lookup, execute, drops; the misses' share of it) when its queue's
+ * previous burst had misses too (pmd_rxq.miss_burst); the exec ring and waiting room with
  * one rdtsc after them when they had packets. The all-hit path pays one
  * predictable branch per burst. pmd_budget_denied() is asked once per
  * new miss.
