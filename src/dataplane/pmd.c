@@ -273,6 +273,8 @@ upcall(struct pmd *pmd, struct rte_mbuf *m, enum pmd_upcall_kind kind,
 		return true;
 	}
 	PMD_COUNT(pmd, lost_upcalls, 1);
+	if (kind == PMD_UPCALL_MISS)
+		PMD_COUNT(pmd, misses, 1);	/* Looked up all the same. */
 	pmd->shed_lost |= pmd->shed_slot_bit;	/* Its queue backs off. */
 	rte_pktmbuf_free(m);
 	return false;
