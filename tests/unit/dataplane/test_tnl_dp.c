@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tnl_test_frames.h"
+
 #include "dataplane/dp_packet.h"
 #include "dataplane/tnl_dp.h"
 #include "dataplane/tnl_encap.h"
@@ -46,25 +48,6 @@ table_init(void)
 		.type = TNL_TYPE_GENEVE, .udp_dst = htons(6081), .vni = 200,
 		.remote_ip = inet_addr(PEER_IP), .in_port = 11 };
 	t.n_ports = 3;
-}
-
-/* An inner frame: Ethernet + IPv4 + UDP, n bytes. */
-static uint32_t
-inner_frame(uint8_t *f, uint32_t n, uint16_t sport)
-{
-	memset(f, 0, n);
-	memcpy(f, "\x02\x00\x00\x00\x00\xaa\x02\x00\x00\x00\x00\xbb", 12);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)((n - 14) >> 8);
-	f[17] = (uint8_t)(n - 14);
-	f[22] = 64;
-	f[23] = 17;
-	memcpy(f + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-	f[34] = (uint8_t)(sport >> 8);
-	f[35] = (uint8_t)sport;
-	f[37] = 53;
-	return n;
 }
 
 /* Encapsulate with tnl_push() into buf (returns the frame's start). */

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "../dataplane/tnl_test_frames.h"
+
 #include "dataplane/dp_packet.h"
 #include "dataplane/flow_parse.h"
 #include "dataplane/megaflow.h"
@@ -78,24 +80,6 @@ setup(void **state)
 	port_geneve = tnl_port_add(0, &pc);
 	assert_true(port_fixed >= 0 && port_flow >= 0 && port_geneve >= 0);
 	return 0;
-}
-
-/* An inner Ethernet + IPv4 + UDP frame of n bytes at f. */
-static void
-inner_frame(uint8_t *f, uint32_t n, uint16_t sport)
-{
-	memset(f, 0, n);
-	memcpy(f, "\x02\x00\x00\x00\x00\xaa\x02\x00\x00\x00\x00\xbb", 12);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)((n - 14) >> 8);
-	f[17] = (uint8_t)(n - 14);
-	f[22] = 64;
-	f[23] = 17;
-	memcpy(f + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-	f[34] = (uint8_t)(sport >> 8);
-	f[35] = (uint8_t)sport;
-	f[37] = 53;
 }
 
 /* Translate output to tunnel port index for key; the list must be
