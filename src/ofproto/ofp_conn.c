@@ -479,6 +479,10 @@ ofp_conn_mgr_del_listener(struct ofp_conn_mgr *mgr, const char *target)
 		memmove(&mgr->listeners[i], &mgr->listeners[i + 1],
 			(mgr->n_listeners - i - 1) * sizeof(mgr->listeners[0]));
 		mgr->n_listeners--;
+		/* The control thread may be polling fd, so it closes it; the
+		 * shutdown stops the listen now, before the reload that removed
+		 * it answers: new connections are refused from here on. */
+		shutdown(fd, SHUT_RDWR);
 		if (mgr->started && mgr->n_closing < MAX_LISTENERS)
 			mgr->closing_fds[mgr->n_closing++] = fd;
 		else
@@ -730,6 +734,7 @@ conn_accept(struct ofp_conn_mgr *mgr, const struct ofp_listener *l,
 				accept_backoff(mgr, e);
 			else if (e != EAGAIN && e != EWOULDBLOCK &&
 				 e != EINTR && e != ECONNABORTED &&
+				 e != EINVAL /* removed, shut down */ &&
 				 ofp_ratelimit_allow(&mgr->rl))
 				ofp_log(OFP_LOG_WARN, "accept: %s",
 					strerror(e));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A listener on ptcp:0:127.0.0.1 and a tiny client: hello, features,
- * echo, barrier, packet-in, and a bad length that closes the stream. */
+ * echo, barrier, packet-in, and a bad length that closes the stream; a
+ * removed listener refuses connections as soon as the removal returns. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -143,11 +144,47 @@ test_socket_session(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* A reload that drops a listener answers after ofproto_del_listener():
+ * from then on the port refuses connections, even while the control
+ * thread has not come round to closing the descriptor yet. */
+static void
+test_socket_del_listener_refuses(void **state)
+{
+	struct ofproto *ofp = ofproto_create("br0", 1, NULL, NULL);
+	char err[128];
+	int accepted_after_del = 0;
+
+	(void)state;
+	assert_int_equal(ofproto_start(ofp), 0);
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(ofproto_add_listener(ofp, "ptcp:0:127.0.0.1",
+						      err, sizeof(err)), 0);
+		int port = ofproto_listener_port(ofp, 0);
+		assert_true(port > 0);
+		assert_int_equal(ofproto_del_listener(ofp, "ptcp:0:127.0.0.1"),
+				 0);
+
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_port = htons((uint16_t)port) };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			accepted_after_del++;
+		else
+			assert_int_equal(errno, ECONNREFUSED);
+		close(fd);
+	}
+	assert_int_equal(accepted_after_del, 0);
+	ofproto_destroy(ofp);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_socket_session),
+		cmocka_unit_test(test_socket_del_listener_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
