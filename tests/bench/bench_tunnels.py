@@ -24,10 +24,14 @@ Its Mpps is the tx rate of the sink port in dpctl/show -s; the script checks
 with dpctl/dump-flows that the datapath flow really pushes / pops the
 tunnel (an OVS row that does not is reported as failed, not as a rate).
 The table gives the ratio pmdswitchd / OVS-DPDK (goal: at least 2x).
+With --repeat N every row runs N times, pmdswitchd and OVS-DPDK taking
+turns (a slow minute on a shared machine hits both), and the table gives
+the medians, their ratio and the lowest and highest ratio of one
+pmdswitchd run to the OVS-DPDK run next to it.
 Prints tables; never fails on a figure; fails only when something does
 not run.
 
-usage: bench_tunnels.py BUILD_DIR [--seconds N] [--quick]
+usage: bench_tunnels.py BUILD_DIR [--seconds N] [--quick] [--repeat N]
 """
 import json
 import os
@@ -49,6 +53,9 @@ SECONDS = 8
 if "--seconds" in sys.argv:
     SECONDS = int(sys.argv[sys.argv.index("--seconds") + 1])
 QUICK = "--quick" in sys.argv
+REPEAT = 1
+if "--repeat" in sys.argv:
+    REPEAT = int(sys.argv[sys.argv.index("--repeat") + 1])
 FLOWS = [1] if QUICK else [1, 1000]
 OVS_DPDK = ovs_dpdk.OVS_DPDK
 
@@ -232,6 +239,30 @@ def run_ovs(tmp, mode, pcap):
         subprocess.run(["ip", "netns", "del", ns])
 
 
+def repeated(ours, theirs):
+    """Runs ours() and theirs() REPEAT times in turn: (median Mpps, median
+    cycles/packet, last counters document, median OVS Mpps or None, why
+    OVS has no figure, (lowest, highest) ratio of a run pair or None)."""
+    mine, cpps, docs, ovs, why, ratios = [], [], [], [], "", []
+    for _ in range(REPEAT):
+        r = ours()
+        mine.append(r[0])
+        if r[1]:
+            cpps.append(r[1])
+        docs.append(r[2])
+        if theirs is None:
+            continue
+        o = theirs()
+        if o[0]:
+            ovs.append(o[0])
+            ratios.append(r[0] / o[0])
+        else:
+            why = o[1]
+    return (statistics.median(mine), statistics.median(cpps) if cpps else None,
+            docs[-1], statistics.median(ovs) if ovs else None, why,
+            (min(ratios), max(ratios)) if ratios else None)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="pmdsw-bench-tnl-")
     with_ovs = ovs_dpdk.installed()
@@ -245,40 +276,45 @@ def main():
         gen = "net_pcap0,rx_pcap=%s,infinite_rx=1"
         null = "net_null0,no-rx=1"
         # Plain forwarding of the inner frames (reference).
-        r = run(tmp, null.replace("0,", "1,"), gen % pin,
-                ["in_port=2,actions=output:1"], "u0")
-        rows.append(("plain forward", n, r[0], r[1], None, "", ""))
+        r = repeated(lambda: run(tmp, null.replace("0,", "1,"), gen % pin,
+                                 ["in_port=2,actions=output:1"], "u0"), None)
+        rows.append(("plain forward", n, r[0], r[1], None, "", "", None))
         # Encapsulation: h0 generates, u0 sinks the VXLAN frames.
-        r = run(tmp, null.replace("0,", "1,"), gen % pin,
-                ["in_port=2,actions=output:10"], "u0")
+        r = repeated(lambda: run(tmp, null.replace("0,", "1,"), gen % pin,
+                                 ["in_port=2,actions=output:10"], "u0"),
+                     (lambda: run_ovs(tmp, "encap", pin)) if with_ovs else None)
         tx = r[2]["ports"][0]["tx_packets"] if r[2] else "?"
-        o = run_ovs(tmp, "encap", pin) if with_ovs else (None, "not installed")
-        rows.append(("vxlan encap", n, r[0], r[1], o[0], o[1], "vx0 tx %s" % tx))
+        rows.append(("vxlan encap", n, r[0], r[1], r[3],
+                     r[4] if with_ovs else "not installed", "vx0 tx %s" % tx, r[5]))
         # Decapsulation: u0 generates VXLAN, h0 sinks the inner frames.
-        r = run(tmp, gen % pvx, null.replace("0,", "1,"),
-                ["in_port=10,actions=output:2"], "h0")
+        r = repeated(lambda: run(tmp, gen % pvx, null.replace("0,", "1,"),
+                                 ["in_port=10,actions=output:2"], "h0"),
+                     (lambda: run_ovs(tmp, "decap", pvx)) if with_ovs else None)
         rx = r[2]["ports"][0]["rx_packets"] if r[2] else "?"
-        o = run_ovs(tmp, "decap", pvx) if with_ovs else (None, "not installed")
-        rows.append(("vxlan decap", n, r[0], r[1], o[0], o[1], "vx0 rx %s" % rx))
-    print("\ntunnels: one PMD core, 64-byte inner frames, %d s per row" % SECONDS)
+        rows.append(("vxlan decap", n, r[0], r[1], r[3],
+                     r[4] if with_ovs else "not installed", "vx0 rx %s" % rx, r[5]))
+    print("\ntunnels: one PMD core, 64-byte inner frames, %d s per row%s" % (
+        SECONDS, ", median of %d runs taking turns with OVS-DPDK" % REPEAT
+        if REPEAT > 1 else ""))
     if with_ovs:
         print("OVS-DPDK (%s) measured in this run on the same ports, frames "
               "and PMD core (native tunnelling)" % OVS_DPDK)
     else:
         print("OVS-DPDK: not installed (%s); no ratio" % ovs_dpdk.INSTALL_HINT)
     print("| mode | flows | pmdswitchd (Mpps) | cycles/pkt | OVS-DPDK (Mpps) "
-          "| ratio | goal | counters |")
-    print("|---|---:|---:|---:|---:|---:|---|---|")
-    for name, n, mpps, cpp, ovs, why, note in rows:
+          "| ratio | run pairs | goal | counters |")
+    print("|---|---:|---:|---:|---:|---:|---|---|---|")
+    for name, n, mpps, cpp, ovs, why, note, span in rows:
         ratio = mpps / ovs if ovs and mpps else None
         goal = ""
         if name != "plain forward" and ratio:
             goal = ">=2x OVS: %s" % ("met" if ratio >= 2 else "missed")
-        print("| %s | %d | %.2f | %s | %s | %s | %s | %s |" % (
+        print("| %s | %d | %.2f | %s | %s | %s | %s | %s | %s |" % (
             name, n, mpps, "%.1f" % cpp if cpp else "-",
             "%.2f" % ovs if ovs else ("-" if name == "plain forward" else
                                       "failed: " + why if with_ovs else "-"),
-            "%.2fx" % ratio if ratio else "-", goal, note))
+            "%.2fx" % ratio if ratio else "-",
+            "%.2fx-%.2fx" % span if span else "-", goal, note))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
