@@ -9,7 +9,9 @@
  *  3. one classifier lookup for all EMC misses (hash, prefetch, compare);
  *  4. execute: runs of packets with the same megaflow update its counters
  *     once; a megaflow whose actions are one output appends the packets
- *     to the port's tx batch directly, without the action interpreter.
+ *     to the port's tx batch directly, without the action interpreter;
+ *     a burst that all matched the megaflow its queue's last burst ended
+ *     on goes to that output as a block (burst_execute_uniform()).
  * The mbuf private area (a third cache line per packet) is written only
  * for packets that go to the slowpath, wait, or go through the
  * interpreter.
@@ -671,6 +673,7 @@ struct burst {
 	struct megaflow *last;	/* last_megaflow(), or NULL. */
 	unsigned reused;	/* Packets that matched last. */
 	unsigned misses;	/* Packets found in no cache. */
+	uint64_t bytes;		/* Of all n packets. */
 	struct flow_key keys[PMD_BURST];
 	uint32_t maps[PMD_BURST];	/* The parser's word maps. */
 	uint32_t hashes[PMD_BURST];	/* EMC hashes (probed bursts, misses). */
@@ -737,6 +740,7 @@ burst_parse(struct pmd *pmd, const struct pmd_rxq *q, struct rte_mbuf **pkts,
 			emc_prefetch(pmd->emc, bt->hashes[i]);
 		}
 	}
+	bt->bytes = bytes;
 	PMD_COUNT(pmd, packets, bt->n);
 	PMD_COUNT(pmd, bytes, bytes);
 	if (unlikely(!bt->probe))
@@ -978,6 +982,62 @@ burst_execute(struct pmd *pmd, const struct pmd_rxq *q,
 		tnl_encap_count(pmd, &enc, enc_pkts, enc_bytes);
 }
 
+/* A burst whose every packet matched the megaflow the queue's last burst
+ * ended on (the usual case of a port whose traffic all takes one path):
+ * one count for the megaflow, the packets appended to the output's tx
+ * batch as a block (after their outer header when the megaflow pushes a
+ * tunnel, tnl_encap.h). Does what burst_execute() would, with no
+ * per-packet run bookkeeping. false: mf has no fast output (nothing
+ * done; burst_execute() runs the burst). */
+static inline bool
+burst_execute_uniform(struct pmd *pmd, struct rte_mbuf **pkts,
+		      struct burst *bt, struct megaflow *mf)
+{
+	uint32_t out = mf->fast_output;
+	struct rte_mbuf **send = pkts;
+	uint16_t n = bt->n, n_send = n;
+
+	if (out == MEGAFLOW_NO_FAST_OUTPUT || out >= pmd->ports->n_ports ||
+	    !pmd->ports->ports[out].in_use)
+		return false;
+	megaflow_hit(pmd, mf, n, bt->bytes);
+	if (unlikely(mf->fast_push != 0)) {
+		struct rte_mbuf *ok[PMD_BURST];
+		struct tnl_encap enc;
+		uint64_t bytes = 0;
+		uint32_t h = 0;
+
+		tnl_encap_load(&enc, &mf->actions, mf->fast_push - 1u);
+		n_send = 0;
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+
+			if (!bt->same[i] || i == 0)
+				h = tnl_encap_flow_hash(&bt->keys[i]);
+			if (unlikely(!tnl_encap_mbuf(pmd, m, &enc, h)))
+				continue;
+			bytes += rte_pktmbuf_pkt_len(m);
+			ok[n_send++] = m;
+		}
+		tnl_encap_count(pmd, &enc, n_send, bytes);
+		send = ok;
+	}
+	struct pmd_tx_batch *b = &pmd->tx[out];
+
+	while (n_send > 0) {
+		uint16_t room = (uint16_t)(PMD_BURST - b->n);
+		uint16_t k = n_send < room ? n_send : room;
+
+		memcpy(&b->pkts[b->n], send, k * sizeof(send[0]));
+		b->n = (uint16_t)(b->n + k);
+		send += k;
+		n_send = (uint16_t)(n_send - k);
+		if (b->n == PMD_BURST)
+			tx_flush(pmd, out);
+	}
+	return true;
+}
+
 /* A burst from the underlay port of endpoint ep: pop the tunnel packets
  * for the endpoint (meta[] says which, for the parser), answer ARP
  * requests for it, hand ARP replies to the slowpath, drop and count what
@@ -1101,7 +1161,9 @@ process_burst(struct pmd *pmd, struct pmd_rxq *q,
 	observe_rx(pmd, q, pkts, bt.found, n);
 	q->miss_burst = bt.misses != 0;
 	if (likely(bt.misses == 0)) {
-		burst_execute(pmd, q, pkts, &bt);
+		if (bt.reused != n ||
+		    !burst_execute_uniform(pmd, pkts, &bt, bt.last))
+			burst_execute(pmd, q, pkts, &bt);
 	} else {
 		/* The miss budget's measure (pmd_budget.h): the burst's
 		 * hits are a small part of it. */
