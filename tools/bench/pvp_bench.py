@@ -199,6 +199,25 @@ class Pktgen:
                 self.proc.kill()
             self.proc.wait(10)
         shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+        # Killed, testpmd leaves its vhost-user sockets behind; the next
+        # DUT may need the paths (OVS-DPDK: pktgen is the server there).
+        for n in ("vm1.sock", "vm2.sock"):
+            remove_stale_socket(os.path.join(self.sockdir, n))
+
+
+def remove_stale_socket(path):
+    """Unlinks path when it is a Unix socket nobody listens on."""
+    if not os.path.exists(path):
+        return
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+    except ConnectionRefusedError:
+        os.unlink(path)
+    except OSError:
+        pass
+    finally:
+        s.close()
 
 
 def setup_stream(pg, size, flows):
@@ -470,6 +489,25 @@ class TestpmdDut:
                 pass
             self.proc.wait(10)
         shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+        # Killed, testpmd leaves its vhost-user sockets behind; the next
+        # DUT may need the paths (OVS-DPDK: pktgen is the server there).
+        for n in ("vm1.sock", "vm2.sock"):
+            remove_stale_socket(os.path.join(self.sockdir, n))
+
+
+def remove_stale_socket(path):
+    """Unlinks path when it is a Unix socket nobody listens on."""
+    if not os.path.exists(path):
+        return
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+    except ConnectionRefusedError:
+        os.unlink(path)
+    except OSError:
+        pass
+    finally:
+        s.close()
 
 
 # --------------------------------------------------------------------------
@@ -704,6 +742,9 @@ def run_dut(a, dut, pg_binary, sizes, flows, rules_name, tmp, sockdir, pci, over
     else:
         # With a vhost-user client DUT (OVS-DPDK) pktgen's side is the server.
         srv = ",server=1" if getattr(dut, "vhost_server", False) else ""
+        if srv:
+            for n in ("vm1.sock", "vm2.sock"):
+                remove_stale_socket(os.path.join(sockdir, n))
         ports = ["--no-pci",
                  "--vdev", "net_virtio_user0,path=%s/vm1.sock,queues=1,queue_size=1024%s"
                  % (sockdir, srv),
@@ -796,6 +837,11 @@ def main(argv):
     except (harness.TestFailure, OSError, subprocess.SubprocessError) as e:
         print("pvp-bench: error: %s" % e, file=sys.stderr)
         rc = 1
+        if rows:
+            # What was measured before the failure is kept.
+            write_outputs(rows, a.out, oversub)
+            log("wrote the %d rows measured before the error to %s/results.md, results.csv, "
+                "results.png" % (len(rows), a.out))
     except KeyboardInterrupt:
         print("pvp-bench: interrupted", file=sys.stderr)
         rc = 1
