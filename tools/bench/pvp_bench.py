@@ -199,25 +199,6 @@ class Pktgen:
                 self.proc.kill()
             self.proc.wait(10)
         shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
-        # Killed, testpmd leaves its vhost-user sockets behind; the next
-        # DUT may need the paths (OVS-DPDK: pktgen is the server there).
-        for n in ("vm1.sock", "vm2.sock"):
-            remove_stale_socket(os.path.join(self.sockdir, n))
-
-
-def remove_stale_socket(path):
-    """Unlinks path when it is a Unix socket nobody listens on."""
-    if not os.path.exists(path):
-        return
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        s.connect(path)
-    except ConnectionRefusedError:
-        os.unlink(path)
-    except OSError:
-        pass
-    finally:
-        s.close()
 
 
 def setup_stream(pg, size, flows):
