@@ -994,6 +994,7 @@ burst_execute_uniform(struct pmd *pmd, struct rte_mbuf **pkts,
 		      struct burst *bt, struct megaflow *mf)
 {
 	uint32_t out = mf->fast_output;
+	struct rte_mbuf *ok[PMD_BURST];	/* Encapsulated (not dropped). */
 	struct rte_mbuf **send = pkts;
 	uint16_t n = bt->n, n_send = n;
 
@@ -1002,7 +1003,6 @@ burst_execute_uniform(struct pmd *pmd, struct rte_mbuf **pkts,
 		return false;
 	megaflow_hit(pmd, mf, n, bt->bytes);
 	if (unlikely(mf->fast_push != 0)) {
-		struct rte_mbuf *ok[PMD_BURST];
 		struct tnl_encap enc;
 		uint64_t bytes = 0;
 		uint32_t h = 0;
