@@ -470,10 +470,6 @@ class TestpmdDut:
                 pass
             self.proc.wait(10)
         shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
-        # Killed, testpmd leaves its vhost-user sockets behind; the next
-        # DUT may need the paths (OVS-DPDK: pktgen is the server there).
-        for n in ("vm1.sock", "vm2.sock"):
-            remove_stale_socket(os.path.join(self.sockdir, n))
 
 
 def remove_stale_socket(path):
@@ -724,6 +720,7 @@ def run_dut(a, dut, pg_binary, sizes, flows, rules_name, tmp, sockdir, pci, over
         # With a vhost-user client DUT (OVS-DPDK) pktgen's side is the server.
         srv = ",server=1" if getattr(dut, "vhost_server", False) else ""
         if srv:
+            # A DUT killed before (testpmd) may have left its sockets.
             for n in ("vm1.sock", "vm2.sock"):
                 remove_stale_socket(os.path.join(sockdir, n))
         ports = ["--no-pci",
