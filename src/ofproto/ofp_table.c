@@ -84,8 +84,8 @@ id_hash(uint64_t id, size_t n_buckets)
 	return (size_t)mix64(id) & (n_buckets - 1);
 }
 
-static uint32_t
-match_hash(const struct ofp_flow_match *m, uint16_t priority)
+uint32_t
+ofp_table_match_hash(const struct ofp_flow_match *m, uint16_t priority)
 {
 	const flow_word_t *k = flow_key_words(&m->key);
 	const flow_word_t *mk = flow_key_words(&m->mask);
@@ -352,11 +352,11 @@ ofp_table_find_id(const struct ofp_table *t, uint64_t id)
 	return r;
 }
 
-static struct ofp_rule *
-find_identical(const struct ofp_table *t, const struct ofp_flow_match *m,
-	       uint16_t priority)
+struct ofp_rule *
+ofp_table_find_identical(const struct ofp_table *t,
+			 const struct ofp_flow_match *m, uint16_t priority)
 {
-	uint32_t h = match_hash(m, priority);
+	uint32_t h = ofp_table_match_hash(m, priority);
 	struct ofp_rule *r = t->dup_buckets[h & (t->n_dup_buckets - 1)];
 
 	for (; r != NULL; r = r->dup_next)
@@ -592,7 +592,7 @@ table_insert(struct ofp_table *t, struct ofp_rule *r)
 	size_t h = id_hash(r->id, t->n_buckets);
 	r->id_next = t->buckets[h];
 	t->buckets[h] = r;
-	r->dup_hash = match_hash(&r->match, r->priority);
+	r->dup_hash = ofp_table_match_hash(&r->match, r->priority);
 	r->dup_next = t->dup_buckets[r->dup_hash & (t->n_dup_buckets - 1)];
 	t->dup_buckets[r->dup_hash & (t->n_dup_buckets - 1)] = r;
 	r->st = st;
@@ -747,16 +747,16 @@ ofp_rule_filter_match(const struct ofp_rule_filter *f,
 	return ofp_insts_outputs_to(r->insts, f->out_port);
 }
 
-/* The rules a filter selects, into a malloc'ed array. */
-static size_t
-select_rules(struct ofp_table *t, const struct ofp_rule_filter *f,
-	     struct ofp_rule ***out)
+size_t
+ofp_table_select(const struct ofp_table *t, const struct ofp_rule_filter *f,
+		 struct ofp_rule ***out)
 {
 	size_t n = 0;
 
 	*out = NULL;
 	if (f->strict) {
-		struct ofp_rule *r = find_identical(t, &f->match, f->priority);
+		struct ofp_rule *r = ofp_table_find_identical(t, &f->match,
+							      f->priority);
 		if (r == NULL || !ofp_rule_filter_match(f, r))
 			return 0;
 		*out = malloc(sizeof(**out));
@@ -792,7 +792,7 @@ ofp_table_add_overlaps(const struct ofp_table *t,
 		       const struct ofp_flow_mod *fm)
 {
 	return (fm->flags & OFPFF_CHECK_OVERLAP) &&
-	       find_identical(t, &fm->match, fm->priority) == NULL &&
+	       ofp_table_find_identical(t, &fm->match, fm->priority) == NULL &&
 	       overlaps_any(t, fm);
 }
 
@@ -822,7 +822,8 @@ static enum ofperr
 flow_mod_add(struct ofp_table *t, const struct ofp_flow_mod *fm,
 	     uint64_t now_ns)
 {
-	struct ofp_rule *old = find_identical(t, &fm->match, fm->priority);
+	struct ofp_rule *old = ofp_table_find_identical(t, &fm->match,
+							fm->priority);
 
 	if (old != NULL) {
 		/* Replace: keep the id and, without RESET_COUNTS, counters. */
@@ -871,7 +872,7 @@ flow_mod_modify(struct ofp_table *t, const struct ofp_flow_mod *fm,
 	ofp_rule_filter_from_flow_mod(&f, fm, strict);
 	f.out_port = OFPP13_ANY;	/* Modify ignores out_port/out_group. */
 	f.out_group = OFPG_ANY;
-	size_t n = select_rules(t, &f, &sel);
+	size_t n = ofp_table_select(t, &f, &sel);
 	for (size_t i = 0; i < n; i++) {
 		const struct ofp_insts *in = insts_intern(t, &fm->insts);
 		if (in == NULL)
@@ -894,7 +895,7 @@ flow_mod_delete(struct ofp_table *t, const struct ofp_flow_mod *fm,
 	bool resort = false;
 
 	ofp_rule_filter_from_flow_mod(&f, fm, strict);
-	size_t n = select_rules(t, &f, &sel);
+	size_t n = ofp_table_select(t, &f, &sel);
 	for (size_t i = 0; i < n; i++)
 		table_remove(t, sel[i], OFP_RULE_REMOVED_DELETE, &resort);
 	free(sel);

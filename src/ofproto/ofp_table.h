@@ -150,6 +150,14 @@ enum ofperr ofp_table_flow_mod(struct ofp_table *t,
 			       const struct ofp_flow_mod *fm, uint64_t now_ns,
 			       bool *changed);
 
+/* The rule of exactly this match and priority, or NULL. */
+struct ofp_rule *ofp_table_find_identical(const struct ofp_table *t,
+					  const struct ofp_flow_match *m,
+					  uint16_t priority);
+/* The hash of (match, priority) that the duplicate map uses. */
+uint32_t ofp_table_match_hash(const struct ofp_flow_match *m,
+			      uint16_t priority);
+
 /* True when fm, an add, would fail with OVERLAP in t as it is (it has
  * CHECK_OVERLAP, replaces no rule and overlaps one of its priority). */
 bool ofp_table_add_overlaps(const struct ofp_table *t,
@@ -160,6 +168,12 @@ void ofp_rule_filter_from_flow_mod(struct ofp_rule_filter *f,
 				   const struct ofp_flow_mod *fm, bool strict);
 bool ofp_rule_filter_match(const struct ofp_rule_filter *f,
 			   const struct ofp_rule *r);
+
+/* The rules a filter selects, into a malloc'ed array (free() it; NULL
+ * and 0 when out of memory); returns the count. */
+size_t ofp_table_select(const struct ofp_table *t,
+			const struct ofp_rule_filter *f,
+			struct ofp_rule ***out);
 
 /* Removes the rules pred selects (reason for FLOW_REMOVED); returns how
  * many. */

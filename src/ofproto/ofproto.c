@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ofp_buf.h"
+#include "ofp_commit_ledger.h"
 #include "ofp_conn.h"
 #include "ofp_flow_text.h"
 #include "ofp_log.h"
@@ -648,37 +649,34 @@ ofproto_apply_flow_mod(struct ofproto *ofp, const struct ofp_flow_mod *fm,
 	return err;
 }
 
-/* An add of a bundle, for the OVERLAP checks of the later ones. */
-struct bundle_add {
-	uint8_t table_id;
-	uint16_t priority;
-	struct ofp_flow_match match;
-};
-
 /* With the mutex held: every check apply_flow_mod_locked() could fail,
- * for the whole list, against the tables as they are plus the list's
- * earlier adds. Conservative where an earlier delete of the list would
- * have made room (TABLE_FULL), removed an overlapping rule (OVERLAP), or
- * where an add replaces a rule or reuses an interned instruction set (the
- * rule and instruction set budgets, ofp_limits.h, count each add as a new
- * rule and each add or modify as a new instruction set). */
+ * for the whole list, against the tables as the list's earlier messages
+ * leave them (ofp_commit_ledger.h): an add takes a rule unless it
+ * replaces one, a delete gives back the rules it removes, and the rule
+ * budgets (the table's, the process-wide one) must hold after each add,
+ * as the apply takes them. Conservative where an earlier delete of the
+ * list removed an overlapping rule of the table (OVERLAP), and for the
+ * instruction set budget (each add or modify counts as a new set: sets
+ * are shared by equal instructions). */
 static enum ofperr
 commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 		    void *arg, size_t n, struct ofp_flow_mod *fm,
 		    size_t *failed)
 {
-	size_t *adds = calloc(OFPROTO_N_TABLES, sizeof(*adds));
-	struct bundle_add *prev = NULL;
-	size_t n_prev = 0, cap_prev = 0;
+	long *delta = calloc(OFPROTO_N_TABLES, sizeof(*delta));
+	struct ofp_ledger *ledger = ofp_ledger_create();
 	enum ofperr err = OFPERR_OK;
 
 	struct ofp_limit_stats rules, insts;
-	size_t n_adds = 0, n_insts = 0;
+	long total = 0;
+	size_t n_insts = 0;
 
-	if (adds == NULL)
+	if (delta == NULL || ledger == NULL) {
+		free(delta);
+		ofp_ledger_destroy(ledger);
 		return OFPERR_FLOW_MOD_TABLE_FULL;
-	/* The process-wide budgets (ofp_limits.h): each add may take a rule
-	 * and an instruction set, each modify an instruction set. */
+	}
+	/* The process-wide budgets (ofp_limits.h). */
 	ofp_limit_get(OFP_LIMIT_RULES, &rules);
 	ofp_limit_get(OFP_LIMIT_INSTS, &insts);
 	for (size_t i = 0; i < n && !err; i++) {
@@ -696,56 +694,55 @@ commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 		}
 		del = fm->command == OFPFC_DELETE ||
 		      fm->command == OFPFC_DELETE_STRICT;
-		if (!del && insts.used + ++n_insts > insts.max) {
-			err = OFPERR_FLOW_MOD_TABLE_FULL;
-			break;
-		}
-		if (del || fm->command != OFPFC_ADD) {
-			if (!del)
-				err = check_refs(ofp, &fm->insts);
+		if (del) {
+			for (size_t t = 0; t < OFPROTO_N_TABLES && !err; t++) {
+				long k;
+
+				if (fm->table_id != OFPTT_ALL &&
+				    t != fm->table_id)
+					continue;
+				k = ofp_ledger_delete(ledger, &ofp->tables[t],
+						      (uint8_t)t, fm);
+				if (k < 0)
+					err = OFPERR_FLOW_MOD_TABLE_FULL;
+				else {
+					delta[t] -= k;
+					total -= k;
+				}
+			}
 			continue;
 		}
-		err = check_refs(ofp, &fm->insts);
-		if (err)
-			break;
-		struct ofp_table *t = &ofp->tables[fm->table_id];
-		if (t->n_rules + ++adds[fm->table_id] > OFP_TABLE_MAX_RULES ||
-		    rules.used + ++n_adds > rules.max) {
+		if (insts.used + ++n_insts > insts.max) {
 			err = OFPERR_FLOW_MOD_TABLE_FULL;
 			break;
 		}
-		if (fm->flags & OFPFF_CHECK_OVERLAP) {
-			if (ofp_table_add_overlaps(t, fm))
-				err = OFPERR_FLOW_MOD_OVERLAP;
-			for (size_t k = 0; !err && k < n_prev; k++)
-				if (prev[k].table_id == fm->table_id &&
-				    prev[k].priority == fm->priority &&
-				    !ofp_match_equal(&prev[k].match,
-						     &fm->match) &&
-				    ofp_match_overlaps(&prev[k].match,
-						       &fm->match))
-					err = OFPERR_FLOW_MOD_OVERLAP;
-			if (err)
-				break;
+		err = check_refs(ofp, &fm->insts);
+		if (err || fm->command != OFPFC_ADD)
+			continue;
+		struct ofp_table *t = &ofp->tables[fm->table_id];
+		if ((fm->flags & OFPFF_CHECK_OVERLAP) &&
+		    (ofp_table_add_overlaps(t, fm) ||
+		     ofp_ledger_overlaps(ledger, fm))) {
+			err = OFPERR_FLOW_MOD_OVERLAP;
+			break;
 		}
-		if (n_prev == cap_prev) {
-			size_t c = cap_prev ? cap_prev * 2 : 64;
-			struct bundle_add *p = realloc(prev, c * sizeof(*p));
-
-			if (p == NULL) {
-				err = OFPERR_FLOW_MOD_TABLE_FULL;
-				break;
-			}
-			prev = p;
-			cap_prev = c;
+		int taken = ofp_ledger_add(ledger, t, fm->table_id, fm);
+		if (taken < 0) {
+			err = OFPERR_FLOW_MOD_TABLE_FULL;
+			break;
 		}
-		prev[n_prev++] = (struct bundle_add){
-			.table_id = fm->table_id, .priority = fm->priority,
-			.match = fm->match,
-		};
+		delta[fm->table_id] += taken;
+		total += taken;
+		if (taken &&
+		    ((long)t->n_rules + delta[fm->table_id] >
+		     (long)OFP_TABLE_MAX_RULES ||
+		     (long)rules.used + total > (long)rules.max)) {
+			err = OFPERR_FLOW_MOD_TABLE_FULL;
+			break;
+		}
 	}
-	free(prev);
-	free(adds);
+	ofp_ledger_destroy(ledger);
+	free(delta);
 	return err;
 }
 

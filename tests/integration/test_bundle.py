@@ -19,6 +19,11 @@ ofports 2 and 3: net_pcap tx_pcap outputs.
    does not exist) fail, with OFPBFC_MSG_FAILED, and change nothing.
 3. A bundle with a flow_mod the switch cannot decode: its own error at
    add time (ovs-ofctl stops there), the commit fails, nothing changes.
+4. At the rule budget (limits: max-rules 100, the table full): a
+   replace-flows bundle that deletes 50 flows, adds 50 and changes 10
+   commits (its deletes make room for its adds; a changed flow replaces
+   its rule), and one that would need 101 rules fails with TABLE_FULL
+   and changes nothing.
 """
 
 import os
@@ -154,6 +159,33 @@ def main(build):
     check(r.returncode != 0 and "OFPBAC_BAD_TYPE" in text,
           "a bundle with a flow_mod refused when it is added fails with its error", text)
     check_eq(flow_set(d), before, "and changes nothing")
+    d.stop()
+
+    # 4. At the rule budget.
+    d = Daemon(build, tmp, ports=[Port("p1", 1, "net_null0,no-rx=1"),
+                                  Port("p2", 2, "net_null1,no-rx=1")],
+               extra_yaml="limits:\n  max-rules: 100\n").start()
+    d.ofctl("--bundle", "add-flows", "@", good)
+    check_eq(len(flow_set(d)), 100, "the table is full: 100 flows of max-rules 100")
+    swap = os.path.join(tmp, "swap.txt")
+    with open(swap, "w") as f:
+        for n in range(51, 151):
+            f.write("priority=5,udp,tp_dst=%d,actions=output:%d\n" % (n, 1 if n <= 60 else 2))
+    r = d.ofctl_raw("--bundle", "replace-flows", "@", swap)
+    check(r.returncode == 0, "replace-flows --bundle at the budget (50 out, 50 in, 10 changed)"
+          " commits", r.stdout + r.stderr)
+    after = flow_set(d)
+    check_eq(len(after), 100, "still 100 flows")
+    check_eq(sorted(int(m.split("tp_dst=")[1]) for _, _, m, _ in after), list(range(51, 151)),
+             "the flows are the file's")
+    check_eq(sum(1 for _, _, _, a in after if a == "output:1"), 10, "10 flows changed in place")
+    with open(swap, "a") as f:
+        f.write("priority=5,udp,tp_dst=151,actions=output:2\n")
+    r = d.ofctl_raw("--bundle", "replace-flows", "@", swap)
+    text = r.stdout + r.stderr
+    check(r.returncode != 0 and "OFPFMFC_TABLE_FULL" in text and "OFPBFC_MSG_FAILED" in text,
+          "a replace-flows bundle that needs 101 rules fails with TABLE_FULL", text)
+    check_eq(flow_set(d), after, "and changes nothing")
     d.stop()
 
 

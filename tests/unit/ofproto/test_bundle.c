@@ -83,18 +83,26 @@ control(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
 	ofp_msg_handle(ofp, s, m, sizeof(m), out);
 }
 
-/* Sends a BUNDLE_ADD_MESSAGE with the flow_mod of text. */
+/* Sends a BUNDLE_ADD_MESSAGE with a flow_mod of command cmd: an add of
+ * the flow text, or a delete (strict: of its priority too) in table 0 of
+ * the match text. */
 static void
-add_flow(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
-	 uint16_t flags, const char *text, uint32_t xid, struct ofp_buf *out)
+bundle_flow_mod(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
+		uint16_t flags, const char *text, uint8_t cmd, uint32_t xid,
+		struct ofp_buf *out)
 {
 	struct ofp_flow_mod *fm = malloc(sizeof(*fm));
 	struct ofp_buf inner = OFP_BUF_INIT, msg = OFP_BUF_INIT;
+	bool del = cmd == OFPFC_DELETE || cmd == OFPFC_DELETE_STRICT;
 	char err[128];
 	uint8_t hdr[24];
 
-	assert_int_equal(ofp_flow_text_parse(text, OFP_FLOW_TEXT_ADD, fm, err,
+	assert_int_equal(ofp_flow_text_parse(text, del ? OFP_FLOW_TEXT_MATCH :
+					     OFP_FLOW_TEXT_ADD, fm, err,
 					     sizeof(err)), 0);
+	fm->command = cmd;
+	if (del)
+		fm->table_id = 0;
 	ofp_flow_mod_encode(fm, xid, &inner);
 	free(fm);
 	exp_header(hdr, xid, ONF_ET_BUNDLE_ADD_MESSAGE, id, 0, flags);
@@ -105,6 +113,14 @@ add_flow(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
 	ofp_msg_handle(ofp, s, msg.data, msg.len, out);
 	ofp_buf_free(&inner);
 	ofp_buf_free(&msg);
+}
+
+/* Sends a BUNDLE_ADD_MESSAGE with the add of the flow text. */
+static void
+add_flow(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
+	 uint16_t flags, const char *text, uint32_t xid, struct ofp_buf *out)
+{
+	bundle_flow_mod(ofp, s, id, flags, text, OFPFC_ADD, xid, out);
 }
 
 /* out holds one control reply of type. */
@@ -243,6 +259,137 @@ test_commit_and_rollback(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* Commits a bundle of the flow_mods (cmd, text) and returns the reply:
+ * the commit reply or the errors. */
+struct bundle_step {
+	uint8_t cmd;
+	const char *text;
+};
+
+static void
+commit_steps(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
+	     const struct bundle_step *steps, size_t n, struct ofp_buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		bundle_flow_mod(ofp, s, id, 1, steps[i].text, steps[i].cmd,
+				(uint32_t)(1000 + i), out);
+		assert_int_equal(out->len, 0);
+	}
+	control(ofp, s, id, 4, 1, out);
+}
+
+/* True when the flow dump has the text. */
+static bool
+dump_has(struct ofproto *ofp, const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool has;
+
+	ofproto_dump_flows(ofp, false, &sb);
+	has = strstr(strbuf_str(&sb), text) != NULL;
+	strbuf_free(&sb);
+	return has;
+}
+
+/* At the rule budget, a bundle changes the table as its messages do one
+ * after the other: a delete makes room for the adds after it, an add that
+ * replaces a rule (same match and priority) takes no new one, and only a
+ * commit that would need more rules than the budget at some step fails
+ * (TABLE_FULL, nothing changed). As ovs-ofctl --bundle replace-flows
+ * sends it: strict deletes of the rules that go, adds of the new or
+ * changed ones. */
+static void
+test_commit_at_the_budget(void **state)
+{
+	struct ofproto *ofp = ofproto_create("br0", 1, &ops, NULL);
+	struct ofp_limit_stats st;
+	struct ofp_session s;
+	struct ofp_buf out = OFP_BUF_INIT;
+
+	(void)state;
+	ofproto_port_add(ofp, 1, "p1", NULL);
+	ofproto_port_add(ofp, 2, "p2", NULL);
+	established(ofp, &s);
+	add(ofp, "priority=5,udp,tp_dst=1,actions=output:2");
+	add(ofp, "priority=5,udp,tp_dst=2,actions=output:2");
+	add(ofp, "priority=5,udp,tp_dst=3,actions=output:2");
+	ofp_limit_get(OFP_LIMIT_RULES, &st);
+	ofp_limit_set_max(OFP_LIMIT_RULES, st.used);	/* No room. */
+
+	/* Replace-flows: one rule goes, one is changed, one is new. */
+	const struct bundle_step replace[] = {
+		{ OFPFC_DELETE_STRICT, "priority=5,udp,tp_dst=1" },
+		{ OFPFC_ADD, "priority=5,udp,tp_dst=2,actions=output:1" },
+		{ OFPFC_ADD, "priority=5,udp,tp_dst=4,actions=output:1" },
+	};
+	commit_steps(ofp, &s, 20, replace, 3, &out);
+	assert_reply(&out, 20, 5);
+	assert_int_equal(ofproto_rule_count(ofp), 3);
+	assert_false(dump_has(ofp, "tp_dst=1 "));
+	assert_true(dump_has(ofp, "tp_dst=2 actions=output:1"));
+	assert_true(dump_has(ofp, "tp_dst=4 actions=output:1"));
+
+	/* Every rule changed in place: no new rule. */
+	const struct bundle_step change[] = {
+		{ OFPFC_ADD, "priority=5,udp,tp_dst=2,actions=output:2" },
+		{ OFPFC_ADD, "priority=5,udp,tp_dst=3,actions=output:1" },
+		{ OFPFC_ADD, "priority=5,udp,tp_dst=4,actions=output:2" },
+		{ OFPFC_ADD, "priority=5,udp,tp_dst=4,actions=output:1" },
+	};
+	commit_steps(ofp, &s, 21, change, 4, &out);
+	assert_reply(&out, 21, 5);
+	assert_int_equal(ofproto_rule_count(ofp), 3);
+	assert_true(dump_has(ofp, "tp_dst=3 actions=output:1"));
+
+	/* Delete everything, then a new table of the same size; a rule the
+	 * bundle deleted and adds again is a new rule. */
+	const struct bundle_step renew[] = {
+		{ OFPFC_DELETE, "" },
+		{ OFPFC_ADD, "priority=6,tcp,tp_dst=1,actions=output:2" },
+		{ OFPFC_ADD, "priority=5,udp,tp_dst=2,actions=output:2" },
+		{ OFPFC_ADD, "priority=6,tcp,tp_dst=3,actions=output:2" },
+	};
+	commit_steps(ofp, &s, 22, renew, 4, &out);
+	assert_reply(&out, 22, 5);
+	assert_int_equal(ofproto_rule_count(ofp), 3);
+	assert_true(dump_has(ofp, "priority=6,tcp,tp_dst=1 "));
+
+	/* A delete of a rule the same bundle added frees its room too. */
+	const struct bundle_step churn[] = {
+		{ OFPFC_DELETE_STRICT, "priority=6,tcp,tp_dst=1" },
+		{ OFPFC_ADD, "priority=7,tcp,tp_dst=7,actions=output:2" },
+		{ OFPFC_DELETE, "tcp,tp_dst=7" },
+		{ OFPFC_ADD, "priority=7,tcp,tp_dst=8,actions=output:2" },
+	};
+	commit_steps(ofp, &s, 23, churn, 4, &out);
+	assert_reply(&out, 23, 5);
+	assert_int_equal(ofproto_rule_count(ofp), 3);
+	assert_false(dump_has(ofp, "tp_dst=7"));
+	assert_true(dump_has(ofp, "tp_dst=8 "));
+
+	/* Needing one rule more than the budget at any step fails at that
+	 * add, and nothing changes: here the add comes before the delete
+	 * that would make room for it. */
+	const struct bundle_step over[] = {
+		{ OFPFC_ADD, "priority=8,tcp,tp_dst=9,actions=output:2" },
+		{ OFPFC_DELETE_STRICT, "priority=7,tcp,tp_dst=8" },
+	};
+	commit_steps(ofp, &s, 24, over, 2, &out);
+	assert_int_equal(out.data[1], OFPT_ERROR);
+	assert_int_equal(ofp_rd32(out.data + 4), 1000);
+	assert_int_equal(ofp_rd16(out.data + 8), OFPET_FLOW_MOD_FAILED);
+	assert_int_equal(ofp_rd16(out.data + 10), 1);	/* TABLE_FULL */
+	assert_bundle_error(&out, 13);
+	assert_int_equal(ofproto_rule_count(ofp), 3);
+	assert_true(dump_has(ofp, "tp_dst=8 "));
+	assert_false(dump_has(ofp, "tp_dst=9"));
+
+	ofp_limit_set_max(OFP_LIMIT_RULES, 0);
+	ofp_buf_free(&out);
+	ofp_session_destroy(ofp, &s);
+	ofproto_destroy(ofp);
+}
+
 static void
 test_control_errors_and_limits(void **state)
 {
@@ -296,6 +443,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commit_and_rollback),
 		cmocka_unit_test(test_control_errors_and_limits),
+		cmocka_unit_test(test_commit_at_the_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

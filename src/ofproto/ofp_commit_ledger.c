@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The rule count of a bundle commit (see ofp_commit_ledger.h). */
+#include "ofp_commit_ledger.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "ofp_wire.h"
+#include "ofproto.h"
+
+/* A rule the bundle added (gone: a later message of it removed it). */
+struct ledger_add {
+	struct ofp_flow_match match;
+	uint64_t cookie;
+	uint32_t hash;
+	int32_t next;		/* Next add of the same bucket, or -1. */
+	uint16_t priority;
+	uint8_t table_id;
+	bool gone;
+};
+
+struct ofp_ledger {
+	struct ledger_add *adds;
+	size_t n_adds;
+	size_t cap_adds;
+	int32_t *heads;		/* Bucket -> first add, -1 = none. */
+	size_t n_heads;		/* Power of two, at least 2 x n_adds. */
+	const struct ofp_rule **gone;	/* Open addressing, NULL = free. */
+	size_t n_gone;
+	size_t cap_gone;	/* Power of two, at least 2 x n_gone. */
+	uint64_t scans;		/* Non-strict delete comparisons so far. */
+};
+
+struct ofp_ledger *
+ofp_ledger_create(void)
+{
+	return calloc(1, sizeof(struct ofp_ledger));
+}
+
+void
+ofp_ledger_destroy(struct ofp_ledger *l)
+{
+	if (l == NULL)
+		return;
+	free(l->adds);
+	free(l->heads);
+	free(l->gone);
+	free(l);
+}
+
+/* ---- The tables' rules the bundle removed. ---- */
+
+static size_t
+gone_slot(const struct ofp_rule *r, size_t cap)
+{
+	uint64_t h = (uint64_t)(uintptr_t)r * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 32) & (cap - 1);
+}
+
+static bool
+gone_has(const struct ofp_ledger *l, const struct ofp_rule *r)
+{
+	if (l->cap_gone == 0)
+		return false;
+	for (size_t i = gone_slot(r, l->cap_gone);; i = (i + 1) &
+	     (l->cap_gone - 1)) {
+		if (l->gone[i] == NULL)
+			return false;
+		if (l->gone[i] == r)
+			return true;
+	}
+}
+
+static void
+gone_insert(const struct ofp_rule **set, size_t cap, const struct ofp_rule *r)
+{
+	size_t i = gone_slot(r, cap);
+
+	while (set[i] != NULL)
+		i = (i + 1) & (cap - 1);
+	set[i] = r;
+}
+
+/* Adds r (not in the set yet). */
+static int
+gone_add(struct ofp_ledger *l, const struct ofp_rule *r)
+{
+	if (2 * (l->n_gone + 1) > l->cap_gone) {
+		size_t cap = l->cap_gone ? 2 * l->cap_gone : 64;
+		const struct ofp_rule **set = calloc(cap, sizeof(*set));
+
+		if (set == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < l->cap_gone; i++)
+			if (l->gone[i] != NULL)
+				gone_insert(set, cap, l->gone[i]);
+		free(l->gone);
+		l->gone = set;
+		l->cap_gone = cap;
+	}
+	gone_insert(l->gone, l->cap_gone, r);
+	l->n_gone++;
+	return 0;
+}
+
+/* ---- The bundle's own adds. ---- */
+
+static uint32_t
+add_hash(uint8_t table_id, const struct ofp_flow_match *m, uint16_t priority)
+{
+	return ofp_table_match_hash(m, priority) ^
+	       ((uint32_t)table_id * 0x9e3779b9u);
+}
+
+static int
+heads_grow(struct ofp_ledger *l)
+{
+	size_t n = l->n_heads ? 2 * l->n_heads : 64;
+	int32_t *h = malloc(n * sizeof(*h));
+
+	if (h == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		h[i] = -1;
+	for (size_t i = 0; i < l->n_adds; i++) {
+		size_t b = l->adds[i].hash & (n - 1);
+
+		l->adds[i].next = h[b];
+		h[b] = (int32_t)i;
+	}
+	free(l->heads);
+	l->heads = h;
+	l->n_heads = n;
+	return 0;
+}
+
+/* The add of the bundle still there with this table, match and priority
+ * (there is at most one: a later identical add replaces it). */
+static struct ledger_add *
+add_find(const struct ofp_ledger *l, uint8_t table_id,
+	 const struct ofp_flow_match *m, uint16_t priority)
+{
+	uint32_t h = add_hash(table_id, m, priority);
+
+	if (l->n_heads == 0)
+		return NULL;
+	for (int32_t i = l->heads[h & (l->n_heads - 1)]; i >= 0;
+	     i = l->adds[i].next) {
+		struct ledger_add *a = &l->adds[i];
+
+		if (!a->gone && a->hash == h && a->table_id == table_id &&
+		    a->priority == priority && ofp_match_equal(&a->match, m))
+			return a;
+	}
+	return NULL;
+}
+
+static int
+add_append(struct ofp_ledger *l, uint8_t table_id,
+	   const struct ofp_flow_mod *fm)
+{
+	struct ledger_add *a;
+
+	if (l->n_adds == l->cap_adds) {
+		size_t c = l->cap_adds ? 2 * l->cap_adds : 64;
+		struct ledger_add *p = realloc(l->adds, c * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		l->adds = p;
+		l->cap_adds = c;
+	}
+	if (2 * (l->n_adds + 1) > l->n_heads && heads_grow(l) != 0)
+		return -ENOMEM;
+	a = &l->adds[l->n_adds];
+	a->match = fm->match;
+	a->cookie = fm->cookie;
+	a->priority = fm->priority;
+	a->table_id = table_id;
+	a->gone = false;
+	a->hash = add_hash(table_id, &fm->match, fm->priority);
+	a->next = l->heads[a->hash & (l->n_heads - 1)];
+	l->heads[a->hash & (l->n_heads - 1)] = (int32_t)l->n_adds;
+	l->n_adds++;
+	return 0;
+}
+
+int
+ofp_ledger_add(struct ofp_ledger *l, const struct ofp_table *t,
+	       uint8_t table_id, const struct ofp_flow_mod *fm)
+{
+	const struct ofp_rule *old = ofp_table_find_identical(t, &fm->match,
+							      fm->priority);
+	struct ledger_add *prev;
+	int taken = 1;
+
+	if (old != NULL && !gone_has(l, old)) {
+		/* It replaces a rule of the table: the rule's new cookie and
+		 * instructions are the add's from now on. */
+		if (gone_add(l, old) != 0)
+			return -ENOMEM;
+		taken = 0;
+	} else if ((prev = add_find(l, table_id, &fm->match,
+				    fm->priority)) != NULL) {
+		prev->gone = true;
+		taken = 0;
+	}
+	if (add_append(l, table_id, fm) != 0)
+		return -ENOMEM;
+	return taken;
+}
+
+long
+ofp_ledger_delete(struct ofp_ledger *l, const struct ofp_table *t,
+		  uint8_t table_id, const struct ofp_flow_mod *fm)
+{
+	bool strict = fm->command == OFPFC_DELETE_STRICT;
+	struct ofp_rule_filter f;
+	struct ofp_rule **sel;
+	long freed = 0;
+	size_t n;
+
+	ofp_rule_filter_from_flow_mod(&f, fm, strict);
+	n = ofp_table_select(t, &f, &sel);
+	if (n > 0 && sel == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (gone_has(l, sel[i]))
+			continue;
+		if (gone_add(l, sel[i]) != 0) {
+			free(sel);
+			return -ENOMEM;
+		}
+		freed++;
+	}
+	free(sel);
+	/* The bundle's adds: their instructions are not kept, so an
+	 * out_port / out_group filter keeps them. */
+	if (f.out_port != OFPP13_ANY || f.out_group != OFPG_ANY)
+		return freed;
+	if (strict) {
+		struct ledger_add *a = add_find(l, table_id, &f.match,
+						f.priority);
+
+		if (a != NULL && !((a->cookie ^ f.cookie) & f.cookie_mask)) {
+			a->gone = true;
+			freed++;
+		}
+		return freed;
+	}
+	for (size_t i = 0; i < l->n_adds; i++) {
+		struct ledger_add *a = &l->adds[i];
+
+		if (a->gone || a->table_id != table_id)
+			continue;
+		if (++l->scans > OFP_LEDGER_SCAN_MAX)
+			break;
+		if (!((a->cookie ^ f.cookie) & f.cookie_mask) &&
+		    ofp_match_covers(&f.match, &a->match)) {
+			a->gone = true;
+			freed++;
+		}
+	}
+	return freed;
+}
+
+bool
+ofp_ledger_overlaps(const struct ofp_ledger *l, const struct ofp_flow_mod *fm)
+{
+	for (size_t i = 0; i < l->n_adds; i++) {
+		const struct ledger_add *a = &l->adds[i];
+
+		if (!a->gone && a->table_id == fm->table_id &&
+		    a->priority == fm->priority &&
+		    !ofp_match_equal(&a->match, &fm->match) &&
+		    ofp_match_overlaps(&a->match, &fm->match))
+			return true;
+	}
+	return false;
+}
