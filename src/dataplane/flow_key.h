@@ -225,6 +225,18 @@ flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/* True when every bit set in mask a is set in mask b. */
+static inline bool
+flow_key_mask_within(const struct flow_key *a, const struct flow_key *b)
+{
+	const flow_word_t *x = flow_key_words(a), *y = flow_key_words(b);
+	uint64_t extra = 0;
+
+	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
+		extra |= x[i] & ~y[i];
+	return extra == 0;
+}
+
 /* *dst |= *src: used to accumulate the bits a lookup consulted. */
 static inline void
 flow_key_or(struct flow_key *dst, const struct flow_key *src)

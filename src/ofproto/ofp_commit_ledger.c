@@ -14,9 +14,21 @@ struct ledger_add {
 	uint64_t cookie;
 	uint32_t hash;
 	int32_t next;		/* Next add of the same bucket, or -1. */
+	int32_t group_next;	/* Next add of the same group, or -1. */
 	uint16_t priority;
 	uint8_t table_id;
 	bool gone;
+};
+
+/* The adds of one table, priority and mask (for the OVERLAP check: see
+ * ofp_ledger_overlaps()). */
+struct ledger_group {
+	struct flow_key mask;
+	uint32_t tp_hash;	/* Of (table, priority). */
+	int32_t first;		/* Its latest add, chained by group_next. */
+	int32_t tp_next;	/* Next group of the same bucket, or -1. */
+	uint16_t priority;
+	uint8_t table_id;
 };
 
 struct ofp_ledger {
@@ -29,6 +41,11 @@ struct ofp_ledger {
 	size_t n_gone;
 	size_t cap_gone;	/* Power of two, at least 2 x n_gone. */
 	uint64_t scans;		/* Non-strict delete comparisons so far. */
+	struct ledger_group *groups;
+	size_t n_groups;
+	size_t cap_groups;
+	int32_t *tp_heads;	/* hash(table, priority) -> group, -1. */
+	size_t n_tp_heads;	/* Power of two, at least 2 x n_groups. */
 };
 
 struct ofp_ledger *
@@ -45,6 +62,8 @@ ofp_ledger_destroy(struct ofp_ledger *l)
 	free(l->adds);
 	free(l->heads);
 	free(l->gone);
+	free(l->groups);
+	free(l->tp_heads);
 	free(l);
 }
 
@@ -104,6 +123,12 @@ gone_add(struct ofp_ledger *l, const struct ofp_rule *r)
 	return 0;
 }
 
+bool
+ofp_ledger_removed(const struct ofp_rule *r, const void *ledger)
+{
+	return gone_has(ledger, r);
+}
+
 /* ---- The bundle's own adds. ---- */
 
 static uint32_t
@@ -156,12 +181,92 @@ add_find(const struct ofp_ledger *l, uint8_t table_id,
 	return NULL;
 }
 
+/* ---- Groups of adds by table, priority and mask. ---- */
+
+static uint32_t
+tp_hash(uint8_t table_id, uint16_t priority)
+{
+	uint32_t x = ((uint32_t)table_id << 16 | priority) * 0x9e3779b1u;
+
+	return x ^ (x >> 15);
+}
+
+static int
+tp_heads_grow(struct ofp_ledger *l)
+{
+	size_t n = l->n_tp_heads ? 2 * l->n_tp_heads : 16;
+	int32_t *h = malloc(n * sizeof(*h));
+
+	if (h == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		h[i] = -1;
+	for (size_t i = 0; i < l->n_groups; i++) {
+		size_t b = l->groups[i].tp_hash & (n - 1);
+
+		l->groups[i].tp_next = h[b];
+		h[b] = (int32_t)i;
+	}
+	free(l->tp_heads);
+	l->tp_heads = h;
+	l->n_tp_heads = n;
+	return 0;
+}
+
+/* The first group of (table, priority)'s bucket (follow tp_next and
+ * compare table and priority), or -1. */
+static int32_t
+tp_first(const struct ofp_ledger *l, uint32_t h)
+{
+	return l->n_tp_heads ? l->tp_heads[h & (l->n_tp_heads - 1)] : -1;
+}
+
+/* The group of fm's table, priority and mask, made if new; -1: out of
+ * memory. */
+static int32_t
+group_of(struct ofp_ledger *l, uint8_t table_id,
+	 const struct ofp_flow_mod *fm)
+{
+	uint32_t h = tp_hash(table_id, fm->priority);
+	struct ledger_group *g;
+
+	for (int32_t i = tp_first(l, h); i >= 0; i = l->groups[i].tp_next)
+		if (l->groups[i].table_id == table_id &&
+		    l->groups[i].priority == fm->priority &&
+		    flow_key_equal(&l->groups[i].mask, &fm->match.mask))
+			return i;
+	if (l->n_groups == l->cap_groups) {
+		size_t c = l->cap_groups ? 2 * l->cap_groups : 16;
+		struct ledger_group *p = realloc(l->groups, c * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		l->groups = p;
+		l->cap_groups = c;
+	}
+	if (2 * (l->n_groups + 1) > l->n_tp_heads && tp_heads_grow(l) != 0)
+		return -1;
+	g = &l->groups[l->n_groups];
+	g->mask = fm->match.mask;
+	g->tp_hash = h;
+	g->first = -1;
+	g->priority = fm->priority;
+	g->table_id = table_id;
+	g->tp_next = l->tp_heads[h & (l->n_tp_heads - 1)];
+	l->tp_heads[h & (l->n_tp_heads - 1)] = (int32_t)l->n_groups;
+	return (int32_t)l->n_groups++;
+}
+
 static int
 add_append(struct ofp_ledger *l, uint8_t table_id,
 	   const struct ofp_flow_mod *fm)
 {
+	int32_t g = group_of(l, table_id, fm);
+
 	struct ledger_add *a;
 
+	if (g < 0)
+		return -ENOMEM;
 	if (l->n_adds == l->cap_adds) {
 		size_t c = l->cap_adds ? 2 * l->cap_adds : 64;
 		struct ledger_add *p = realloc(l->adds, c * sizeof(*p));
@@ -182,6 +287,8 @@ add_append(struct ofp_ledger *l, uint8_t table_id,
 	a->hash = add_hash(table_id, &fm->match, fm->priority);
 	a->next = l->heads[a->hash & (l->n_heads - 1)];
 	l->heads[a->hash & (l->n_heads - 1)] = (int32_t)l->n_adds;
+	a->group_next = l->groups[g].first;
+	l->groups[g].first = (int32_t)l->n_adds;
 	l->n_adds++;
 	return 0;
 }
@@ -265,17 +372,36 @@ ofp_ledger_delete(struct ofp_ledger *l, const struct ofp_table *t,
 	return freed;
 }
 
+/* By group of fm's table and priority: where the group's mask is within
+ * fm's, an add overlaps exactly when its key equals fm's under that mask,
+ * which is the add add_find() gives for that match (one probe); other
+ * groups are walked. A bundle of adds of one mask thus costs a probe per
+ * add, not a look at every earlier one. */
 bool
 ofp_ledger_overlaps(const struct ofp_ledger *l, const struct ofp_flow_mod *fm)
 {
-	for (size_t i = 0; i < l->n_adds; i++) {
-		const struct ledger_add *a = &l->adds[i];
+	uint32_t h = tp_hash(fm->table_id, fm->priority);
 
-		if (!a->gone && a->table_id == fm->table_id &&
-		    a->priority == fm->priority &&
-		    !ofp_match_equal(&a->match, &fm->match) &&
-		    ofp_match_overlaps(&a->match, &fm->match))
-			return true;
+	for (int32_t gi = tp_first(l, h); gi >= 0;
+	     gi = l->groups[gi].tp_next) {
+		const struct ledger_group *g = &l->groups[gi];
+
+		if (g->table_id != fm->table_id || g->priority != fm->priority)
+			continue;
+		if (flow_key_mask_within(&g->mask, &fm->match.mask)) {
+			struct ofp_flow_match m = { .mask = g->mask };
+			const struct ledger_add *a;
+
+			flow_key_apply_mask(&m.key, &fm->match.key, &g->mask);
+			a = add_find(l, g->table_id, &m, g->priority);
+			if (a != NULL && !ofp_match_equal(&a->match, &fm->match))
+				return true;
+			continue;
+		}
+		for (int32_t i = g->first; i >= 0; i = l->adds[i].group_next)
+			if (!l->adds[i].gone &&
+			    ofp_match_overlaps(&l->adds[i].match, &fm->match))
+				return true;
 	}
 	return false;
 }

@@ -28,6 +28,10 @@
  *    OFP_LEDGER_SCAN_MAX comparisons in one commit (a bound on the time
  *    the model's lock is held).
  *
+ * The OVERLAP check of an add with CHECK_OVERLAP sees the same state: the
+ * table's rules but those removed (ofp_ledger_removed()), and the
+ * bundle's adds still there (ofp_ledger_overlaps()).
+ *
  * Thread safety: one ledger per commit, used under the ofproto's mutex
  * (table rule pointers are valid only while it is held).
  */
@@ -54,6 +58,10 @@ int ofp_ledger_add(struct ofp_ledger *l, const struct ofp_table *t,
  * Returns how many rules it removes, -ENOMEM. */
 long ofp_ledger_delete(struct ofp_ledger *l, const struct ofp_table *t,
 		       uint8_t table_id, const struct ofp_flow_mod *fm);
+
+/* True when an earlier message of the bundle removed (or replaced) r, a
+ * rule of the tables. Fits ofp_table_add_overlaps_except()'s skip. */
+bool ofp_ledger_removed(const struct ofp_rule *r, const void *ledger);
 
 /* True when a rule the bundle added and still has, in fm's table and of
  * fm's priority, overlaps fm's match without being identical to it (the

@@ -162,6 +162,12 @@ uint32_t ofp_table_match_hash(const struct ofp_flow_match *m,
  * CHECK_OVERLAP, replaces no rule and overlaps one of its priority). */
 bool ofp_table_add_overlaps(const struct ofp_table *t,
 			    const struct ofp_flow_mod *fm);
+/* The same, as if the rules skip() says true of were gone. */
+bool ofp_table_add_overlaps_except(const struct ofp_table *t,
+				   const struct ofp_flow_mod *fm,
+				   bool (*skip)(const struct ofp_rule *r,
+						const void *arg),
+				   const void *arg);
 
 /* The filter of a delete/modify flow_mod. */
 void ofp_rule_filter_from_flow_mod(struct ofp_rule_filter *f,

@@ -654,10 +654,9 @@ ofproto_apply_flow_mod(struct ofproto *ofp, const struct ofp_flow_mod *fm,
  * leave them (ofp_commit_ledger.h): an add takes a rule unless it
  * replaces one, a delete gives back the rules it removes, and the rule
  * budgets (the table's, the process-wide one) must hold after each add,
- * as the apply takes them. Conservative where an earlier delete of the
- * list removed an overlapping rule of the table (OVERLAP), and for the
- * instruction set budget (each add or modify counts as a new set: sets
- * are shared by equal instructions). */
+ * as the apply takes them; OVERLAP sees the rules the earlier messages
+ * left. Conservative for the instruction set budget (each add or modify
+ * counts as a new set: sets are shared by equal instructions). */
 static enum ofperr
 commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 		    void *arg, size_t n, struct ofp_flow_mod *fm,
@@ -721,7 +720,8 @@ commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 			continue;
 		struct ofp_table *t = &ofp->tables[fm->table_id];
 		if ((fm->flags & OFPFF_CHECK_OVERLAP) &&
-		    (ofp_table_add_overlaps(t, fm) ||
+		    (ofp_table_add_overlaps_except(t, fm, ofp_ledger_removed,
+						   ledger) ||
 		     ofp_ledger_overlaps(ledger, fm))) {
 			err = OFPERR_FLOW_MOD_OVERLAP;
 			break;

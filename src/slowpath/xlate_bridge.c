@@ -347,19 +347,14 @@ xlate_megaflow_valid(const struct xlate_map *map,
 		     const uint64_t *cookies, uint32_t n_cookies)
 {
 	struct xlate_result xr;
-	const flow_word_t *x, *y;
-	uint64_t extra = 0;
 
 	/* A megaflow's key is not a packet: nothing may be learned from it,
 	 * and it must not keep rules from idling out. */
 	xlate_run(map, masked_key, NULL, &xr, true, NULL);
 	if (xr.cookies_overflow || xr.truncated || xr.uncacheable)
 		return false;
-	x = flow_key_words(&xr.mask);
-	y = flow_key_words(mask);
-	for (size_t i = 0; i < FLOW_KEY_WORDS; i++)
-		extra |= x[i] & ~y[i];
-	return extra == 0 && dp_actions_equal(&xr.actions, actions) &&
+	return flow_key_mask_within(&xr.mask, mask) &&
+	       dp_actions_equal(&xr.actions, actions) &&
 	       xr.n_cookies == n_cookies &&
 	       (n_cookies == 0 ||
 		memcmp(xr.cookies, cookies, n_cookies * sizeof(cookies[0])) ==

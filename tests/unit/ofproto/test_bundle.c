@@ -390,6 +390,86 @@ test_commit_at_the_budget(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* The commit's OVERLAP error, at message index i of the last commit. */
+static void
+assert_overlap_at(const struct ofp_buf *out, uint32_t i)
+{
+	assert_int_equal(out->data[1], OFPT_ERROR);
+	assert_int_equal(ofp_rd32(out->data + 4), 1000 + i);
+	assert_int_equal(ofp_rd16(out->data + 8), OFPET_FLOW_MOD_FAILED);
+	assert_int_equal(ofp_rd16(out->data + 10), 3);	/* OVERLAP */
+	assert_bundle_error(out, 13);
+}
+
+/* CHECK_OVERLAP against the bundle's own earlier adds, as against the
+ * table's rules: more or less specific or crossing, same priority, and
+ * not what a later message of the bundle removed or replaced. */
+static void
+test_commit_overlap(void **state)
+{
+	struct ofproto *ofp = ofproto_create("br0", 1, &ops, NULL);
+	struct ofp_session s;
+	struct ofp_buf out = OFP_BUF_INIT;
+
+	(void)state;
+	ofproto_port_add(ofp, 1, "p1", NULL);
+	established(ofp, &s);
+	const struct bundle_step more[] = {
+		{ OFPFC_ADD, "priority=9,udp,tp_dst=1,actions=output:1" },
+		{ OFPFC_ADD, "priority=9,udp,tp_dst=2,actions=output:1" },
+		{ OFPFC_ADD, "check_overlap,priority=9,udp,tp_dst=1,"
+			     "nw_src=1.1.1.1,actions=output:1" },
+	};
+	commit_steps(ofp, &s, 30, more, 3, &out);
+	assert_overlap_at(&out, 2);
+	const struct bundle_step less[] = {
+		{ OFPFC_ADD, "priority=9,udp,tp_dst=1,nw_src=1.1.1.1,"
+			     "actions=output:1" },
+		{ OFPFC_ADD, "check_overlap,priority=9,udp,actions=output:1" },
+	};
+	commit_steps(ofp, &s, 31, less, 2, &out);
+	assert_overlap_at(&out, 1);
+	const struct bundle_step cross[] = {
+		{ OFPFC_ADD, "priority=9,udp,tp_dst=1,actions=output:1" },
+		{ OFPFC_ADD, "check_overlap,priority=9,udp,nw_dst=2.2.2.2,"
+			     "actions=output:1" },
+	};
+	commit_steps(ofp, &s, 32, cross, 2, &out);
+	assert_overlap_at(&out, 1);
+	assert_int_equal(ofproto_rule_count(ofp), 0);
+	/* A rule of the table overlaps too, unless the bundle deleted it. */
+	add(ofp, "priority=9,icmp,actions=output:1");
+	const struct bundle_step table[] = {
+		{ OFPFC_ADD, "check_overlap,priority=9,icmp,icmp_type=8,"
+			     "actions=output:1" },
+	};
+	commit_steps(ofp, &s, 34, table, 1, &out);
+	assert_overlap_at(&out, 0);
+	/* Disjoint, another priority, identical (replaced), deleted before:
+	 * no overlap. */
+	const struct bundle_step fine[] = {
+		{ OFPFC_ADD, "priority=9,udp,tp_dst=1,actions=output:1" },
+		{ OFPFC_ADD, "check_overlap,priority=9,udp,tp_dst=2,"
+			     "nw_src=1.1.1.1,actions=output:1" },
+		{ OFPFC_ADD, "check_overlap,priority=8,udp,actions=output:1" },
+		{ OFPFC_ADD, "check_overlap,priority=9,udp,tp_dst=1,"
+			     "actions=output:1" },
+		{ OFPFC_ADD, "priority=9,tcp,actions=output:1" },
+		{ OFPFC_DELETE_STRICT, "priority=9,tcp" },
+		{ OFPFC_ADD, "check_overlap,priority=9,tcp,tp_dst=7,"
+			     "actions=output:1" },
+		{ OFPFC_DELETE_STRICT, "priority=9,icmp" },
+		{ OFPFC_ADD, "check_overlap,priority=9,icmp,icmp_type=8,"
+			     "actions=output:1" },
+	};
+	commit_steps(ofp, &s, 33, fine, 9, &out);
+	assert_reply(&out, 33, 5);
+	assert_int_equal(ofproto_rule_count(ofp), 5);
+	ofp_buf_free(&out);
+	ofp_session_destroy(ofp, &s);
+	ofproto_destroy(ofp);
+}
+
 static void
 test_control_errors_and_limits(void **state)
 {
@@ -444,6 +524,7 @@ main(void)
 		cmocka_unit_test(test_commit_and_rollback),
 		cmocka_unit_test(test_control_errors_and_limits),
 		cmocka_unit_test(test_commit_at_the_budget),
+		cmocka_unit_test(test_commit_overlap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -346,6 +346,48 @@ test_flow_mod_semantics(void **state)
 	ofproto_destroy(ofp);
 }
 
+/* CHECK_OVERLAP against the rules of a table: a rule of the same
+ * priority overlaps when some packet could match both. Covers both ways
+ * the table looks (a rule as or less specific than the add: one probe of
+ * its subtable; any other: a walk of the subtable). */
+static void
+test_check_overlap(void **state)
+{
+	struct ofproto *ofp = ofproto_create("br0", 1, &ops, NULL);
+	char err[128];
+
+	(void)state;
+	add(ofp, "priority=20,udp,tp_dst=80,actions=output:1");
+	add(ofp, "priority=20,tcp,nw_dst=10.0.0.0/8,actions=output:1");
+	/* More specific than a rule, same packets: overlap. */
+	assert_int_equal(ofproto_add_flow_str(ofp,
+		"priority=20,udp,tp_dst=80,nw_src=1.1.1.1,check_overlap,"
+		"actions=output:2", err, sizeof(err)), -EEXIST);
+	assert_int_equal(ofproto_add_flow_str(ofp,
+		"priority=20,tcp,nw_dst=10.1.2.3,check_overlap,actions=output:2",
+		err, sizeof(err)), -EEXIST);
+	/* Less specific than a rule: overlap. */
+	assert_int_equal(ofproto_add_flow_str(ofp,
+		"priority=20,udp,check_overlap,actions=output:2", err,
+		sizeof(err)), -EEXIST);
+	/* Crossing masks (udp port / IP source): overlap. */
+	assert_int_equal(ofproto_add_flow_str(ofp,
+		"priority=20,udp,nw_src=2.2.2.2,check_overlap,actions=output:2",
+		err, sizeof(err)), -EEXIST);
+	assert_int_equal(ofproto_rule_count(ofp), 2);
+	/* Disjoint: another port, another protocol, another network, or
+	 * another priority; and the identical rule is replaced. */
+	add(ofp, "priority=20,udp,tp_dst=81,nw_src=1.1.1.1,check_overlap,"
+	    "actions=output:2");
+	add(ofp, "priority=20,tcp,tp_dst=80,nw_dst=11.0.0.0/8,check_overlap,"
+	    "actions=output:2");
+	add(ofp, "priority=20,arp,check_overlap,actions=output:2");
+	add(ofp, "priority=21,udp,check_overlap,actions=output:2");
+	add(ofp, "priority=20,udp,tp_dst=80,check_overlap,actions=output:3");
+	assert_int_equal(ofproto_rule_count(ofp), 6);
+	ofproto_destroy(ofp);
+}
+
 static void
 test_dump_flows(void **state)
 {
@@ -403,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_lookup_priority),
 		cmocka_unit_test(test_lookup_mask_property),
 		cmocka_unit_test(test_flow_mod_semantics),
+		cmocka_unit_test(test_check_overlap),
 		cmocka_unit_test(test_credit_lookups),
 		cmocka_unit_test(test_dump_flows),
 		cmocka_unit_test(test_ports),
