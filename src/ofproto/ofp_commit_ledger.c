@@ -131,11 +131,12 @@ ofp_ledger_removed(const struct ofp_rule *r, const void *ledger)
 
 /* ---- The bundle's own adds. ---- */
 
+/* An add's hash: the table's hash of (match, priority), mh, and the
+ * table. */
 static uint32_t
-add_hash(uint8_t table_id, const struct ofp_flow_match *m, uint16_t priority)
+add_hash(uint8_t table_id, uint32_t mh)
 {
-	return ofp_table_match_hash(m, priority) ^
-	       ((uint32_t)table_id * 0x9e3779b9u);
+	return mh ^ ((uint32_t)table_id * 0x9e3779b9u);
 }
 
 static int
@@ -164,9 +165,9 @@ heads_grow(struct ofp_ledger *l)
  * (there is at most one: a later identical add replaces it). */
 static struct ledger_add *
 add_find(const struct ofp_ledger *l, uint8_t table_id,
-	 const struct ofp_flow_match *m, uint16_t priority)
+	 const struct ofp_flow_match *m, uint16_t priority, uint32_t mh)
 {
-	uint32_t h = add_hash(table_id, m, priority);
+	uint32_t h = add_hash(table_id, mh);
 
 	if (l->n_heads == 0)
 		return NULL;
@@ -259,7 +260,7 @@ group_of(struct ofp_ledger *l, uint8_t table_id,
 
 static int
 add_append(struct ofp_ledger *l, uint8_t table_id,
-	   const struct ofp_flow_mod *fm)
+	   const struct ofp_flow_mod *fm, uint32_t mh)
 {
 	int32_t g = group_of(l, table_id, fm);
 
@@ -284,7 +285,7 @@ add_append(struct ofp_ledger *l, uint8_t table_id,
 	a->priority = fm->priority;
 	a->table_id = table_id;
 	a->gone = false;
-	a->hash = add_hash(table_id, &fm->match, fm->priority);
+	a->hash = add_hash(table_id, mh);
 	a->next = l->heads[a->hash & (l->n_heads - 1)];
 	l->heads[a->hash & (l->n_heads - 1)] = (int32_t)l->n_adds;
 	a->group_next = l->groups[g].first;
@@ -297,8 +298,10 @@ int
 ofp_ledger_add(struct ofp_ledger *l, const struct ofp_table *t,
 	       uint8_t table_id, const struct ofp_flow_mod *fm)
 {
-	const struct ofp_rule *old = ofp_table_find_identical(t, &fm->match,
-							      fm->priority);
+	uint32_t mh = ofp_table_match_hash(&fm->match, fm->priority);
+	const struct ofp_rule *old =
+		ofp_table_find_identical_hashed(t, &fm->match, fm->priority,
+						mh);
 	struct ledger_add *prev;
 	int taken = 1;
 
@@ -308,12 +311,12 @@ ofp_ledger_add(struct ofp_ledger *l, const struct ofp_table *t,
 		if (gone_add(l, old) != 0)
 			return -ENOMEM;
 		taken = 0;
-	} else if ((prev = add_find(l, table_id, &fm->match,
-				    fm->priority)) != NULL) {
+	} else if ((prev = add_find(l, table_id, &fm->match, fm->priority,
+				    mh)) != NULL) {
 		prev->gone = true;
 		taken = 0;
 	}
-	if (add_append(l, table_id, fm) != 0)
+	if (add_append(l, table_id, fm, mh) != 0)
 		return -ENOMEM;
 	return taken;
 }
@@ -347,8 +350,9 @@ ofp_ledger_delete(struct ofp_ledger *l, const struct ofp_table *t,
 	if (f.out_port != OFPP13_ANY || f.out_group != OFPG_ANY)
 		return freed;
 	if (strict) {
-		struct ledger_add *a = add_find(l, table_id, &f.match,
-						f.priority);
+		struct ledger_add *a =
+			add_find(l, table_id, &f.match, f.priority,
+				 ofp_table_match_hash(&f.match, f.priority));
 
 		if (a != NULL && !((a->cookie ^ f.cookie) & f.cookie_mask)) {
 			a->gone = true;
@@ -393,7 +397,8 @@ ofp_ledger_overlaps(const struct ofp_ledger *l, const struct ofp_flow_mod *fm)
 			const struct ledger_add *a;
 
 			flow_key_apply_mask(&m.key, &fm->match.key, &g->mask);
-			a = add_find(l, g->table_id, &m, g->priority);
+			a = add_find(l, g->table_id, &m, g->priority,
+				     ofp_table_match_hash(&m, g->priority));
 			if (a != NULL && !ofp_match_equal(&a->match, &fm->match))
 				return true;
 			continue;

@@ -356,7 +356,16 @@ struct ofp_rule *
 ofp_table_find_identical(const struct ofp_table *t,
 			 const struct ofp_flow_match *m, uint16_t priority)
 {
-	uint32_t h = ofp_table_match_hash(m, priority);
+	return ofp_table_find_identical_hashed(t, m, priority,
+					       ofp_table_match_hash(m,
+								    priority));
+}
+
+struct ofp_rule *
+ofp_table_find_identical_hashed(const struct ofp_table *t,
+				const struct ofp_flow_match *m,
+				uint16_t priority, uint32_t h)
+{
 	struct ofp_rule *r = t->dup_buckets[h & (t->n_dup_buckets - 1)];
 
 	for (; r != NULL; r = r->dup_next)

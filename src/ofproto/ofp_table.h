@@ -154,6 +154,10 @@ enum ofperr ofp_table_flow_mod(struct ofp_table *t,
 struct ofp_rule *ofp_table_find_identical(const struct ofp_table *t,
 					  const struct ofp_flow_match *m,
 					  uint16_t priority);
+/* The same, given h = ofp_table_match_hash(m, priority). */
+struct ofp_rule *ofp_table_find_identical_hashed(const struct ofp_table *t,
+						 const struct ofp_flow_match *m,
+						 uint16_t priority, uint32_t h);
 /* The hash of (match, priority) that the duplicate map uses. */
 uint32_t ofp_table_match_hash(const struct ofp_flow_match *m,
 			      uint16_t priority);
