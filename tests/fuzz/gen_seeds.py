@@ -67,6 +67,24 @@ def packet_out_10():
     return of(1, 13, 10, struct.pack("!IHH", 0xffffffff, 1, len(acts)) + acts + frame)
 
 
+def bundle_13():
+    """An atomic bundle (ONF extension): open, a flow_mod added, deleted
+    strictly and added again with CHECK_OVERLAP, commit."""
+    onf = 0x4f4e4600
+
+    def ctrl(xid, typ):
+        return of(4, 4, xid, struct.pack("!IIIHH", onf, 2300, 1, typ, 1))
+
+    def add(xid, command, flags):
+        fm = bytearray(FLOW_MOD_13)
+        fm[4:8] = struct.pack("!I", xid)
+        fm[25] = command
+        fm[44:46] = struct.pack("!H", flags)
+        return of(4, 4, xid, struct.pack("!IIIHH", onf, 2301, 1, 0, 1) + bytes(fm))
+    return (ctrl(20, 0) + add(21, 0, 0) + add(22, 4, 0) + add(23, 0, 2)
+            + ctrl(24, 4) + of(4, 20, 25))
+
+
 def openflow13():
     return {
         "features": of(4, 5, 1),
@@ -85,6 +103,7 @@ def openflow13():
         "role": of(4, 24, 11, struct.pack("!I4xQ", 2, 1)),
         "bad-len": struct.pack("!BBHI", 4, 5, 4, 1),
         "many": b"".join(of(4, 2, i) for i in range(20)),
+        "bundle": bundle_13(),
     }
 
 
