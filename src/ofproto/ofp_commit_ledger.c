@@ -3,7 +3,9 @@
 #include "ofp_commit_ledger.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ofp_wire.h"
 #include "ofproto.h"
@@ -139,26 +141,43 @@ add_hash(uint8_t table_id, uint32_t mh)
 	return mh ^ ((uint32_t)table_id * 0x9e3779b9u);
 }
 
+/* Doubles a chained index (*heads, *n_heads buckets, a power of two;
+ * first size first_n) over n items of stride bytes, each with a uint32_t
+ * hash at hash_off and an int32_t "next" (-1 = none) at next_off: the
+ * chains are rebuilt. */
 static int
-heads_grow(struct ofp_ledger *l)
+chains_grow(int32_t **heads, size_t *n_heads, size_t first_n, void *items,
+	    size_t n, size_t stride, size_t hash_off, size_t next_off)
 {
-	size_t n = l->n_heads ? 2 * l->n_heads : 64;
-	int32_t *h = malloc(n * sizeof(*h));
+	size_t nb = *n_heads ? 2 * *n_heads : first_n;
+	int32_t *h = malloc(nb * sizeof(*h));
 
 	if (h == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < nb; i++)
 		h[i] = -1;
-	for (size_t i = 0; i < l->n_adds; i++) {
-		size_t b = l->adds[i].hash & (n - 1);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *it = (uint8_t *)items + i * stride;
+		uint32_t hash;
+		int32_t next;
 
-		l->adds[i].next = h[b];
-		h[b] = (int32_t)i;
+		memcpy(&hash, it + hash_off, sizeof(hash));
+		next = h[hash & (nb - 1)];
+		memcpy(it + next_off, &next, sizeof(next));
+		h[hash & (nb - 1)] = (int32_t)i;
 	}
-	free(l->heads);
-	l->heads = h;
-	l->n_heads = n;
+	free(*heads);
+	*heads = h;
+	*n_heads = nb;
 	return 0;
+}
+
+static int
+heads_grow(struct ofp_ledger *l)
+{
+	return chains_grow(&l->heads, &l->n_heads, 64, l->adds, l->n_adds,
+			   sizeof(*l->adds), offsetof(struct ledger_add, hash),
+			   offsetof(struct ledger_add, next));
 }
 
 /* The add of the bundle still there with this table, match and priority
@@ -195,23 +214,10 @@ tp_hash(uint8_t table_id, uint16_t priority)
 static int
 tp_heads_grow(struct ofp_ledger *l)
 {
-	size_t n = l->n_tp_heads ? 2 * l->n_tp_heads : 16;
-	int32_t *h = malloc(n * sizeof(*h));
-
-	if (h == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		h[i] = -1;
-	for (size_t i = 0; i < l->n_groups; i++) {
-		size_t b = l->groups[i].tp_hash & (n - 1);
-
-		l->groups[i].tp_next = h[b];
-		h[b] = (int32_t)i;
-	}
-	free(l->tp_heads);
-	l->tp_heads = h;
-	l->n_tp_heads = n;
-	return 0;
+	return chains_grow(&l->tp_heads, &l->n_tp_heads, 16, l->groups,
+			   l->n_groups, sizeof(*l->groups),
+			   offsetof(struct ledger_group, tp_hash),
+			   offsetof(struct ledger_group, tp_next));
 }
 
 /* The first group of (table, priority)'s bucket (follow tp_next and

@@ -278,6 +278,17 @@ commit_steps(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
 	control(ofp, s, id, 4, 1, out);
 }
 
+/* The same, for a commit that must succeed and leave n_rules rules. */
+static void
+commit_ok(struct ofproto *ofp, struct ofp_session *s, uint32_t id,
+	  const struct bundle_step *steps, size_t n, size_t n_rules,
+	  struct ofp_buf *out)
+{
+	commit_steps(ofp, s, id, steps, n, out);
+	assert_reply(out, id, 5);
+	assert_int_equal(ofproto_rule_count(ofp), n_rules);
+}
+
 /* True when the flow dump has the text. */
 static bool
 dump_has(struct ofproto *ofp, const char *text)
@@ -322,9 +333,7 @@ test_commit_at_the_budget(void **state)
 		{ OFPFC_ADD, "priority=5,udp,tp_dst=2,actions=output:1" },
 		{ OFPFC_ADD, "priority=5,udp,tp_dst=4,actions=output:1" },
 	};
-	commit_steps(ofp, &s, 20, replace, 3, &out);
-	assert_reply(&out, 20, 5);
-	assert_int_equal(ofproto_rule_count(ofp), 3);
+	commit_ok(ofp, &s, 20, replace, 3, 3, &out);
 	assert_false(dump_has(ofp, "tp_dst=1 "));
 	assert_true(dump_has(ofp, "tp_dst=2 actions=output:1"));
 	assert_true(dump_has(ofp, "tp_dst=4 actions=output:1"));
@@ -336,9 +345,7 @@ test_commit_at_the_budget(void **state)
 		{ OFPFC_ADD, "priority=5,udp,tp_dst=4,actions=output:2" },
 		{ OFPFC_ADD, "priority=5,udp,tp_dst=4,actions=output:1" },
 	};
-	commit_steps(ofp, &s, 21, change, 4, &out);
-	assert_reply(&out, 21, 5);
-	assert_int_equal(ofproto_rule_count(ofp), 3);
+	commit_ok(ofp, &s, 21, change, 4, 3, &out);
 	assert_true(dump_has(ofp, "tp_dst=3 actions=output:1"));
 
 	/* Delete everything, then a new table of the same size; a rule the
@@ -349,9 +356,7 @@ test_commit_at_the_budget(void **state)
 		{ OFPFC_ADD, "priority=5,udp,tp_dst=2,actions=output:2" },
 		{ OFPFC_ADD, "priority=6,tcp,tp_dst=3,actions=output:2" },
 	};
-	commit_steps(ofp, &s, 22, renew, 4, &out);
-	assert_reply(&out, 22, 5);
-	assert_int_equal(ofproto_rule_count(ofp), 3);
+	commit_ok(ofp, &s, 22, renew, 4, 3, &out);
 	assert_true(dump_has(ofp, "priority=6,tcp,tp_dst=1 "));
 
 	/* A delete of a rule the same bundle added frees its room too. */
@@ -361,9 +366,7 @@ test_commit_at_the_budget(void **state)
 		{ OFPFC_DELETE, "tcp,tp_dst=7" },
 		{ OFPFC_ADD, "priority=7,tcp,tp_dst=8,actions=output:2" },
 	};
-	commit_steps(ofp, &s, 23, churn, 4, &out);
-	assert_reply(&out, 23, 5);
-	assert_int_equal(ofproto_rule_count(ofp), 3);
+	commit_ok(ofp, &s, 23, churn, 4, 3, &out);
 	assert_false(dump_has(ofp, "tp_dst=7"));
 	assert_true(dump_has(ofp, "tp_dst=8 "));
 
@@ -462,9 +465,7 @@ test_commit_overlap(void **state)
 		{ OFPFC_ADD, "check_overlap,priority=9,icmp,icmp_type=8,"
 			     "actions=output:1" },
 	};
-	commit_steps(ofp, &s, 33, fine, 9, &out);
-	assert_reply(&out, 33, 5);
-	assert_int_equal(ofproto_rule_count(ofp), 5);
+	commit_ok(ofp, &s, 33, fine, 9, 5, &out);
 	ofp_buf_free(&out);
 	ofp_session_destroy(ofp, &s);
 	ofproto_destroy(ofp);
