@@ -720,6 +720,7 @@ commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 			continue;
 		struct ofp_table *t = &ofp->tables[fm->table_id];
 		if ((fm->flags & OFPFF_CHECK_OVERLAP) &&
+		    !ofp_ledger_replaces(ledger, t, fm->table_id, fm) &&
 		    (ofp_table_add_overlaps_except(t, fm, ofp_ledger_removed,
 						   ledger) ||
 		     ofp_ledger_overlaps(ledger, fm))) {

@@ -440,6 +440,19 @@ test_commit_overlap(void **state)
 	commit_steps(ofp, &s, 32, cross, 2, &out);
 	assert_overlap_at(&out, 1);
 	assert_int_equal(ofproto_rule_count(ofp), 0);
+	/* An add that replaces a rule (of the table, or an earlier add of
+	 * the bundle) is not checked for overlaps, as on its own. */
+	add(ofp, "priority=9,udp,tp_dst=6,actions=output:1");
+	const struct bundle_step again[] = {
+		{ OFPFC_ADD, "priority=9,udp,nw_src=1.1.1.1,actions=output:1" },
+		{ OFPFC_ADD, "priority=9,udp,tp_dst=5,actions=output:1" },
+		{ OFPFC_ADD, "check_overlap,priority=9,udp,tp_dst=5,"
+			     "actions=output:1" },
+		{ OFPFC_ADD, "check_overlap,priority=9,udp,tp_dst=6,"
+			     "actions=output:1" },
+		{ OFPFC_DELETE, "" },
+	};
+	commit_ok(ofp, &s, 35, again, 5, 0, &out);
 	/* A rule of the table overlaps too, unless the bundle deleted it. */
 	add(ofp, "priority=9,icmp,actions=output:1");
 	const struct bundle_step table[] = {
