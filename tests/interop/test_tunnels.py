@@ -459,6 +459,35 @@ def tunnel_packet_in(d, us, tmp):
     c.close()
 
 
+
+def tunnel_decode_as(cap_file):
+    """tshark's -d options for the underlay capture: the flow's tunnel
+    port, and the other port of every datagram to or from a tunnel port
+    that is lower than it. UDP is dissected by its lower port first, and
+    an endpoint may send from any port (the kernel's GENEVE picks 1-65535
+    by flow hash): a GENEVE frame from port 4551 would otherwise be read as
+    MIH and reported malformed."""
+    kinds = {4789: "vxlan", 6081: "geneve", FLOW_PORT: KIND}
+    r = subprocess.run(["tshark", "-n", "-r", cap_file, "-Y", "udp",
+                        "-T", "fields", "-e", "udp.srcport", "-e", "udp.dstport"],
+                       capture_output=True, text=True)
+    extra = {}
+    for ln in r.stdout.splitlines():
+        cols = [c.split(",")[0] for c in ln.split("\t")]   # the outer UDP header
+        if len(cols) != 2 or not all(c.isdigit() for c in cols):
+            continue
+        sport, dport = int(cols[0]), int(cols[1])
+        for tun, other in ((dport, sport), (sport, dport)):
+            if tun in kinds and other not in kinds and other < tun:
+                extra[other] = kinds[tun]
+    args = ["-d", "udp.port==%d,%s" % (FLOW_PORT, KIND)]
+    for port, kind in sorted(extra.items()):
+        args += ["-d", "udp.port==%d,%s" % (port, kind)]
+    if extra:
+        info("tshark: tunnel frames from or to lower ports %s decoded as tunnels"
+             % sorted(extra))
+    return args
+
 def main(build):
     for tool, pkg in (("tshark", "tshark"), ("ethtool", "ethtool")):
         if shutil.which(tool) is None:
@@ -628,9 +657,9 @@ def main(build):
     time.sleep(0.5)
     cap.terminate()
     cap.wait(10)
-    r = subprocess.run(["tshark", "-n", "-r", cap_file,
-                        "-d", "udp.port==%d,%s" % (FLOW_PORT, KIND),
-                        "-T", "fields", "-e", "frame.protocols",
+    decode_as = tunnel_decode_as(cap_file)
+    r = subprocess.run(["tshark", "-n", "-r", cap_file] + decode_as +
+                       ["-T", "fields", "-e", "frame.protocols",
                         "-e", "_ws.expert.message", "-e", "_ws.malformed"],
                        capture_output=True, text=True)
     lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
@@ -652,9 +681,8 @@ def main(build):
     # The switch's outer UDP source port follows the inner flow: one per
     # TCP connection, its first packets (which the slowpath hands back)
     # included, and the connections do not all share one.
-    r = subprocess.run(["tshark", "-n", "-r", cap_file,
-                        "-d", "udp.port==%d,%s" % (FLOW_PORT, KIND),
-                        "-Y", "%s && tcp && ip.src==%s" % (KIND, SW_IP),
+    r = subprocess.run(["tshark", "-n", "-r", cap_file] + decode_as +
+                       ["-Y", "%s && tcp && ip.src==%s" % (KIND, SW_IP),
                         "-T", "fields", "-e", "udp.srcport", "-e", "ip.src",
                         "-e", "ip.dst", "-e", "tcp.srcport", "-e", "tcp.dstport"],
                        capture_output=True, text=True)
