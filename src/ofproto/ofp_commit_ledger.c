@@ -327,19 +327,6 @@ ofp_ledger_add(struct ofp_ledger *l, const struct ofp_table *t,
 	return taken;
 }
 
-bool
-ofp_ledger_replaces(const struct ofp_ledger *l, const struct ofp_table *t,
-		    uint8_t table_id, const struct ofp_flow_mod *fm)
-{
-	uint32_t mh = ofp_table_match_hash(&fm->match, fm->priority);
-	const struct ofp_rule *old =
-		ofp_table_find_identical_hashed(t, &fm->match, fm->priority,
-						mh);
-
-	return (old != NULL && !gone_has(l, old)) ||
-	       add_find(l, table_id, &fm->match, fm->priority, mh) != NULL;
-}
-
 long
 ofp_ledger_delete(struct ofp_ledger *l, const struct ofp_table *t,
 		  uint8_t table_id, const struct ofp_flow_mod *fm)

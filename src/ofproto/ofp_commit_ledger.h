@@ -59,13 +59,6 @@ int ofp_ledger_add(struct ofp_ledger *l, const struct ofp_table *t,
 long ofp_ledger_delete(struct ofp_ledger *l, const struct ofp_table *t,
 		       uint8_t table_id, const struct ofp_flow_mod *fm);
 
-/* True when fm, an add to table t (number table_id), would replace a rule
- * (same match and priority) that the tables, as the bundle's earlier
- * messages leave them, have: then it is no new rule and CHECK_OVERLAP
- * does not apply (as for an add on its own). */
-bool ofp_ledger_replaces(const struct ofp_ledger *l, const struct ofp_table *t,
-			 uint8_t table_id, const struct ofp_flow_mod *fm);
-
 /* True when an earlier message of the bundle removed (or replaced) r, a
  * rule of the tables. Fits ofp_table_add_overlaps_except()'s skip. */
 bool ofp_ledger_removed(const struct ofp_rule *r, const void *ledger);

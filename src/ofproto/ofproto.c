@@ -719,17 +719,21 @@ commit_check_locked(struct ofproto *ofp, ofproto_flow_mod_source next,
 		if (err || fm->command != OFPFC_ADD)
 			continue;
 		struct ofp_table *t = &ofp->tables[fm->table_id];
-		if ((fm->flags & OFPFF_CHECK_OVERLAP) &&
-		    !ofp_ledger_replaces(ledger, t, fm->table_id, fm) &&
+		int taken = ofp_ledger_add(ledger, t, fm->table_id, fm);
+		if (taken < 0) {
+			err = OFPERR_FLOW_MOD_TABLE_FULL;
+			break;
+		}
+		/* An add that replaces a rule is not checked for overlaps,
+		 * as on its own; one that takes a new rule is checked against
+		 * the rules the earlier messages left (the rule it replaced,
+		 * if any, is removed in the ledger; its own entry is
+		 * identical, not overlapping). */
+		if ((fm->flags & OFPFF_CHECK_OVERLAP) && taken &&
 		    (ofp_table_add_overlaps_except(t, fm, ofp_ledger_removed,
 						   ledger) ||
 		     ofp_ledger_overlaps(ledger, fm))) {
 			err = OFPERR_FLOW_MOD_OVERLAP;
-			break;
-		}
-		int taken = ofp_ledger_add(ledger, t, fm->table_id, fm);
-		if (taken < 0) {
-			err = OFPERR_FLOW_MOD_TABLE_FULL;
 			break;
 		}
 		delta[fm->table_id] += taken;
