@@ -22,11 +22,13 @@
 
 #define CAPTURE_BURST 32
 #define CAPTURE_IDLE_NS 1000000L
+#define CAPTURE_SINK_POLL_MS 1000
 
 struct capture_session {
 	uint32_t id;
 	struct pmdswitch *sw;
 	struct capture_params p;
+	struct capture_sink sink;	/* p.sink points here, or NULL. */
 	char port[64];
 	char path[4096];
 	uint32_t dp_port;
@@ -41,6 +43,7 @@ struct capture_session {
 	bool running;			/* Atomic: the thread runs. */
 	const char *reason;		/* Set by the thread before it ends. */
 	uint64_t packets, bytes, filtered, write_drops;	/* Atomics. */
+	uint64_t drops_told;		/* cap.drops the sink was told of. */
 	uint64_t tsc0, ns0, hz;		/* TSC → wall clock. */
 	uint8_t buf[CAPTURE_MAX_SNAPLEN];
 };
@@ -58,10 +61,21 @@ write_copy(struct capture_session *s, struct rte_mbuf *m)
 {
 	const struct pmd_capture_meta *meta = rte_mbuf_to_priv(m);
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-	const uint8_t *data = rte_pktmbuf_read(m, 0, len, s->buf);
+	const uint8_t *data;
 	struct pcap_pkthdr h = {.caplen = len, .len = meta->orig_len};
 	uint64_t ns;
 
+	if (s->p.sink != NULL) {
+		if (s->p.count && s->packets >= s->p.count)
+			return;
+		if (!s->sink.take(s->sink.ctx, m, meta->dir, meta->tsc,
+				  meta->orig_len))
+			return;
+		count(&s->packets, 1);
+		count(&s->bytes, meta->orig_len);
+		return;
+	}
+	data = rte_pktmbuf_read(m, 0, len, s->buf);
 	if (data == NULL) {
 		count(&s->write_drops, 1);
 		return;
@@ -86,11 +100,27 @@ write_copy(struct capture_session *s, struct rte_mbuf *m)
 	count(&s->bytes, meta->orig_len);
 }
 
+/* The sink hears of the PMDs' drops as it hears of packets. */
+static void
+tell_drops(struct capture_session *s)
+{
+	uint64_t d = __atomic_load_n(&s->cap.drops, __ATOMIC_RELAXED);
+
+	if (s->p.sink != NULL && s->sink.dropped != NULL &&
+	    d != s->drops_told) {
+		s->sink.dropped(s->sink.ctx, d - s->drops_told);
+		s->drops_told = d;
+	}
+}
+
 static void
 drain(struct capture_session *s, bool write)
 {
 	struct rte_mbuf *m[CAPTURE_BURST];
 	unsigned n;
+
+	if (write)
+		tell_drops(s);
 
 	while ((n = rte_ring_sc_dequeue_burst(s->cap.ring, (void **)m,
 					      CAPTURE_BURST, NULL)) > 0) {
@@ -123,6 +153,7 @@ capture_main(void *arg)
 	uint64_t end = s->p.duration_ms ?
 		       pmd_clock_ms() + s->p.duration_ms : 0;
 	struct timespec idle = {0, CAPTURE_IDLE_NS};
+	uint64_t next_poll = pmd_clock_ms() + CAPTURE_SINK_POLL_MS;
 	bool gone;
 
 	while (!s->stop) {
@@ -149,6 +180,14 @@ capture_main(void *arg)
 			s->reason = "port removed";
 			break;
 		}
+		if (s->p.sink != NULL && s->sink.alive != NULL &&
+		    pmd_clock_ms() >= next_poll) {
+			next_poll = pmd_clock_ms() + CAPTURE_SINK_POLL_MS;
+			if (!s->sink.alive(s->sink.ctx)) {
+				s->reason = "client gone";
+				break;
+			}
+		}
 	}
 	if (s->reason == NULL)
 		s->reason = "stopped";
@@ -156,7 +195,7 @@ capture_main(void *arg)
 	/* What the PMDs copied before they stopped is still written (up to
 	 * the count). */
 	drain(s, true);
-	if (fclose(s->f) != 0 || s->write_failed)
+	if (s->f != NULL && (fclose(s->f) != 0 || s->write_failed))
 		s->reason = "write error";
 	s->f = NULL;
 	__atomic_store_n(&s->running, false, __ATOMIC_RELEASE);
@@ -213,13 +252,18 @@ capture_start(struct pmdswitch *sw, const struct capture_params *p, char *err,
 	s->sw = sw;
 	s->p = *p;
 	snprintf(s->port, sizeof(s->port), "%s", p->port);
-	snprintf(s->path, sizeof(s->path), "%s", p->path);
+	snprintf(s->path, sizeof(s->path), "%s",
+		 p->sink != NULL ? p->sink->name : p->path);
 	s->p.port = s->port;
 	s->p.path = s->path;
 	s->p.filter = NULL;
+	if (p->sink != NULL) {
+		s->sink = *p->sink;
+		s->p.sink = &s->sink;
+	}
 	s->dp_port = port->dp_port;
 	s->joined = true;
-	if (p->filter != NULL && p->filter[0] != '\0') {
+	if (p->sink == NULL && p->filter != NULL && p->filter[0] != '\0') {
 		pcap_t *dead = pcap_open_dead(DLT_EN10MB, (int)p->snaplen);
 
 		if (dead == NULL) {
@@ -240,10 +284,11 @@ capture_start(struct pmdswitch *sw, const struct capture_params *p, char *err,
 	}
 	/* A new file only: the daemon never overwrites or follows a link
 	 * on behalf of a client. */
-	fd = open(p->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	fd = p->sink != NULL ? -1 :
+	     open(p->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
 	s->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-	if (s->f == NULL) {
+	if (p->sink == NULL && s->f == NULL) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot create %s: %s", p->path,
 			 strerror(errno));
@@ -252,7 +297,7 @@ capture_start(struct pmdswitch *sw, const struct capture_params *p, char *err,
 		session_free(s);
 		return rc;
 	}
-	rc = pcapng_write_header(s->f, s->port, p->snaplen);
+	rc = s->f != NULL ? pcapng_write_header(s->f, s->port, p->snaplen) : 0;
 	snprintf(name, sizeof(name), "capture_mp_%u", next_id);
 	s->cap.mp = rte_pktmbuf_pool_create(name, CAPTURE_POOL_MBUFS, 0,
 					    sizeof(struct pmd_capture_meta),
@@ -266,8 +311,10 @@ capture_start(struct pmdswitch *sw, const struct capture_params *p, char *err,
 		snprintf(err, errlen, "cannot set up the capture: %s",
 			 rc == -ENOMEM ? "no memory for its mbuf pool or ring" :
 			 strerror(-rc));
-		fclose(s->f);
-		unlink(p->path);
+		if (s->f != NULL) {
+			fclose(s->f);
+			unlink(p->path);
+		}
 		session_free(s);
 		return rc;
 	}
@@ -284,8 +331,10 @@ capture_start(struct pmdswitch *sw, const struct capture_params *p, char *err,
 	rc = pthread_create(&s->thread, NULL, capture_main, s);
 	if (rc != 0) {
 		unpublish(s);
-		fclose(s->f);
-		unlink(p->path);
+		if (s->f != NULL) {
+			fclose(s->f);
+			unlink(p->path);
+		}
 		session_free(s);
 		snprintf(err, errlen, "cannot start the capture thread: %s",
 			 strerror(rc));

@@ -18,6 +18,12 @@
  * counters are read with capture_status(); the client polls them, so a
  * long capture never holds the control socket.
  *
+ * A capture can also hand its copies to a sink instead of a file: that is
+ * how dpdk-dumpcap gets them (capture_pdump.h). The sink's take() runs on
+ * the capture thread, so whatever the sink touches (a client process's
+ * ring and pool) is touched by that thread only, and capture_stop()
+ * returning means it is touched no more.
+ *
  * One capture runs at a time (the limit of what a client can make the
  * daemon allocate: one pool of CAPTURE_POOL_MBUFS mbufs and one ring).
  *
@@ -31,10 +37,30 @@
 #include <stdint.h>
 
 struct pmdswitch;
+struct rte_mbuf;
 
 #define CAPTURE_POOL_MBUFS 8191
 #define CAPTURE_RING_SIZE 4096
 #define CAPTURE_MAX_SNAPLEN 65535u
+
+/* Where copies go when not to a file. */
+struct capture_sink {
+	/* One copy (the capture thread; the copy stays the caller's): dir
+	 * PMD_CAPTURE_RX or _TX, tsc when the PMD saw it, orig_len its
+	 * length before the copy was cut. True if it was delivered (counted
+	 * in the capture's packets); a sink counts what it filters or
+	 * drops itself. */
+	bool (*take)(void *ctx, const struct rte_mbuf *copy, uint32_t dir,
+		     uint64_t tsc, uint32_t orig_len);
+	/* n more copies the PMDs could not hand over (the capture's pool or
+	 * ring full), told as they are seen. NULL: not told. */
+	void (*dropped)(void *ctx, uint64_t n);
+	/* Asked about once a second; false ends the capture ("client
+	 * gone"). NULL: always there. */
+	bool (*alive)(void *ctx);
+	void *ctx;
+	const char *name;	/* Shown where a file's path would be. */
+};
 
 struct capture_params {
 	const char *port;
@@ -44,6 +70,8 @@ struct capture_params {
 	uint64_t duration_ms;	/* 0: no limit. */
 	const char *path;	/* Absolute path of the pcapng file. */
 	const char *filter;	/* BPF, or NULL. */
+	const struct capture_sink *sink; /* Instead of path and filter, or
+					  * NULL. Must outlive the capture. */
 };
 
 struct capture_status {
@@ -54,7 +82,8 @@ struct capture_status {
 	uint64_t filtered;	/* Rejected by the filter. */
 	uint64_t dropped;	/* Copies lost (PMD side) or not written. */
 	const char *reason;	/* Why it stopped: count, duration, stopped,
-				 * port removed, write error, or "". */
+				 * port removed, write error, client gone,
+				 * or "". */
 	char port[64];
 	char path[4096];
 };

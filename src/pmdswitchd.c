@@ -22,13 +22,13 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_pdump.h>
 
 #include "daemon.h"
 #include "metrics.h"
 #include "dataplane/rxq_sched.h"
 #include "sd_notify.h"
 #include "capture.h"
+#include "capture_pdump.h"
 #include "sflow_agent.h"
 
 #define DEFAULT_CTL_PATH "/run/pmdswitch/pmdswitchd.ctl"
@@ -838,6 +838,7 @@ shutdown_switch(struct pmdswitch *sw, bool report)
 	ctl_server_stop(sw);
 	sflow_agent_destroy(sw->sflow);
 	sw->sflow = NULL;
+	capture_pdump_stop(sw);
 	capture_shutdown(sw);
 	sw->stopping = true;
 	for (unsigned i = 0; i < sw->n_pmds; i++)
@@ -1000,11 +1001,6 @@ main(int argc, char **argv)
 				  "dpdk.no-huge: true");
 		return 1;
 	}
-	/* dpdk-dumpcap / dpdk-pdump (secondary processes of the same
-	 * --file-prefix, with hugepages) may attach to the ports. */
-	if (rte_pdump_init() < 0)
-		LOG_WARNING("dpdk-dumpcap cannot attach: rte_pdump_init: %s",
-			    rte_strerror(rte_errno));
 	raise_nofile_limit();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -1051,6 +1047,10 @@ main(int argc, char **argv)
 			goto fail;
 		}
 	}
+	/* dpdk-dumpcap / dpdk-pdump (secondary processes of the same
+	 * --file-prefix, with hugepages) may attach to the ports. Without
+	 * the server the switch runs on (it logs why). */
+	capture_pdump_start(&sw);
 	LOG_NOTICE("running: %u PMD thread(s), control socket %s",
 		   sw.n_pmds, sw.ctl_path);
 	/* Ports are up and PMDs run: tell systemd (Type=notify). */
@@ -1084,14 +1084,12 @@ main(int argc, char **argv)
 	sd_notify_send("STOPPING=1");
 	shutdown_switch(&sw, true);
 	config_free(&sw.cfg);
-	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return 0;
 
 fail:
 	shutdown_switch(&sw, false);
 	config_free(&sw.cfg);
-	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return 1;
 }

@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""dpdk-dumpcap attaches to pmdswitchd (rte_pdump, a DPDK secondary
-process of the daemon's --file-prefix): 20 packets of the generator port
-are written to a pcapng file that tshark reads, and they are frames of
-the port's traffic. Needs hugepages (a secondary process shares the
-primary's hugepage memory): skipped without them, and skipped for an
-AddressSanitizer build of the daemon (its memory layout differs from the
-secondary's)."""
+"""dpdk-dumpcap attaches to pmdswitchd (capture_pdump.c serves it, a DPDK
+secondary process of the daemon's --file-prefix): 20 packets of the
+generator port are written to a pcapng file that tshark reads, and they are
+frames of the port's traffic; its filter holds; a client killed without a
+word frees the port for the next; and detaching never crashes the switch,
+even with the PMD preempted in the middle of a copy. Needs hugepages (a
+secondary process shares the primary's hugepage memory): skipped without
+them, and skipped for an AddressSanitizer build of the daemon (its memory
+layout differs from the secondary's)."""
 
 import os
+import re
 import shutil
 import subprocess
 
 from harness import (Daemon, Port, TestSkip, build_has_asan, check, info,
-                     run, tempdir, udp_frame, pcap_write)
+                     run, tempdir, udp_frame, pcap_write, wait_for)
 
 
 def main(build):
@@ -31,9 +34,13 @@ def main(build):
     rx = os.path.join(tmp, "in.pcap")
     frames = [udp_frame(4000 + i, 5001, tag=i) for i in range(64)]
     pcap_write(rx, frames)
+    big = os.path.join(tmp, "big.pcap")
+    pcap_write(big, [udp_frame(7000 + i, 5001, size=1400, tag=i)
+                     for i in range(64)])
     d = Daemon(build, tmp, listen=False, ports=[
         Port("p1", 1, "net_pcap0,rx_pcap=%s,infinite_rx=1" % rx),
         Port("p2", 2, "net_null0,no-rx=1"),
+        Port("p3", 3, "net_pcap1,rx_pcap=%s,infinite_rx=1" % big),
     ], flows=["priority=0,actions=output:2"])
     if d.no_huge:
         raise TestSkip("dpdk-dumpcap needs hugepages (the daemon runs with "
@@ -57,7 +64,98 @@ def main(build):
     check(ports <= set(range(4000, 4064)) and all(r[0] == "64" for r in rows),
           "they are frames of the port's traffic", repr(rows[:3]))
     check(d.alive(), "the switch runs on")
+    filtered(d, tmp)
+    killed_client(d, tmp)
+    detach_under_contention(d, tmp)
     d.stop()
+
+
+def filtered(d, tmp):
+    """dpdk-dumpcap's filter (BPF, run by the switch) holds."""
+    out = os.path.join(tmp, "filtered.pcapng")
+    r = subprocess.run(["dpdk-dumpcap", "--file-prefix=%s" % d.prefix,
+                        "-i", "net_pcap0", "-c", "2", "-f",
+                        "udp src port 4007 or udp src port 4011", "-w", out],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "dpdk-dumpcap with a filter exits 0",
+          r.stderr[-300:])
+    t = subprocess.run(["tshark", "-r", out, "-T", "fields", "-e",
+                        "udp.srcport"], capture_output=True, text=True,
+                       timeout=60)
+    got = t.stdout.split()
+    check(len(got) >= 2 and set(got) <= {"4007", "4011"},
+          "only the frames the filter takes are written", repr(got[:5]))
+    check(d.alive(), "the switch runs on")
+
+
+def log_count(d, text):
+    with open(d.log, errors="replace") as f:
+        return f.read().count(text)
+
+
+def killed_client(d, tmp):
+    """While dpdk-dumpcap is attached, pmdswitch-ctl capture is refused with
+    a reason (one capture at a time). A client killed without a word ends
+    its capture, and the next dpdk-dumpcap attaches to the same port."""
+    out = os.path.join(tmp, "killed.pcapng")
+    attached = log_count(d, "attached to port p1")
+    p = subprocess.Popen(["dpdk-dumpcap", "--file-prefix=%s" % d.prefix,
+                          "-i", "net_pcap0", "-a", "duration:60", "-w", out],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: log_count(d, "attached to port p1") > attached, 30,
+                 what="dpdk-dumpcap attached")
+        r = d.ctl_raw("capture", "p1", "--count", "1", "-w",
+                      os.path.join(tmp, "ctl.pcapng"), use_json=False)
+        check(r.returncode != 0 and "is running" in r.stderr + r.stdout,
+              "pmdswitch-ctl capture is refused while dpdk-dumpcap is "
+              "attached", (r.stderr + r.stdout)[-300:])
+    finally:
+        p.kill()
+        p.wait()
+    cid = re.findall(r"capture (\d+): dpdk-dumpcap \(pid %d\) attached" % p.pid,
+                     open(d.log, errors="replace").read())
+    check(len(cid) == 1, "the log names the client's capture", repr(cid))
+    wait_for(lambda: d.ctl("capture-status", cid[0])["stopped_by"] ==
+             "client gone", 10, what="the killed client's capture ended")
+    again = os.path.join(tmp, "again.pcapng")
+    r = subprocess.run(["dpdk-dumpcap", "--file-prefix=%s" % d.prefix,
+                        "-i", "net_pcap0", "-c", "20", "-w", again],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and os.path.getsize(again) > 0,
+          "the next dpdk-dumpcap attaches to that port and captures",
+          r.stderr[-300:])
+
+
+def detach_under_contention(d, tmp):
+    """dpdk-dumpcap frees its ring and pool right after the switch says the
+    capture has stopped; nothing of the switch may touch them after that,
+    however late a PMD gets its CPU back. Two busy loops share the PMD's
+    CPU, so the PMD is often preempted in the middle of copying a burst of
+    1,400-byte frames for the client (which reads all the time: it stops on
+    a duration, not a count) when the client detaches. The switch must live
+    through every detach."""
+    pmd_cpu = str(d.pmd_cores[0])
+    hogs = [subprocess.Popen(["taskset", "-c", pmd_cpu,
+                              "sh", "-c", "while :; do :; done"])
+            for _ in range(2)]
+    try:
+        for i in range(ROUNDS):
+            out = os.path.join(tmp, "round%d.pcapng" % i)
+            r = subprocess.run(["dpdk-dumpcap", "--file-prefix=%s" % d.prefix,
+                                "-i", "net_pcap1", "-a", "duration:1", "-w", out],
+                               capture_output=True, text=True, timeout=120)
+            check(r.returncode == 0, "round %d: dpdk-dumpcap exits 0" % i,
+                  r.stderr[-300:])
+            check(d.alive(), "round %d: the switch runs on after the client "
+                  "detached" % i, d.log_tail())
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+
+
+ROUNDS = 16
 
 
 if __name__ == "__main__":
