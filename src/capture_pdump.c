@@ -429,6 +429,8 @@ on_request(const struct rte_mp_msg *msg, const void *peer)
 		err = -EBUSY;
 	} else {
 		srv.jobs[srv.n_jobs].req = *req;
+		/* The device name is the client's: it may fill the field. */
+		srv.jobs[srv.n_jobs].req.device[RTE_DEV_NAME_MAX_LEN - 1] = '\0';
 		snprintf(srv.jobs[srv.n_jobs].peer,
 			 sizeof(srv.jobs[0].peer), "%s", (const char *)peer);
 		srv.n_jobs++;

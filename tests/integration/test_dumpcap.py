@@ -10,10 +10,14 @@ secondary process shares the primary's hugepage memory): skipped without
 them, and skipped for an AddressSanitizer build of the daemon (its memory
 layout differs from the secondary's)."""
 
+import errno
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
+import time
 
 from harness import (Daemon, Port, TestSkip, build_has_asan, check, info,
                      run, tempdir, udp_frame, pcap_write, wait_for)
@@ -23,6 +27,8 @@ def main(build):
     for tool in ("dpdk-dumpcap", "tshark"):
         if shutil.which(tool) is None:
             raise TestSkip("%s is not installed (packages dpdk, tshark)" % tool)
+    tmp = tempdir("dumpcap")
+    bad_requests(build, tmp)
     if build_has_asan(build):
         # AddressSanitizer's shadow memory moves the primary's mappings, so
         # the secondary cannot reserve the same virtual area ("Cannot get a
@@ -30,7 +36,6 @@ def main(build):
         # same layout in both processes.
         raise TestSkip("dpdk-dumpcap (a DPDK secondary process) cannot map "
                        "the memory of an AddressSanitizer build of the daemon")
-    tmp = tempdir("dumpcap")
     rx = os.path.join(tmp, "in.pcap")
     frames = [udp_frame(4000 + i, 5001, tag=i) for i in range(64)]
     pcap_write(rx, frames)
@@ -67,6 +72,76 @@ def main(build):
     filtered(d, tmp)
     killed_client(d, tmp)
     detach_under_contention(d, tmp)
+    d.stop()
+
+
+# DPDK 22.11's multi-process message (struct mp_msg_internal: type, then
+# struct rte_mp_msg without its fds, which travel as SCM_RIGHTS) and
+# rte_pdump's request, as a client process sends them.
+MP_REQ, MP_REP = 1, 2
+MP_MSG = struct.Struct("=i64sii256s")
+PDUMP_REQ = struct.Struct("=HHI64sH6xQQQI4x")
+PDUMP_ENABLE, PDUMP_DISABLE, PDUMP_RX, ALL_QUEUES = 2, 1, 1, 0xffff
+
+
+def mp_request(d, sock, param, length=None):
+    """Send a "mp_pdump" request to the daemon; the reply's error value."""
+    msg = MP_MSG.pack(MP_REQ, b"mp_pdump", len(param) if length is None else length,
+                      0, param.ljust(256, b"\0"))
+    sock.sendto(msg, "/var/run/dpdk/%s/mp_socket" % d.prefix)
+    sock.settimeout(10)
+    data = sock.recv(4096)
+    typ, name, _, _, rparam = MP_MSG.unpack(data[:MP_MSG.size])
+    check(typ == MP_REP and name.rstrip(b"\0") == b"mp_pdump",
+          "the daemon replies to a mp_pdump request", repr(data[:80]))
+    return struct.unpack("=HHi", rparam[:8])[2]
+
+
+def bad_requests(build, tmp):
+    """Requests no DPDK client sends, on the daemon's multi-process socket
+    (a process of the same --file-prefix can send anything): each gets an
+    error reply, no capture starts, the switch runs on. A ring and pool
+    outside the shared memory would have the capture write to any address."""
+    rx = os.path.join(tmp, "bad.pcap")
+    pcap_write(rx, [udp_frame(4000 + i, 5001, tag=i) for i in range(8)])
+    d = Daemon(build, os.path.join(tmp), listen=False, ports=[
+        Port("p1", 1, "net_pcap0,rx_pcap=%s,infinite_rx=1" % rx),
+        Port("p2", 2, "net_null0,no-rx=1"),
+    ], flows=["priority=0,actions=output:2"])
+    d.start()
+    path = "/var/run/dpdk/%s/mp_socket_%d_test" % (d.prefix, os.getpid())
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    try:
+        def req(op=PDUMP_ENABLE, ver=2, device=b"net_pcap0", queue=ALL_QUEUES,
+                ring=0xdead0000, mp=0xdead0000, prm=0, flags=PDUMP_RX):
+            return PDUMP_REQ.pack(ver, op, flags, device, queue, ring, mp, prm, 0)
+        cases = [
+            ("a request of 8 bytes", req()[:8], 8, -errno.EINVAL),
+            ("version 7", req(ver=7), None, -errno.EINVAL),
+            ("operation 9", req(op=9), None, -errno.EINVAL),
+            ("no direction", req(flags=0), None, -errno.EINVAL),
+            ("a device that is not a port", req(device=b"net_null9"), None,
+             -errno.EINVAL),
+            ("a device name that fills its field", req(device=b"n" * 64), None,
+             -errno.EINVAL),
+            ("one queue", req(queue=0), None, -errno.ENOTSUP),
+            ("a ring and pool outside the shared memory", req(), None,
+             -errno.EINVAL),
+            ("a filter outside the shared memory", req(prm=0xdead0000), None,
+             -errno.EINVAL),
+            ("a stop with no client", req(op=PDUMP_DISABLE), None, -errno.EINVAL),
+        ]
+        for what, param, length, want in cases:
+            got = mp_request(d, sock, param, length)
+            check(got == want, "%s: error %d" % (what, want), "got %d" % got)
+        time.sleep(0.5)
+        check(d.alive(), "the switch runs on after bad requests", d.log_tail())
+        check("attached" not in open(d.log, errors="replace").read(),
+              "no capture started")
+    finally:
+        sock.close()
+        os.unlink(path)
     d.stop()
 
 
