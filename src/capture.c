@@ -325,6 +325,11 @@ capture_start(struct pmdswitch *sw, const struct capture_params *p, char *err,
 	s->ns0 = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	s->running = true;
 	s->id = next_id++;
+	/* No port keeps a bit of an earlier capture (capture_add_dir() may
+	 * have raced with its end): only this capture's port is copied. */
+	for (unsigned i = 0; i < PMD_MAX_PORTS; i++)
+		__atomic_store_n(&sw->port_table.ports[i].capture, 0,
+				 __ATOMIC_RELAXED);
 	__atomic_store_n(&sw->port_table.capture, &s->cap, __ATOMIC_RELEASE);
 	__atomic_store_n(&sw->port_table.ports[s->dp_port].capture, p->dir,
 			 __ATOMIC_RELEASE);
@@ -363,6 +368,22 @@ capture_status(struct pmdswitch *sw, uint32_t id, struct capture_status *st)
 	st->reason = st->running || s->reason == NULL ? "" : s->reason;
 	snprintf(st->port, sizeof(st->port), "%s", s->port);
 	snprintf(st->path, sizeof(st->path), "%s", s->path);
+	return 0;
+}
+
+int
+capture_add_dir(struct pmdswitch *sw, uint32_t id, uint32_t dir)
+{
+	struct capture_session *s = sw->capture;
+
+	if (s == NULL || s->id != id ||
+	    !__atomic_load_n(&s->running, __ATOMIC_ACQUIRE))
+		return -ENOENT;
+	if (s->p.sink == NULL)
+		return -EINVAL;
+	s->p.dir |= dir;
+	__atomic_store_n(&sw->port_table.ports[s->dp_port].capture, s->p.dir,
+			 __ATOMIC_RELEASE);
 	return 0;
 }
 

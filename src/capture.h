@@ -94,6 +94,9 @@ int capture_start(struct pmdswitch *sw, const struct capture_params *p,
 /* The capture with this id (the running one, or the last one). -ENOENT. */
 int capture_status(struct pmdswitch *sw, uint32_t id,
 		   struct capture_status *st);
+/* A running capture to a sink also takes dir (PMD_CAPTURE_RX/_TX) from
+ * now on. -ENOENT if it is not running, -EINVAL if it writes a file. */
+int capture_add_dir(struct pmdswitch *sw, uint32_t id, uint32_t dir);
 /* Stop it (returns when the file is complete). -ENOENT if unknown. */
 int capture_stop(struct pmdswitch *sw, uint32_t id);
 /* Daemon shutdown: stop whatever runs. */

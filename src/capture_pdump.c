@@ -71,13 +71,25 @@ struct pdump_job {
 	char peer[256];			/* The client's socket, to reply. */
 };
 
+/* Where one direction's copies go: dpdk-dumpcap asks for both in one
+ * request, dpdk-pdump sends one request per direction (each with its own
+ * ring, or the same one). */
+struct pdump_leg {
+	bool on;			/* Atomic: set last, read first. */
+	uint16_t ver;			/* PDUMP_VER_COPY or _PCAPNG. */
+	struct rte_ring *ring;
+	struct rte_mempool *mp;
+	struct rte_bpf *filter;		/* NULL: every packet. */
+	uint32_t snaplen;
+};
+
 /* The one client being served. */
 struct pdump_client {
-	struct pdump_wire_request req;
+	struct pdump_leg legs[2];	/* [0] received, [1] sent. */
 	uint16_t port_id;
 	pid_t pid;			/* 0: unknown (never "gone"). */
-	struct rte_bpf *filter;
 	int capture_id;
+	bool capturing;			/* Its capture not stopped yet. */
 	struct rte_pdump_stats *stats;	/* rx[port_id][0] of the memzone. */
 	char name[64];
 	struct capture_sink sink;
@@ -125,17 +137,19 @@ client_take(void *ctx, const struct rte_mbuf *m, uint32_t dir, uint64_t tsc,
 	    uint32_t orig_len)
 {
 	struct pdump_client *c = ctx;
+	struct pdump_leg *leg = &c->legs[dir == PMD_CAPTURE_RX ? 0 : 1];
 	struct rte_mbuf *out;
-	uint32_t snaplen = c->req.snaplen;
 
-	if (c->filter != NULL &&
-	    rte_bpf_exec(c->filter, (void *)(uintptr_t)m) == 0) {
+	if (!__atomic_load_n(&leg->on, __ATOMIC_ACQUIRE))
+		return false;
+	if (leg->filter != NULL &&
+	    rte_bpf_exec(leg->filter, (void *)(uintptr_t)m) == 0) {
 		stat_add(&c->stats->filtered, 1);
 		return false;
 	}
-	if (c->req.ver == PDUMP_VER_PCAPNG) {
-		out = rte_pcapng_copy(c->port_id, 0, m, c->req.mp, snaplen, tsc,
-				      dir == PMD_CAPTURE_RX ?
+	if (leg->ver == PDUMP_VER_PCAPNG) {
+		out = rte_pcapng_copy(c->port_id, 0, m, leg->mp, leg->snaplen,
+				      tsc, dir == PMD_CAPTURE_RX ?
 				      RTE_PCAPNG_DIRECTION_IN :
 				      RTE_PCAPNG_DIRECTION_OUT);
 		/* The copy it was made from may have been cut: the enhanced
@@ -145,13 +159,13 @@ client_take(void *ctx, const struct rte_mbuf *m, uint32_t dir, uint64_t tsc,
 			*rte_pktmbuf_mtod_offset(out, uint32_t *, 24) =
 				orig_len;
 	} else {
-		out = rte_pktmbuf_copy(m, c->req.mp, 0, snaplen);
+		out = rte_pktmbuf_copy(m, leg->mp, 0, leg->snaplen);
 	}
 	if (out == NULL) {
 		stat_add(&c->stats->nombuf, 1);
 		return false;
 	}
-	if (rte_ring_enqueue(c->req.ring, out) != 0) {
+	if (rte_ring_enqueue(leg->ring, out) != 0) {
 		stat_add(&c->stats->ringfull, 1);
 		rte_pktmbuf_free(out);
 		return false;
@@ -212,8 +226,9 @@ client_free(struct pdump_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->filter != NULL)
-		rte_bpf_destroy(c->filter);
+	for (int i = 0; i < 2; i++)
+		if (c->legs[i].filter != NULL)
+			rte_bpf_destroy(c->legs[i].filter);
 	free(c);
 }
 
@@ -231,6 +246,93 @@ device_port(struct pmdswitch *sw, uint16_t port_id)
 	return NULL;
 }
 
+static uint32_t
+req_dir(const struct pdump_wire_request *req)
+{
+	return ((req->flags & RTE_PDUMP_FLAG_RX) ? PMD_CAPTURE_RX : 0) |
+	       ((req->flags & RTE_PDUMP_FLAG_TX) ? PMD_CAPTURE_TX : 0);
+}
+
+/* Fill the legs a request names (its filter loaded once per leg); they are
+ * switched on last. */
+static int
+set_legs(struct pdump_client *c, const struct pdump_wire_request *req,
+	 const struct switch_port *port)
+{
+	uint32_t dir = req_dir(req);
+
+	if (req->prm != NULL &&
+	    req->prm->prog_arg.type != RTE_BPF_ARG_PTR_MBUF) {
+		LOG_WARNING("dpdk-dumpcap: port %s: filter program argument "
+			    "type %u, not an mbuf", port->name,
+			    req->prm->prog_arg.type);
+		return -EINVAL;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct pdump_leg *leg = &c->legs[i];
+
+		if (!(dir & (i == 0 ? PMD_CAPTURE_RX : PMD_CAPTURE_TX)))
+			continue;
+		leg->ver = req->ver;
+		leg->ring = req->ring;
+		leg->mp = req->mp;
+		leg->snaplen = req->snaplen == 0 ||
+			       req->snaplen > CAPTURE_MAX_SNAPLEN ?
+			       CAPTURE_MAX_SNAPLEN : req->snaplen;
+		if (req->prm != NULL) {
+			leg->filter = rte_bpf_load(req->prm);
+			if (leg->filter == NULL) {
+				LOG_WARNING("dpdk-dumpcap: port %s: filter "
+					    "does not load: %s", port->name,
+					    rte_strerror(rte_errno));
+				return -EINVAL;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (dir & (i == 0 ? PMD_CAPTURE_RX : PMD_CAPTURE_TX))
+			__atomic_store_n(&c->legs[i].on, true,
+					 __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* dpdk-pdump's second request: the other direction of the same port, from
+ * the same client, while its capture runs. */
+static int
+add_leg(struct pmdswitch *sw, struct pdump_client *c,
+	const struct pdump_wire_request *req, const struct switch_port *port,
+	const char *peer)
+{
+	uint32_t dir = req_dir(req);
+	int rc;
+
+	if (c->pid != peer_pid(peer) || c->port_id != port->dev.port_id ||
+	    !c->capturing || (dir & PMD_CAPTURE_RX && c->legs[0].on) ||
+	    (dir & PMD_CAPTURE_TX && c->legs[1].on)) {
+		LOG_WARNING("dpdk-dumpcap: port %s: %s is attached already "
+			    "(one client, one port at a time)", port->name,
+			    c->name);
+		return -EBUSY;
+	}
+	rc = set_legs(c, req, port);
+	if (rc < 0) {
+		/* Nothing of it was switched on: drop what was loaded. */
+		for (int i = 0; i < 2; i++)
+			if (!c->legs[i].on && c->legs[i].filter != NULL) {
+				rte_bpf_destroy(c->legs[i].filter);
+				c->legs[i].filter = NULL;
+			}
+		return rc;
+	}
+	rc = capture_add_dir(sw, (uint32_t)c->capture_id, dir);
+	if (rc < 0)
+		return rc;
+	LOG_NOTICE("capture %d: %s adds the %s direction", c->capture_id,
+		   c->name, dir == PMD_CAPTURE_RX ? "received" :
+		   dir == PMD_CAPTURE_TX ? "sent" : "both");
+	return 0;
+}
+
 static int
 enable(struct pmdswitch *sw, const struct pdump_wire_request *req,
        const char *peer)
@@ -240,7 +342,7 @@ enable(struct pmdswitch *sw, const struct pdump_wire_request *req,
 	struct switch_port *port;
 	uint16_t port_id;
 	char err[256];
-	int id;
+	int id, rc;
 
 	if (req->ver != PDUMP_VER_COPY && req->ver != PDUMP_VER_PCAPNG) {
 		LOG_WARNING("dpdk-dumpcap: request version %u (this daemon "
@@ -270,18 +372,11 @@ enable(struct pmdswitch *sw, const struct pdump_wire_request *req,
 			    "in the shared memory", port->name);
 		return -EINVAL;
 	}
-	if (srv.client != NULL) {
-		LOG_WARNING("dpdk-dumpcap: port %s: %s is attached already "
-			    "(one client, one port at a time)", port->name,
-			    srv.client->name);
-		return -EBUSY;
-	}
+	if (srv.client != NULL)
+		return add_leg(sw, srv.client, req, port, peer);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
-	c->req = *req;
-	if (c->req.snaplen == 0 || c->req.snaplen > CAPTURE_MAX_SNAPLEN)
-		c->req.snaplen = CAPTURE_MAX_SNAPLEN;
 	c->port_id = port_id;
 	c->pid = peer_pid(peer);
 	c->stats = &((struct pdump_wire_stats *)srv.mz->addr)->rx[port_id][0];
@@ -290,32 +385,18 @@ enable(struct pmdswitch *sw, const struct pdump_wire_request *req,
 	snprintf(c->name, sizeof(c->name), "%s (pid %d)",
 		 req->ver == PDUMP_VER_PCAPNG ? "dpdk-dumpcap" : "dpdk-pdump",
 		 (int)c->pid);
-	if (req->prm != NULL) {
-		if (req->prm->prog_arg.type != RTE_BPF_ARG_PTR_MBUF) {
-			LOG_WARNING("dpdk-dumpcap: port %s: filter program "
-				    "argument type %u, not an mbuf",
-				    port->name, req->prm->prog_arg.type);
-			client_free(c);
-			return -EINVAL;
-		}
-		c->filter = rte_bpf_load(req->prm);
-		if (c->filter == NULL) {
-			LOG_WARNING("dpdk-dumpcap: port %s: filter does not "
-				    "load: %s", port->name,
-				    rte_strerror(rte_errno));
-			client_free(c);
-			return -EINVAL;
-		}
+	rc = set_legs(c, req, port);
+	if (rc < 0) {
+		client_free(c);
+		return rc;
 	}
 	c->sink = (struct capture_sink){
 		.take = client_take, .dropped = client_dropped,
-		.alive = client_alive, .ctx = c,
-		.name = c->name,
+		.alive = client_alive, .ctx = c, .name = c->name,
 	};
 	cp.port = port->name;
-	cp.dir = ((req->flags & RTE_PDUMP_FLAG_RX) ? PMD_CAPTURE_RX : 0) |
-		 ((req->flags & RTE_PDUMP_FLAG_TX) ? PMD_CAPTURE_TX : 0);
-	cp.snaplen = c->req.snaplen;
+	cp.dir = req_dir(req);
+	cp.snaplen = CAPTURE_MAX_SNAPLEN;
 	cp.sink = &c->sink;
 	id = capture_start(sw, &cp, err, sizeof(err));
 	if (id < 0) {
@@ -324,45 +405,68 @@ enable(struct pmdswitch *sw, const struct pdump_wire_request *req,
 		return id;
 	}
 	c->capture_id = id;
+	c->capturing = true;
 	srv.client = c;
 	LOG_NOTICE("capture %d: %s attached to port %s", id, c->name,
 		   port->name);
 	return 0;
 }
 
-/* End the client's capture: when this returns, no thread of the daemon
- * touches its ring or pool again. */
+/* Stop the client's capture: when this returns, no thread of the daemon
+ * touches its rings or pools again. */
 static void
-detach(struct pmdswitch *sw, const char *why)
+stop_capture(struct pmdswitch *sw, struct pdump_client *c, const char *why)
 {
-	struct pdump_client *c = srv.client;
 	struct capture_status st;
 
+	if (!c->capturing)
+		return;
 	capture_stop(sw, (uint32_t)c->capture_id);
+	c->capturing = false;
 	if (capture_status(sw, (uint32_t)c->capture_id, &st) == 0)
 		LOG_NOTICE("capture %d: %s %s: %lu packets, %lu filtered, "
 			   "%lu dropped", c->capture_id, c->name, why,
 			   (unsigned long)st.packets,
 			   (unsigned long)st.filtered,
 			   (unsigned long)st.dropped);
-	srv.client = NULL;
-	client_free(c);
 }
 
+static void
+forget_client(struct pmdswitch *sw, const char *why)
+{
+	stop_capture(sw, srv.client, why);
+	client_free(srv.client);
+	srv.client = NULL;
+}
+
+/* A stop names one direction or both. The first stop ends the whole
+ * capture (dpdk-pdump stops both directions, one request each, before it
+ * frees its rings); the client is forgotten when it has stopped every
+ * direction it started. */
 static int
 disable(struct pmdswitch *sw, const struct pdump_wire_request *req)
 {
+	struct pdump_client *c = srv.client;
+	uint32_t dir = req_dir(req);
 	uint16_t port_id;
 
-	if (srv.client == NULL ||
+	if (c == NULL ||
 	    rte_eth_dev_get_port_by_name(req->device, &port_id) != 0 ||
-	    port_id != srv.client->port_id) {
+	    port_id != c->port_id ||
+	    !((dir & PMD_CAPTURE_RX && c->legs[0].on) ||
+	      (dir & PMD_CAPTURE_TX && c->legs[1].on))) {
 		LOG_WARNING("dpdk-dumpcap: stop asked for \"%.*s\", which no "
 			    "client captures", RTE_DEV_NAME_MAX_LEN,
 			    req->device);
 		return -EINVAL;
 	}
-	detach(sw, "detached");
+	stop_capture(sw, c, "detached");
+	if (dir & PMD_CAPTURE_RX)
+		c->legs[0].on = false;
+	if (dir & PMD_CAPTURE_TX)
+		c->legs[1].on = false;
+	if (!c->legs[0].on && !c->legs[1].on)
+		forget_client(sw, "detached");
 	return 0;
 }
 
@@ -375,7 +479,7 @@ serve(struct pmdswitch *sw, const struct pdump_job *j)
 	/* A client that went away without a word ended its capture on its
 	 * own: forget it before a new one comes. */
 	if (srv.client != NULL && !client_alive(srv.client))
-		detach(sw, "gone");
+		forget_client(sw, "gone");
 	if (j->req.op == PDUMP_OP_ENABLE)
 		rc = enable(sw, &j->req, j->peer);
 	else if (j->req.op == PDUMP_OP_DISABLE)
@@ -494,7 +598,7 @@ capture_pdump_stop(struct pmdswitch *sw)
 	srv.n_jobs = 0;
 	pthread_mutex_lock(&sw->config_lock);
 	if (srv.client != NULL)
-		detach(sw, "detached at shutdown");
+		forget_client(sw, "detached at shutdown");
 	pthread_mutex_unlock(&sw->config_lock);
 	rte_memzone_free(srv.mz);
 	srv.mz = NULL;

@@ -14,6 +14,7 @@ import errno
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -70,6 +71,7 @@ def main(build):
           "they are frames of the port's traffic", repr(rows[:3]))
     check(d.alive(), "the switch runs on")
     filtered(d, tmp)
+    pdump_two_directions(d, tmp)
     killed_client(d, tmp)
     detach_under_contention(d, tmp)
     d.stop()
@@ -166,6 +168,38 @@ def filtered(d, tmp):
 def log_count(d, text):
     with open(d.log, errors="replace") as f:
         return f.read().count(text)
+
+
+def pdump_two_directions(d, tmp):
+    """dpdk-pdump asks for each direction on its own (a request each, one
+    ring each): what p2 sends lands in the tx file, what it receives (nothing:
+    a sink) in the rx file."""
+    if shutil.which("dpdk-pdump") is None:
+        info("dpdk-pdump is not installed: its part is not run")
+        return
+    rxf, txf = os.path.join(tmp, "pd-rx.pcap"), os.path.join(tmp, "pd-tx.pcap")
+    p = subprocess.Popen(["dpdk-pdump", "--file-prefix=%s" % d.prefix, "--",
+                          "--pdump", "device_id=net_null0,queue=*,rx-dev=%s,"
+                          "tx-dev=%s" % (rxf, txf)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: log_count(d, "adds the sent direction") >= 1 or
+             p.poll() is not None, 30, what="dpdk-pdump attached")
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "dpdk-pdump with an rx and a tx file exits 0",
+          (out + err)[-400:])
+    t = subprocess.run(["tshark", "-r", txf, "-T", "fields", "-e", "udp.srcport"],
+                       capture_output=True, text=True, timeout=60)
+    ports = t.stdout.split()
+    check(len(ports) > 0 and {int(x) for x in ports} <= set(range(4000, 4064)) |
+          set(range(7000, 7064)), "its tx file has p2's frames",
+          "%d: %r" % (len(ports), ports[:3]))
+    r = subprocess.run(["tshark", "-r", rxf], capture_output=True, text=True,
+                       timeout=60)
+    check(r.returncode == 0 and r.stdout.strip() == "",
+          "its rx file is empty (p2 receives nothing)", r.stdout[:200])
+    check(d.alive(), "the switch runs on")
 
 
 def killed_client(d, tmp):
