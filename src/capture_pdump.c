@@ -261,6 +261,11 @@ set_legs(struct pdump_client *c, const struct pdump_wire_request *req,
 {
 	uint32_t dir = req_dir(req);
 
+	if (req->prm != NULL && !in_shared_memory(req->prm->ins)) {
+		LOG_WARNING("dpdk-dumpcap: port %s: filter program not in the "
+			    "shared memory", port->name);
+		return -EINVAL;
+	}
 	if (req->prm != NULL &&
 	    req->prm->prog_arg.type != RTE_BPF_ARG_PTR_MBUF) {
 		LOG_WARNING("dpdk-dumpcap: port %s: filter program argument "
@@ -396,7 +401,9 @@ enable(struct pmdswitch *sw, const struct pdump_wire_request *req,
 	};
 	cp.port = port->name;
 	cp.dir = req_dir(req);
-	cp.snaplen = CAPTURE_MAX_SNAPLEN;
+	/* The PMDs copy no more than the client keeps (dpdk-pdump's second
+	 * request, if any, keeps whole packets as its first does). */
+	cp.snaplen = c->legs[cp.dir & PMD_CAPTURE_RX ? 0 : 1].snaplen;
 	cp.sink = &c->sink;
 	id = capture_start(sw, &cp, err, sizeof(err));
 	if (id < 0) {
