@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,22 +114,26 @@ tell_drops(struct capture_session *s)
 	}
 }
 
+/* Take up to max copies off the ring. While the PMDs copy, the ring may
+ * never run empty (they refill it as fast as this thread frees mbufs):
+ * the loop bounds each call so that it gets back to its stop, count,
+ * duration and client checks. */
 static void
-drain(struct capture_session *s, bool write)
+drain(struct capture_session *s, unsigned max)
 {
 	struct rte_mbuf *m[CAPTURE_BURST];
-	unsigned n;
+	unsigned n, done = 0;
 
-	if (write)
-		tell_drops(s);
-
-	while ((n = rte_ring_sc_dequeue_burst(s->cap.ring, (void **)m,
+	tell_drops(s);
+	while (done < max &&
+	       (n = rte_ring_sc_dequeue_burst(s->cap.ring, (void **)m,
 					      CAPTURE_BURST, NULL)) > 0) {
 		for (unsigned i = 0; i < n; i++) {
-			if (write && !s->write_failed)
+			if (!s->write_failed)
 				write_copy(s, m[i]);
 			rte_pktmbuf_free(m[i]);
 		}
+		done += n;
 	}
 }
 
@@ -159,7 +164,7 @@ capture_main(void *arg)
 	while (!s->stop) {
 		if (rte_ring_empty(s->cap.ring))
 			nanosleep(&idle, NULL);
-		drain(s, true);
+		drain(s, CAPTURE_RING_SIZE);
 		if (s->write_failed) {
 			s->reason = "write error";
 			break;
@@ -193,8 +198,8 @@ capture_main(void *arg)
 		s->reason = "stopped";
 	unpublish(s);
 	/* What the PMDs copied before they stopped is still written (up to
-	 * the count). */
-	drain(s, true);
+	 * the count); no PMD adds to the ring any more. */
+	drain(s, UINT_MAX);
 	if (s->f != NULL && (fclose(s->f) != 0 || s->write_failed))
 		s->reason = "write error";
 	s->f = NULL;

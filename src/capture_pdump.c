@@ -142,6 +142,16 @@ client_take(void *ctx, const struct rte_mbuf *m, uint32_t dir, uint64_t tsc,
 
 	if (!__atomic_load_n(&leg->on, __ATOMIC_ACQUIRE))
 		return false;
+	/* A full ring is seen before a copy is made: a copy that could not
+	 * be queued would go back into the client's pool, and a put into
+	 * the pool of a client killed in the middle of one of its own puts
+	 * spins for ever (multi-producer ring). This thread is the ring's
+	 * only producer and the pool's only consumer, so the room it sees
+	 * stays, and taking from the pool never waits on the client. */
+	if (rte_ring_free_count(leg->ring) == 0) {
+		stat_add(&c->stats->ringfull, 1);
+		return false;
+	}
 	if (leg->filter != NULL &&
 	    rte_bpf_exec(leg->filter, (void *)(uintptr_t)m) == 0) {
 		stat_add(&c->stats->filtered, 1);
