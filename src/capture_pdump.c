@@ -534,24 +534,27 @@ server_main(void *arg)
 static int
 on_request(const struct rte_mp_msg *msg, const void *peer)
 {
-	const struct pdump_wire_request *req = (const void *)msg->param;
+	struct pdump_wire_request req;
 	int err = 0;
 
-	if (msg->len_param != (int)sizeof(*req)) {
+	if (msg->len_param != (int)sizeof(req)) {
 		LOG_WARNING("dpdk-dumpcap: request of %d bytes (DPDK 22.11's "
 			    "has %zu): a client of another DPDK release?",
-			    msg->len_param, sizeof(*req));
+			    msg->len_param, sizeof(req));
 		reply(NULL, peer, -EINVAL);
 		return 0;
 	}
+	/* EAL's receive buffer puts param at a 4-byte boundary: copied, not
+	 * read in place (its pointers need 8). */
+	memcpy(&req, msg->param, sizeof(req));
+	/* The device name is the client's: it may fill the field. */
+	req.device[RTE_DEV_NAME_MAX_LEN - 1] = '\0';
 	pthread_mutex_lock(&srv.lock);
 	if (srv.stop || srv.n_jobs == PDUMP_QUEUE_MAX ||
 	    strlen(peer) >= sizeof(srv.jobs[0].peer)) {
 		err = -EBUSY;
 	} else {
-		srv.jobs[srv.n_jobs].req = *req;
-		/* The device name is the client's: it may fill the field. */
-		srv.jobs[srv.n_jobs].req.device[RTE_DEV_NAME_MAX_LEN - 1] = '\0';
+		srv.jobs[srv.n_jobs].req = req;
 		snprintf(srv.jobs[srv.n_jobs].peer,
 			 sizeof(srv.jobs[0].peer), "%s", (const char *)peer);
 		srv.n_jobs++;
@@ -559,7 +562,7 @@ on_request(const struct rte_mp_msg *msg, const void *peer)
 	}
 	pthread_mutex_unlock(&srv.lock);
 	if (err != 0)
-		reply(req, peer, err);
+		reply(&req, peer, err);
 	return 0;
 }
 
