@@ -282,7 +282,8 @@ struct shorthand {
 static const struct shorthand shorthands[] = {
 	{ "ip", ETH_TYPE_IP, -1 },    { "ipv4", ETH_TYPE_IP, -1 },
 	{ "ipv6", ETH_TYPE_IPV6, -1 }, { "arp", ETH_TYPE_ARP, -1 },
-	{ "icmp", ETH_TYPE_IP, 1 },   { "tcp", ETH_TYPE_IP, 6 },
+	{ "icmp", ETH_TYPE_IP, 1 },   { "igmp", ETH_TYPE_IP, 2 },
+	{ "tcp", ETH_TYPE_IP, 6 },
 	{ "udp", ETH_TYPE_IP, 17 },   { "sctp", ETH_TYPE_IP, 132 },
 	{ "icmp6", ETH_TYPE_IPV6, 58 }, { "tcp6", ETH_TYPE_IPV6, 6 },
 	{ "udp6", ETH_TYPE_IPV6, 17 }, { "sctp6", ETH_TYPE_IPV6, 132 },

@@ -11,8 +11,10 @@ exe=$1 src=$2 work=$3
 secs=${PMDSWITCH_FUZZ_SECONDS:-20}
 mkdir -p "$work/corpus"
 echo "== $(basename "$exe"): committed inputs"
-"$exe" -runs=0 "$src/seeds" "$src/regressions"
+# libFuzzer's own error status is 77, which meson reads as "skipped": a
+# finding must fail the test.
+"$exe" -error_exitcode=1 -runs=0 "$src/seeds" "$src/regressions"
 echo "== $(basename "$exe"): fuzzing for $secs s"
-exec "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+exec "$exe" -error_exitcode=1 -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 	-print_final_stats=1 -artifact_prefix="$work/" \
 	"$work/corpus" "$src/seeds" "$src/regressions"
