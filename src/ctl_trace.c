@@ -44,6 +44,7 @@
 #define TRACE_MAX_FRAME 9216		/* Bytes of one packet. */
 #define TRACE_MAX_PCAP_PACKETS 64	/* --all: at most this many. */
 #define TRACE_HEADROOM 512		/* Room for pushed headers. */
+#define TRACE_TAILROOM DP_ETH_MIN_LEN	/* Room for a pop's pad. */
 #define TRACE_MAX_OUTPUTS 64
 
 /* What executing the datapath actions on the frame gives. */
@@ -89,10 +90,10 @@ exec_add(struct trace_exec *x, int kind, const struct dp_buf *b)
 }
 
 /* Actions [start, end) of l on the frame in b (as pmd.c's exec_range(),
- * with a copy for every clone block). */
+ * with a copy for every clone block); b's buffer ends at buf_end. */
 static void
-exec_range(struct trace_exec *x, struct dp_buf *b, const struct dp_actions *l,
-	   unsigned start, unsigned end)
+exec_range(struct trace_exec *x, struct dp_buf *b, const uint8_t *buf_end,
+	   const struct dp_actions *l, unsigned start, unsigned end)
 {
 	for (unsigned i = start; i < end; i++) {
 		const struct dp_action *a = &l->a[i];
@@ -119,25 +120,34 @@ exec_range(struct trace_exec *x, struct dp_buf *b, const struct dp_actions *l,
 
 			if (next > end)
 				return;
-			mem = malloc(TRACE_HEADROOM + b->len);
+			mem = malloc(TRACE_HEADROOM + b->len + TRACE_TAILROOM);
 			if (mem == NULL)
 				return;
 			c.data = mem + TRACE_HEADROOM;
 			c.len = b->len;
 			c.headroom = TRACE_HEADROOM;
 			memcpy(c.data, b->data, b->len);
-			exec_range(x, &c, l, i + 1, next);
+			exec_range(x, &c, c.data + c.len + TRACE_TAILROOM, l,
+				   i + 1, next);
 			free(mem);
 			i = next - 1;
 			break;
 		}
-		default:
-			if (dp_packet_apply(b, l, a) == DP_HDR_TTL_EXPIRED) {
+		default: {
+			uint32_t len = b->len;
+			enum dp_hdr_result r = dp_packet_apply(b, l, a);
+
+			if (r == DP_HDR_TTL_EXPIRED) {
 				exec_add(x, a->flags & DP_ACT_F_TTL_UPCALL ?
 					 OUT_CONTROLLER : OUT_TTL_DROP, b);
 				return;
 			}
+			/* As the PMD: a pop pads a short frame. */
+			if (r == DP_HDR_OK && b->len < len)
+				dp_packet_pad_short(b, (uint32_t)(buf_end -
+						    (b->data + b->len)));
 			break;
+		}
 		}
 	}
 }
@@ -361,7 +371,7 @@ trace_one(struct pmdswitch *sw, const struct bridge *br,
 	struct xlate_result *xr = calloc(1, sizeof(*xr));
 	struct slowpath_trace_pmd *pmds = calloc(PMD_MAX, sizeof(*pmds));
 	struct trace_exec *x = calloc(1, sizeof(*x));
-	uint8_t *mem = malloc(TRACE_HEADROOM + (size_t)len);
+	uint8_t *mem = malloc(TRACE_HEADROOM + (size_t)len + TRACE_TAILROOM);
 	enum flow_parse_result pr;
 	struct flow_key key, mkey;
 	uint32_t dp_in = XLATE_DP_IN_PORT(br->index, in->ofport);
@@ -380,7 +390,8 @@ trace_one(struct pmdswitch *sw, const struct bridge *br,
 	struct dp_buf b = { mem + TRACE_HEADROOM, len, TRACE_HEADROOM };
 
 	memcpy(b.data, data, len);
-	exec_range(x, &b, &xr->actions, 0, xr->actions.n);
+	exec_range(x, &b, b.data + len + TRACE_TAILROOM, &xr->actions, 0,
+		   xr->actions.n);
 	flow_key_apply_mask(&mkey, &key, &xr->mask);
 
 	if (json) {

@@ -590,6 +590,21 @@ remove_bytes(struct dp_buf *b, uint32_t off, uint32_t n)
 	b->headroom += n;
 }
 
+bool
+dp_packet_pad_short(struct dp_buf *b, uint32_t tailroom)
+{
+	uint32_t pad;
+
+	if (b->len >= DP_ETH_MIN_LEN)
+		return false;
+	pad = DP_ETH_MIN_LEN - b->len;
+	if (tailroom < pad)
+		return false;
+	memset(b->data + b->len, 0, pad);
+	b->len += pad;
+	return true;
+}
+
 /* The TTL of the IP header at off, its offset, and whether it is IPv4. */
 static int
 ip_ttl_off(const struct dp_buf *b, uint32_t off, bool *v4)

@@ -35,6 +35,19 @@ enum dp_hdr_result {
 	DP_HDR_TTL_EXPIRED,	/* DEC_*_TTL found TTL 0 or 1. */
 };
 
+/* The shortest Ethernet frame, without its FCS. */
+#define DP_ETH_MIN_LEN 60
+
+/* For a frame an action made shorter than DP_ETH_MIN_LEN (a pop of a
+ * VLAN tag, an MPLS label or a PBB header): zeros up to it, in the
+ * tailroom free bytes after the frame, as a bridge that removes a tag pads
+ * the frame (IEEE 802.1Q). A NIC pads a short frame on the wire anyway;
+ * this makes the frame that leaves a veth, af_packet, pcap or vhost-user
+ * port, and the one in a packet-in, the same. The bytes after the payload
+ * (the old frame's own pad) stay. Returns whether it padded: without the
+ * room the frame stays short. */
+bool dp_packet_pad_short(struct dp_buf *b, uint32_t tailroom);
+
 /* Apply one header action (any type but OUTPUT, UPCALL, METER, CLONE) of
  * list l. */
 enum dp_hdr_result dp_packet_apply(struct dp_buf *b, const struct dp_actions *l,

@@ -313,7 +313,14 @@ mbuf_apply(struct rte_mbuf *m, const struct dp_actions *l,
 	r = a != NULL ? dp_packet_apply(&b, l, a) :
 			dp_packet_dscp_remark(&b, remark);
 	if (r == DP_HDR_OK && b.len != rte_pktmbuf_data_len(m)) {
-		int32_t delta = (int32_t)b.len - (int32_t)m->data_len;
+		int32_t delta;
+
+		/* A pop moves the start, never the end: the room after the
+		 * frame is the mbuf's (one segment: a short frame has one). */
+		if (unlikely(b.len < DP_ETH_MIN_LEN) &&
+		    b.len < rte_pktmbuf_data_len(m) && m->nb_segs == 1)
+			dp_packet_pad_short(&b, rte_pktmbuf_tailroom(m));
+		delta = (int32_t)b.len - (int32_t)m->data_len;
 
 		m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
 		m->data_len = (uint16_t)b.len;

@@ -500,6 +500,98 @@ test_mpls(void **state)
 	assert_memory_equal(f.b.data, orig.b.data, orig.b.len);
 }
 
+/* A frame a pop leaves shorter than 60 bytes is padded back with zeros
+ * (as a bridge that removes a tag must), room permitting: the MPLS frame
+ * of a short ICMP echo as it came off a wire (54 bytes and 6 of pad), a
+ * tagged ARP, a PBB frame around an ARP. Without the room the frame stays
+ * short; a frame of 60 bytes or more gets nothing. */
+static void
+test_pop_pads_to_ethernet_minimum(void **state)
+{
+	static const uint8_t ip_icmp[28 + 8] = {
+		0x45, 0x20, 0x00, 0x24, 0, 0, 0, 0, 64, 1, 0xdb, 0x4a,
+		192, 168, 10, 10, 192, 168, 20, 20,
+		8, 0, 0x59, 0xda, 0, 0, 0, 0,
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	};
+	static const uint8_t arp[28] = {
+		0, 1, 0x08, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1,
+		0, 0, 0, 0, 0, 0, 10, 0, 0, 2,
+	};
+	struct frame f;
+	uint8_t *p = f.mem + HEADROOM;
+	uint8_t want[60];
+
+	(void)state;
+	/* MPLS: 14 + 4 + 36, padded to 60 on the wire. */
+	memset(f.mem, 0, sizeof(f.mem));
+	memcpy(p, dst_mac, 6);
+	memcpy(p + 6, src_mac, 6);
+	put16(p + 12, 0x8847);
+	memcpy(p + 14, ((uint8_t[]){ 0, 0x06, 0x47, 64 }), 4);
+	memcpy(p + 18, ip_icmp, sizeof(ip_icmp));
+	f.b = (struct dp_buf){ p, 60, HEADROOM };
+	memset(want, 0, sizeof(want));
+	memcpy(want, dst_mac, 6);
+	memcpy(want + 6, src_mac, 6);
+	put16(want + 12, 0x0800);
+	memcpy(want + 14, ip_icmp, sizeof(ip_icmp));
+	assert_int_equal(act(&f.b, DP_ACTION_POP_MPLS, 0x0800), DP_HDR_OK);
+	assert_int_equal(f.b.len, 56);
+	/* The frame ended at p + 60: 4 bytes of room up to there, and so
+	 * not enough with 3. */
+	assert_false(dp_packet_pad_short(&f.b, 3));
+	assert_int_equal(f.b.len, 56);
+	assert_true(dp_packet_pad_short(&f.b, 4));
+	assert_int_equal(f.b.len, 60);
+	assert_ptr_equal(f.b.data + f.b.len, p + 64);
+	assert_memory_equal(f.b.data, want, 60);
+	assert_false(dp_packet_pad_short(&f.b, 100));
+
+	/* A tagged ARP of 60 bytes, its pad not zeros: the ARP, that pad
+	 * and 4 zeros. */
+	memset(f.mem, 0, sizeof(f.mem));
+	memcpy(p, dst_mac, 6);
+	memcpy(p + 6, src_mac, 6);
+	put16(p + 12, 0x8100);
+	put16(p + 14, 0x6064);
+	put16(p + 16, 0x0806);
+	memcpy(p + 18, arp, sizeof(arp));
+	memset(p + 18 + sizeof(arp), 0xee, 14);
+	f.b = (struct dp_buf){ p, 60, HEADROOM };
+	memset(want, 0, sizeof(want));
+	memcpy(want, dst_mac, 6);
+	memcpy(want + 6, src_mac, 6);
+	put16(want + 12, 0x0806);
+	memcpy(want + 14, arp, sizeof(arp));
+	memset(want + 14 + sizeof(arp), 0xee, 14);
+	assert_int_equal(act(&f.b, DP_ACTION_POP_VLAN, 0), DP_HDR_OK);
+	assert_true(dp_packet_pad_short(&f.b, 64));
+	assert_int_equal(f.b.len, 60);
+	assert_memory_equal(f.b.data, want, 60);
+
+	/* PBB around a 42-byte ARP: the customer frame, padded. */
+	memset(f.mem, 0, sizeof(f.mem));
+	memcpy(p, dst_mac, 6);
+	memcpy(p + 6, src_mac, 6);
+	put16(p + 12, 0x88e7);
+	memcpy(p + 18, src_mac, 6);
+	memcpy(p + 24, dst_mac, 6);
+	put16(p + 30, 0x0806);
+	memcpy(p + 32, arp, sizeof(arp));
+	f.b = (struct dp_buf){ p, 60, HEADROOM };
+	memset(want, 0, sizeof(want));
+	memcpy(want, src_mac, 6);
+	memcpy(want + 6, dst_mac, 6);
+	put16(want + 12, 0x0806);
+	memcpy(want + 14, arp, sizeof(arp));
+	assert_int_equal(act(&f.b, DP_ACTION_POP_PBB, 0), DP_HDR_OK);
+	assert_int_equal(f.b.len, 42);
+	assert_true(dp_packet_pad_short(&f.b, 64));
+	assert_int_equal(f.b.len, 60);
+	assert_memory_equal(f.b.data, want, 60);
+}
+
 static void
 test_pbb(void **state)
 {
@@ -764,6 +856,7 @@ main(void)
 		cmocka_unit_test(test_vlan_push_pop_set),
 		cmocka_unit_test(test_mpls),
 		cmocka_unit_test(test_pbb),
+		cmocka_unit_test(test_pop_pads_to_ethernet_minimum),
 		cmocka_unit_test(test_pbb_b_vlan),
 		cmocka_unit_test(test_arp_and_ethernet),
 		cmocka_unit_test(test_no_headroom_and_truncated),
