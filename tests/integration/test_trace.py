@@ -193,6 +193,18 @@ def main(build):
                  (1, bool(args), traces[0]["outputs"]),
                  "trace --packet %s: in_port 1, same outputs" % " ".join(args))
 
+    # A pop that leaves a frame short pads it back to 60 bytes, in the
+    # trace as in the PMD: a tagged ARP (46 bytes and 14 of pad) leaves as
+    # 42 bytes and 18 of zeros.
+    d.ofctl("add-flow", "@", "table=0,priority=40,in_port=1,dl_vlan=7,arp,actions=pop_vlan,output:2")
+    arp = bytes.fromhex("000108000604000102000000000110000001000000000000" "0a000002")
+    eth = bytes.fromhex(DST_MAC.replace(":", "") + SRC_MAC.replace(":", ""))
+    tagged = eth + bytes.fromhex("81000007" "0806") + arp + bytes(14)
+    ta = trace(d, "--packet", tagged.hex(), "--in-port", "1")
+    check_eq([(o["ofport"], o["frame"]) for o in ta["outputs"]],
+             [(2, (eth + bytes.fromhex("0806") + arp + bytes(18)).hex())],
+             "pop_vlan of a 60-byte tagged ARP: 60 bytes out, the pad zeros")
+
     # Bad input: clear errors, nothing changed.
     before = counters(d)
     for args, msg in ((["in_port=1,udp,tp_dst=foo"], "tp_dst"),
