@@ -500,6 +500,17 @@ test_mpls(void **state)
 	assert_memory_equal(f.b.data, orig.b.data, orig.b.len);
 }
 
+/* Zero mem (n bytes) and write an Ethernet header at p inside it. */
+static void
+eth_start(uint8_t *mem, size_t n, uint8_t *p, const uint8_t *dst,
+	  const uint8_t *src, uint16_t type)
+{
+	memset(mem, 0, n);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	put16(p + 12, type);
+}
+
 /* A frame a pop leaves shorter than 60 bytes is padded back with zeros
  * (as a bridge that removes a tag must), room permitting: the MPLS frame
  * of a short ICMP echo as it came off a wire (54 bytes and 6 of pad), a
@@ -524,17 +535,11 @@ test_pop_pads_to_ethernet_minimum(void **state)
 
 	(void)state;
 	/* MPLS: 14 + 4 + 36, padded to 60 on the wire. */
-	memset(f.mem, 0, sizeof(f.mem));
-	memcpy(p, dst_mac, 6);
-	memcpy(p + 6, src_mac, 6);
-	put16(p + 12, 0x8847);
+	eth_start(f.mem, sizeof(f.mem), p, dst_mac, src_mac, 0x8847);
 	memcpy(p + 14, ((uint8_t[]){ 0, 0x06, 0x47, 64 }), 4);
 	memcpy(p + 18, ip_icmp, sizeof(ip_icmp));
 	f.b = (struct dp_buf){ p, 60, HEADROOM };
-	memset(want, 0, sizeof(want));
-	memcpy(want, dst_mac, 6);
-	memcpy(want + 6, src_mac, 6);
-	put16(want + 12, 0x0800);
+	eth_start(want, sizeof(want), want, dst_mac, src_mac, 0x0800);
 	memcpy(want + 14, ip_icmp, sizeof(ip_icmp));
 	assert_int_equal(act(&f.b, DP_ACTION_POP_MPLS, 0x0800), DP_HDR_OK);
 	assert_int_equal(f.b.len, 56);
@@ -550,19 +555,13 @@ test_pop_pads_to_ethernet_minimum(void **state)
 
 	/* A tagged ARP of 60 bytes, its pad not zeros: the ARP, that pad
 	 * and 4 zeros. */
-	memset(f.mem, 0, sizeof(f.mem));
-	memcpy(p, dst_mac, 6);
-	memcpy(p + 6, src_mac, 6);
-	put16(p + 12, 0x8100);
+	eth_start(f.mem, sizeof(f.mem), p, dst_mac, src_mac, 0x8100);
 	put16(p + 14, 0x6064);
 	put16(p + 16, 0x0806);
 	memcpy(p + 18, arp, sizeof(arp));
 	memset(p + 18 + sizeof(arp), 0xee, 14);
 	f.b = (struct dp_buf){ p, 60, HEADROOM };
-	memset(want, 0, sizeof(want));
-	memcpy(want, dst_mac, 6);
-	memcpy(want + 6, src_mac, 6);
-	put16(want + 12, 0x0806);
+	eth_start(want, sizeof(want), want, dst_mac, src_mac, 0x0806);
 	memcpy(want + 14, arp, sizeof(arp));
 	memset(want + 14 + sizeof(arp), 0xee, 14);
 	assert_int_equal(act(&f.b, DP_ACTION_POP_VLAN, 0), DP_HDR_OK);
@@ -571,19 +570,13 @@ test_pop_pads_to_ethernet_minimum(void **state)
 	assert_memory_equal(f.b.data, want, 60);
 
 	/* PBB around a 42-byte ARP: the customer frame, padded. */
-	memset(f.mem, 0, sizeof(f.mem));
-	memcpy(p, dst_mac, 6);
-	memcpy(p + 6, src_mac, 6);
-	put16(p + 12, 0x88e7);
+	eth_start(f.mem, sizeof(f.mem), p, dst_mac, src_mac, 0x88e7);
 	memcpy(p + 18, src_mac, 6);
 	memcpy(p + 24, dst_mac, 6);
 	put16(p + 30, 0x0806);
 	memcpy(p + 32, arp, sizeof(arp));
 	f.b = (struct dp_buf){ p, 60, HEADROOM };
-	memset(want, 0, sizeof(want));
-	memcpy(want, src_mac, 6);
-	memcpy(want + 6, dst_mac, 6);
-	put16(want + 12, 0x0806);
+	eth_start(want, sizeof(want), want, src_mac, dst_mac, 0x0806);
 	memcpy(want + 14, arp, sizeof(arp));
 	assert_int_equal(act(&f.b, DP_ACTION_POP_PBB, 0), DP_HDR_OK);
 	assert_int_equal(f.b.len, 42);
