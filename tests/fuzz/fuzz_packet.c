@@ -91,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_actions l;
 	struct dp_buf b;
 	size_t pos = 1, n;
-	uint8_t *buf;
+	uint8_t *buf, *end;
 
 	if (size < 1 || size > 16384)
 		return 0;
@@ -133,18 +133,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	n = size - pos;
-	buf = malloc(HEADROOM + n);
+	/* Room after the frame for the pad of a pop, as the PMD's mbuf. */
+	buf = malloc(HEADROOM + n + DP_ETH_MIN_LEN);
 	if (buf == NULL)
 		abort();
+	end = buf + HEADROOM + n + DP_ETH_MIN_LEN;
 	memcpy(buf + HEADROOM, data + pos, n);
 	parse_both(buf + HEADROOM, (uint32_t)n);
 	b.data = buf + HEADROOM;
 	b.len = (uint32_t)n;
 	b.headroom = HEADROOM;
 	for (unsigned i = 0; i < l.n; i++) {
-		dp_packet_apply(&b, &l, &l.a[i]);
+		uint32_t len = b.len;
+
+		/* As pmd.c's mbuf_apply(): a frame that got shorter is
+		 * padded, within the room left after it. */
+		if (dp_packet_apply(&b, &l, &l.a[i]) == DP_HDR_OK &&
+		    b.len < len &&
+		    dp_packet_pad_short(&b, (uint32_t)(end - (b.data + b.len))) &&
+		    b.len != DP_ETH_MIN_LEN)
+			abort();
 		if (b.data < buf || b.data - buf != (ptrdiff_t)b.headroom ||
-		    b.data + b.len > buf + HEADROOM + n)
+		    b.data + b.len > end)
 			abort();
 	}
 	dp_packet_dscp_remark(&b, data[0] >> 6);

@@ -511,6 +511,15 @@ eth_start(uint8_t *mem, size_t n, uint8_t *p, const uint8_t *dst,
 	put16(p + 12, type);
 }
 
+/* With room to spare, b is padded to the 60 bytes of want. */
+static void
+assert_pads_to(struct dp_buf *b, const uint8_t *want)
+{
+	assert_true(dp_packet_pad_short(b, 64));
+	assert_int_equal(b->len, 60);
+	assert_memory_equal(b->data, want, 60);
+}
+
 /* A frame a pop leaves shorter than 60 bytes is padded back with zeros
  * (as a bridge that removes a tag must), room permitting: the MPLS frame
  * of a short ICMP echo as it came off a wire (54 bytes and 6 of pad), a
@@ -565,9 +574,7 @@ test_pop_pads_to_ethernet_minimum(void **state)
 	memcpy(want + 14, arp, sizeof(arp));
 	memset(want + 14 + sizeof(arp), 0xee, 14);
 	assert_int_equal(act(&f.b, DP_ACTION_POP_VLAN, 0), DP_HDR_OK);
-	assert_true(dp_packet_pad_short(&f.b, 64));
-	assert_int_equal(f.b.len, 60);
-	assert_memory_equal(f.b.data, want, 60);
+	assert_pads_to(&f.b, want);
 
 	/* PBB around a 42-byte ARP: the customer frame, padded. */
 	eth_start(f.mem, sizeof(f.mem), p, dst_mac, src_mac, 0x88e7);
@@ -580,9 +587,7 @@ test_pop_pads_to_ethernet_minimum(void **state)
 	memcpy(want + 14, arp, sizeof(arp));
 	assert_int_equal(act(&f.b, DP_ACTION_POP_PBB, 0), DP_HDR_OK);
 	assert_int_equal(f.b.len, 42);
-	assert_true(dp_packet_pad_short(&f.b, 64));
-	assert_int_equal(f.b.len, 60);
-	assert_memory_equal(f.b.data, want, 60);
+	assert_pads_to(&f.b, want);
 }
 
 static void
